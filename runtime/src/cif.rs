@@ -1,0 +1,96 @@
+//! Prepared libffi call interfaces (CIFs), shared by every function with the same ABI shape.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use libffi::middle::{Cif, Type};
+
+use crate::class::Abi;
+
+/// The ABI shape of a call: what the CIF cache is keyed on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct CifKey {
+    pub ret: Abi,
+    pub args: Box<[Abi]>,
+    /// For a variadic function, the number of fixed arguments.
+    pub fixed: Option<usize>,
+}
+
+/// A prepared `ffi_cif` together with the type storage it points into.
+#[derive(Debug)]
+pub(crate) struct PreparedCif {
+    cif: Cif,
+}
+
+// SAFETY: after `ffi_prep_cif` returns, libffi only reads a CIF (`ffi_call` takes it by pointer
+// but does not write it), and the `Cif` owns the type arrays it points into, which are never
+// mutated. Sharing it between threads is therefore sound.
+unsafe impl Send for PreparedCif {}
+// SAFETY: as above.
+unsafe impl Sync for PreparedCif {}
+
+impl PreparedCif {
+    fn new(key: &CifKey) -> Result<PreparedCif, String> {
+        let args = key.args.iter().map(|a| ffi_type(*a)).collect::<Vec<_>>();
+        let ret = ffi_type(key.ret);
+        let cif = match key.fixed {
+            None => Cif::try_new(args, ret),
+            Some(fixed) => Cif::try_new_variadic(args, fixed, ret),
+        };
+        cif.map(|cif| PreparedCif { cif })
+            .map_err(|e| format!("{e:?}"))
+    }
+
+    /// The raw CIF, for `ffi_call`.
+    pub(crate) fn raw(&self) -> *mut libffi::low::ffi_cif {
+        self.cif.as_raw_ptr()
+    }
+}
+
+fn ffi_type(a: Abi) -> Type {
+    match a {
+        Abi::Void => Type::void(),
+        Abi::I8 => Type::i8(),
+        Abi::U8 => Type::u8(),
+        Abi::I16 => Type::i16(),
+        Abi::U16 => Type::u16(),
+        Abi::I32 => Type::i32(),
+        Abi::U32 => Type::u32(),
+        Abi::I64 => Type::i64(),
+        Abi::U64 => Type::u64(),
+        Abi::F32 => Type::f32(),
+        Abi::F64 => Type::f64(),
+        Abi::Ptr => Type::pointer(),
+    }
+}
+
+static CACHE: LazyLock<Mutex<HashMap<CifKey, Arc<PreparedCif>>>> = LazyLock::new(Mutex::default);
+
+/// The shared CIF for `key`, prepared on first use.
+pub(crate) fn get(key: CifKey) -> Result<Arc<PreparedCif>, String> {
+    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(c) = cache.get(&key) {
+        return Ok(c.clone());
+    }
+    let cif = Arc::new(PreparedCif::new(&key)?);
+    cache.insert(key, cif.clone());
+    Ok(cif)
+}
+
+/// How many distinct CIFs have been prepared in this process.
+///
+/// Every function with the same ABI shape (return and argument types after classification)
+/// shares one CIF, so this stays small however many functions are prepared.
+///
+/// ```
+/// use ffi_auto_runtime::{Signature, cif_cache_len, find_symbol, Function};
+/// let sig: Signature = "double (double)".parse().unwrap();
+/// // SAFETY: `sin` and `cos` are `double (double)` in <math.h>.
+/// let sin = unsafe { Function::new(find_symbol("sin", Some("m")).unwrap(), "sin", sig.clone()) }.unwrap();
+/// let before = cif_cache_len();
+/// let cos = unsafe { Function::new(find_symbol("cos", Some("m")).unwrap(), "cos", sig) }.unwrap();
+/// assert_eq!(cif_cache_len(), before);
+/// ```
+pub fn cif_cache_len() -> usize {
+    CACHE.lock().unwrap_or_else(PoisonError::into_inner).len()
+}

@@ -1,0 +1,263 @@
+//! The one error type of the runtime.
+
+use std::fmt;
+
+/// Result of every fallible runtime operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One attempt to load a library: the name or path handed to the loader, and what it said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// What was passed to `dlopen`.
+    pub candidate: String,
+    /// The loader's message.
+    pub error: String,
+}
+
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` ({})", self.candidate, self.error)
+    }
+}
+
+/// Where an argument sits: its 1-based position and the parameter's name when known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArgPos {
+    /// 1-based position.
+    pub index: usize,
+    /// The parameter's name in the C declaration.
+    pub name: Option<String>,
+}
+
+impl fmt::Display for ArgPos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(n) => write!(f, "argument {} (`{n}`)", self.index),
+            None => write!(f, "argument {}", self.index),
+        }
+    }
+}
+
+fn list<T: fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        return "nothing".to_owned();
+    }
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn quoted(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn did_you_mean(closest: &[String]) -> String {
+    if closest.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", quoted(closest))
+    }
+}
+
+/// Everything that can go wrong before, during the setup of, or after a call.
+///
+/// Each message says what was tried and what to do next. Bad arguments are caught before any C
+/// code runs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No file the loader accepted for a library name.
+    #[error(
+        "library `{name}` not found; tried {}; hint: install the library (its runtime package, e.g. `libz1`/`zlib1g`), pass its full path, or add its directory to LD_LIBRARY_PATH",
+        list(.tried)
+    )]
+    LibraryNotFound {
+        /// The name asked for.
+        name: String,
+        /// Every candidate handed to the loader, with the loader's message.
+        tried: Vec<Attempt>,
+    },
+
+    /// No library searched exports the symbol.
+    #[error(
+        "symbol `{name}` not found in {}{}; hint: name the library that defines it (`(\"{name}\", \"lib\")`), or check that it is exported and not a macro or `static inline` function",
+        list(.searched),
+        did_you_mean(.closest)
+    )]
+    SymbolNotFound {
+        /// The symbol.
+        name: String,
+        /// The libraries searched, in order.
+        searched: Vec<String>,
+        /// Exported names close to it.
+        closest: Vec<String>,
+    },
+
+    /// No signature source knows the function.
+    #[error(
+        "no signature for `{name}`: consulted {}{}; hint: give one explicitly (`Signature` + `Function::new`), or register it with `registry().register(...)`",
+        list(.consulted),
+        did_you_mean(.closest)
+    )]
+    NoSignature {
+        /// The function.
+        name: String,
+        /// The sources consulted, in order.
+        consulted: Vec<String>,
+        /// Known names close to it.
+        closest: Vec<String>,
+    },
+
+    /// A name or path that cannot be passed to C.
+    #[error("invalid name `{name}`: {reason}")]
+    InvalidName {
+        /// The name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The wrong number of arguments.
+    #[error(
+        "`{function}` takes {}{} argument{}, {given} given; its C declaration is `{declaration}`",
+        if *.variadic { "at least " } else { "" },
+        .expected,
+        if *.expected == 1 && !*.variadic { "" } else { "s" }
+    )]
+    ArgCount {
+        /// The function.
+        function: String,
+        /// Its C declaration.
+        declaration: String,
+        /// The number of fixed parameters.
+        expected: usize,
+        /// The number of arguments given.
+        given: usize,
+        /// Whether more may follow the fixed ones.
+        variadic: bool,
+    },
+
+    /// An argument of a type that cannot become the parameter's C type.
+    #[error("{pos} of `{function}` must be `{expected}`, but {given} was given{}", hint_suffix(.hint))]
+    ArgType {
+        /// The function.
+        function: String,
+        /// Which argument.
+        pos: ArgPos,
+        /// The parameter's C type.
+        expected: String,
+        /// What was given.
+        given: String,
+        /// What to do instead.
+        hint: String,
+    },
+
+    /// A number that does not fit the parameter's C type.
+    #[error(
+        "{pos} of `{function}` is out of range: {value} does not fit in `{c_type}` ({min}..={max}); hint: pass a value in range, or check the signature"
+    )]
+    OutOfRange {
+        /// The function.
+        function: String,
+        /// Which argument.
+        pos: ArgPos,
+        /// The parameter's C type.
+        c_type: String,
+        /// The value given.
+        value: String,
+        /// The smallest value the type holds.
+        min: String,
+        /// The largest value the type holds.
+        max: String,
+    },
+
+    /// A string with a NUL byte inside, which C would see as its end.
+    #[error(
+        "{pos} of `{function}` contains a NUL byte at offset {offset}, so C would see a shorter string; hint: remove the NUL, or pass the bytes through a pointer and a length"
+    )]
+    NulInString {
+        /// The function.
+        function: String,
+        /// Which argument.
+        pos: ArgPos,
+        /// Byte offset of the first NUL.
+        offset: usize,
+    },
+
+    /// A null pointer for a parameter the header marks `nonnull`.
+    #[error(
+        "{pos} of `{function}` is null, but the declaration marks it nonnull; hint: pass a valid pointer"
+    )]
+    NullPointer {
+        /// The function.
+        function: String,
+        /// Which argument.
+        pos: ArgPos,
+    },
+
+    /// A raw pointer passed to a safe call.
+    #[error(
+        "{pos} of `{function}` is a raw pointer, which a safe call cannot check; hint: use the `unsafe` `call_raw`/`call_values_raw` and uphold the function's contract"
+    )]
+    RawPointer {
+        /// The function.
+        function: String,
+        /// Which argument.
+        pos: ArgPos,
+    },
+
+    /// The return value does not fit the Rust type asked for.
+    #[error(
+        "`{function}` returns `{c_type}`, which cannot be read as `{requested}`{}{}",
+        .value.as_ref().map(|v| format!(" (the value was {v})")).unwrap_or_default(),
+        hint_suffix(.hint)
+    )]
+    ReturnType {
+        /// The function.
+        function: String,
+        /// The C return type.
+        c_type: String,
+        /// The Rust type asked for.
+        requested: &'static str,
+        /// The value, when it was read but did not fit.
+        value: Option<String>,
+        /// What to ask for instead.
+        hint: String,
+    },
+
+    /// Something ffi-auto cannot do (yet) for this signature.
+    #[error("`{function}`: {what} is not supported; hint: {hint}")]
+    Unsupported {
+        /// The function.
+        function: String,
+        /// What is not supported.
+        what: String,
+        /// What to do instead.
+        hint: String,
+    },
+
+    /// libffi refused the signature.
+    #[error("libffi could not prepare a call interface for `{function}` ({declaration}): {reason}")]
+    Prepare {
+        /// The function.
+        function: String,
+        /// Its C declaration.
+        declaration: String,
+        /// libffi's reason.
+        reason: String,
+    },
+}
+
+fn hint_suffix(hint: &str) -> String {
+    if hint.is_empty() {
+        String::new()
+    } else {
+        format!("; hint: {hint}")
+    }
+}

@@ -1,0 +1,382 @@
+//! Prepared functions: symbol, signature and call interface resolved once, called many times.
+
+use std::ffi::c_void;
+use std::fmt;
+use std::sync::Arc;
+
+use ffi_auto_sig::{FnPointer, Signature};
+
+use crate::arg::{Args, Fault, Num, SafeArgs};
+use crate::call::{Frame, Plan, PlanError};
+use crate::class::Class;
+use crate::error::{ArgPos, Error, Result};
+use crate::library::{Library, Symbol};
+use crate::ret::FromRet;
+use crate::value::Value;
+
+/// A C function ready to call: its address, its signature, and the prepared call interface
+/// (the original's `ffi-call-cached`).
+///
+/// Preparing classifies every parameter and fetches the shared CIF once; a call then converts
+/// the arguments (checked against the C types), calls through libffi, and reads the return.
+/// Cloning is cheap; a `Function` keeps its library loaded, and is `Send + Sync`.
+///
+/// ```
+/// use ffi_auto_runtime::{Function, Signature, find_symbol};
+/// let sig: Signature = "size_t (const char *)".parse().unwrap();
+/// // SAFETY: this is strlen's declaration in <string.h>.
+/// let strlen = unsafe { Function::new(find_symbol("strlen", None).unwrap(), "strlen", sig) }.unwrap();
+/// let n: usize = strlen.call(("hello",)).unwrap();
+/// assert_eq!(n, 5);
+/// assert!(strlen.call::<usize>(("a\0b",)).is_err()); // a NUL inside is refused
+/// ```
+#[derive(Clone)]
+pub struct Function {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: Box<str>,
+    code: unsafe extern "C" fn(),
+    symbol: Option<Symbol>,
+    sig: Signature,
+    plan: Plan,
+    origin: String,
+}
+
+impl fmt::Debug for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Function")
+            .field("declaration", &self.declaration())
+            .field("addr", &self.addr())
+            .field("origin", &self.inner.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Function {
+    /// Prepares `symbol` as a function of signature `sig`.
+    ///
+    /// # Safety
+    /// `sig` must be the C signature of the function at `symbol`: ffi-auto checks every
+    /// argument against `sig`, so a wrong `sig` makes C read arguments it was not given.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for types the runtime cannot pass (`long double`, structs by
+    /// value), [`Error::Prepare`] if libffi refuses the signature.
+    pub unsafe fn new(symbol: Symbol, name: &str, sig: Signature) -> Result<Function> {
+        // SAFETY: a symbol address is non-null; the caller vouches that it is a function of
+        // signature `sig`, and `symbol` keeps its library loaded for the Function's life.
+        let code =
+            unsafe { std::mem::transmute::<*const c_void, unsafe extern "C" fn()>(symbol.addr()) };
+        Function::build(
+            code,
+            Some(symbol),
+            name,
+            sig,
+            "explicit signature".to_owned(),
+        )
+    }
+
+    /// Prepares the function at `addr` as a function of signature `sig`.
+    ///
+    /// # Safety
+    /// `addr` must be a function of C signature `sig`, and stay valid (its library loaded) for
+    /// as long as the returned `Function` or a clone of it lives.
+    ///
+    /// # Errors
+    /// As [`Function::new`]; also [`Error::InvalidName`] for a null `addr`.
+    pub unsafe fn from_ptr(addr: *const c_void, name: &str, sig: Signature) -> Result<Function> {
+        if addr.is_null() {
+            return Err(Error::InvalidName {
+                name: name.to_owned(),
+                reason: "the function address is null".to_owned(),
+            });
+        }
+        // SAFETY: non-null; the caller vouches for the rest.
+        let code = unsafe { std::mem::transmute::<*const c_void, unsafe extern "C" fn()>(addr) };
+        Function::build(code, None, name, sig, "explicit signature".to_owned())
+    }
+
+    /// Prepares a Rust `extern "C"` function pointer; its signature comes from its type.
+    ///
+    /// ```
+    /// use ffi_auto_runtime::Function;
+    /// extern "C" fn twice(x: i32) -> i32 { x * 2 }
+    /// let f = Function::from_fn("twice", twice as extern "C" fn(i32) -> i32).unwrap();
+    /// assert_eq!(f.call::<i32>(21).unwrap(), 42);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Function::new`].
+    pub fn from_fn<F: FnPointer>(name: &str, f: F) -> Result<Function> {
+        // SAFETY: `FnPointer` is implemented only for function pointer types, whose address
+        // is a function of exactly `F::signature()`; a function pointer lives forever.
+        unsafe { Function::from_ptr(f.addr(), name, F::signature()) }
+    }
+
+    pub(crate) fn build(
+        code: unsafe extern "C" fn(),
+        symbol: Option<Symbol>,
+        name: &str,
+        sig: Signature,
+        origin: String,
+    ) -> Result<Function> {
+        let plan = Plan::new(&sig).map_err(|e| match e {
+            PlanError::Unsupported(u) => Error::Unsupported {
+                function: name.to_owned(),
+                what: u.what,
+                hint: u.hint,
+            },
+            PlanError::Prepare(reason) => Error::Prepare {
+                function: name.to_owned(),
+                declaration: sig.declare(name),
+                reason,
+            },
+        })?;
+        Ok(Function {
+            inner: Arc::new(Inner {
+                name: name.into(),
+                code,
+                symbol,
+                sig,
+                plan,
+                origin,
+            }),
+        })
+    }
+
+    /// The function's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Its signature.
+    pub fn signature(&self) -> &Signature {
+        &self.inner.sig
+    }
+
+    /// Its C declaration: `size_t strlen(const char *s)`.
+    pub fn declaration(&self) -> String {
+        self.inner.sig.declare(&self.inner.name)
+    }
+
+    /// The library it comes from, when it was prepared from a symbol.
+    pub fn library(&self) -> Option<&Library> {
+        self.inner.symbol.as_ref().map(Symbol::library)
+    }
+
+    /// Its address.
+    pub fn addr(&self) -> *const c_void {
+        self.inner.code as *const c_void
+    }
+
+    /// Where its signature came from (`explicit signature`, `registry`, a header and line).
+    pub fn origin(&self) -> &str {
+        &self.inner.origin
+    }
+
+    /// Whether two handles share one prepared call interface.
+    pub fn shares_cif_with(&self, other: &Function) -> bool {
+        Arc::ptr_eq(&self.inner.plan.cif, &other.inner.plan.cif)
+    }
+
+    /// Calls the function with safe arguments: numbers, `bool`, strings, `Option` of a string
+    /// (null for `None`), or [`Value`]s. A tuple gives several arguments, a single value one,
+    /// `()` none.
+    ///
+    /// Every argument is checked against the C declaration before the call; the return is read
+    /// as `R` with a range check.
+    ///
+    /// ```
+    /// use ffi_auto_runtime::{Function, Signature, find_symbol, Error};
+    /// let sig: Signature = "int (int)".parse().unwrap();
+    /// // SAFETY: `int abs(int)` in <stdlib.h>.
+    /// let abs = unsafe { Function::new(find_symbol("abs", None).unwrap(), "abs", sig) }.unwrap();
+    /// assert_eq!(abs.call::<i32>(-3).unwrap(), 3);
+    /// assert!(matches!(abs.call::<i32>(3_000_000_000u64), Err(Error::OutOfRange { .. })));
+    /// assert!(matches!(abs.call::<i32>((1, 2)), Err(Error::ArgCount { .. })));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::ArgCount`], [`Error::ArgType`], [`Error::OutOfRange`], [`Error::NulInString`],
+    /// [`Error::NullPointer`], [`Error::RawPointer`] (a `Value::Ptr`) before the call;
+    /// [`Error::ReturnType`] after it.
+    #[inline]
+    pub fn call<R: FromRet>(&self, args: impl SafeArgs) -> Result<R> {
+        // SAFETY: `SafeArgs` carry no raw pointer except `Value::Ptr`, which a safe frame
+        // refuses; the signature was vouched for when the function was prepared.
+        unsafe { self.call_impl(&args, true) }
+    }
+
+    /// Calls the function with any arguments, raw pointers, out-parameters (`&mut x`) and
+    /// slices included.
+    ///
+    /// ```
+    /// use std::ffi::{c_char, CStr};
+    /// use ffi_auto_runtime::{Function, Signature, find_symbol};
+    /// let sig: Signature = "long (const char *, char **, int)".parse().unwrap();
+    /// // SAFETY: `long strtol(const char *, char **, int)` in <stdlib.h>.
+    /// let strtol = unsafe { Function::new(find_symbol("strtol", None).unwrap(), "strtol", sig) }.unwrap();
+    /// let input = c"42 rest";
+    /// let mut end: *mut c_char = std::ptr::null_mut();
+    /// // SAFETY: `end` is a valid `char *` to write; strtol points it into `input`.
+    /// let n: i64 = unsafe { strtol.call_raw((input, &mut end, 10)) }.unwrap();
+    /// assert_eq!(n, 42);
+    /// // SAFETY: strtol set `end` inside `input`, which is still alive.
+    /// assert_eq!(unsafe { CStr::from_ptr(end) }, c" rest");
+    /// ```
+    ///
+    /// # Safety
+    /// Every raw pointer, reference and slice passed must be valid for what the C function does
+    /// with it (how much it reads or writes, and for how long it keeps it).
+    ///
+    /// # Errors
+    /// As [`Function::call`], except that raw pointers are accepted.
+    #[inline]
+    pub unsafe fn call_raw<R: FromRet>(&self, args: impl Args) -> Result<R> {
+        // SAFETY: the caller vouches for the pointers; the rest is checked.
+        unsafe { self.call_impl(&args, false) }
+    }
+
+    /// Calls with dynamic values and returns a dynamic value.
+    ///
+    /// # Errors
+    /// As [`Function::call`]; a `Value::Ptr` is [`Error::RawPointer`].
+    pub fn call_values(&self, args: &[Value<'_>]) -> Result<Value<'static>> {
+        self.call(args)
+    }
+
+    /// Calls with dynamic values, raw pointers included.
+    ///
+    /// # Safety
+    /// As [`Function::call_raw`].
+    ///
+    /// # Errors
+    /// As [`Function::call`], except that raw pointers are accepted.
+    pub unsafe fn call_values_raw(&self, args: &[Value<'_>]) -> Result<Value<'static>> {
+        // SAFETY: the caller vouches for the pointers.
+        unsafe { self.call_raw(args) }
+    }
+
+    /// # Safety
+    /// When `safe` is false, the caller vouches for every pointer argument.
+    #[inline]
+    unsafe fn call_impl<A: Args + ?Sized, R: FromRet>(&self, args: &A, safe: bool) -> Result<R> {
+        let inner = &*self.inner;
+        let plan = &inner.plan;
+        let n = args.count();
+        let fixed = plan.params.len();
+        if n != fixed && !(plan.variadic && n > fixed) {
+            return Err(self.count_error(n));
+        }
+        let mut frame = Frame::new(plan, n, safe);
+        if let Err((i, fault)) = args.store_all(&mut frame) {
+            return Err(self.arg_error(i, fault, frame.class_of(i), &args.describe(i)));
+        }
+        // SAFETY: the signature is the function's (vouched for at preparation), all `n`
+        // arguments were stored and checked against it, and pointer arguments are either
+        // checked (safe frame) or vouched for by the caller of `call_raw`.
+        let ret = unsafe { frame.invoke(inner.code, n) }.map_err(|reason| Error::Prepare {
+            function: inner.name.to_string(),
+            declaration: self.declaration(),
+            reason,
+        })?;
+        R::from_ret(plan.ret, &ret).map_err(|f| self.ret_error::<R>(f))
+    }
+
+    #[cold]
+    fn count_error(&self, given: usize) -> Error {
+        Error::ArgCount {
+            function: self.inner.name.to_string(),
+            declaration: self.declaration(),
+            expected: self.inner.plan.params.len(),
+            given,
+            variadic: self.inner.plan.variadic,
+        }
+    }
+
+    #[cold]
+    fn arg_error(&self, i: usize, fault: Fault, class: Option<Class>, given: &str) -> Error {
+        let function = self.inner.name.to_string();
+        let param = self.inner.sig.params.get(i);
+        let pos = ArgPos {
+            index: i + 1,
+            name: param.and_then(|p| p.name.clone()),
+        };
+        let c_type = match (param, class) {
+            (Some(p), _) => p.ty.to_string(),
+            (None, Some(c)) => format!("{} (variadic)", c.c_spelling()),
+            (None, None) => "a variadic argument".to_owned(),
+        };
+        match fault {
+            Fault::Type { hint } => Error::ArgType {
+                function,
+                pos,
+                expected: c_type,
+                given: given.to_owned(),
+                hint: hint.to_owned(),
+            },
+            Fault::Range(value) => {
+                let (min, max) = range_of(class, value);
+                Error::OutOfRange {
+                    function,
+                    pos,
+                    c_type,
+                    value: value.to_string(),
+                    min,
+                    max,
+                }
+            }
+            Fault::Nul(offset) => Error::NulInString {
+                function,
+                pos,
+                offset,
+            },
+            Fault::Null => Error::NullPointer { function, pos },
+            Fault::Raw => Error::RawPointer { function, pos },
+        }
+    }
+
+    #[cold]
+    fn ret_error<R: FromRet>(&self, fault: Fault) -> Error {
+        let (value, hint) = match fault {
+            Fault::Range(v) => (
+                Some(v.to_string()),
+                "read it as a wider or signed type".to_owned(),
+            ),
+            Fault::Type { hint } => (None, hint.to_owned()),
+            _ => (None, String::new()),
+        };
+        Error::ReturnType {
+            function: self.inner.name.to_string(),
+            c_type: self.inner.sig.ret.to_string(),
+            requested: R::NAME,
+            value,
+            hint,
+        }
+    }
+}
+
+/// The range an out-of-range value missed, spelled for the error.
+fn range_of(class: Option<Class>, value: Num) -> (String, String) {
+    match (class, value) {
+        (Some(Class::Int { size, signed }), _) => {
+            let bits = u32::from(size) * 8;
+            if signed {
+                let max = (1i128 << (bits - 1)) - 1;
+                ((-max - 1).to_string(), max.to_string())
+            } else {
+                ("0".to_owned(), ((1u128 << bits) - 1).to_string())
+            }
+        }
+        (Some(Class::F32), Num::F(_)) => (f32::MIN.to_string(), f32::MAX.to_string()),
+        // An integer a float cannot hold exactly.
+        (Some(Class::F32), _) => ("-16777216".to_owned(), "16777216 (exactly)".to_owned()),
+        (Some(Class::F64), _) => (
+            "-9007199254740992".to_owned(),
+            "9007199254740992 (exactly)".to_owned(),
+        ),
+        _ => ("?".to_owned(), "?".to_owned()),
+    }
+}

@@ -1,0 +1,60 @@
+//! ffi-auto's run-time engine: call a C function whose signature is known only at run time.
+//!
+//! - [`Library`] and [`find_symbol`] load libraries (`"c"`, `"m"`, a path, the running program)
+//!   and keep them loaded as long as anything from them lives.
+//! - [`Function`] is a prepared handle (symbol, signature and libffi call interface resolved
+//!   once), called with Rust tuples or [`Value`]s; every argument is checked against the C
+//!   declaration before any C code runs.
+//! - [`ffi_call`] calls by name, finding the signature through a chain of
+//!   [`SignatureSource`]s; the second call with a name costs one hash lookup.
+//!
+//! ```
+//! use ffi_auto_runtime::{ffi_call, registry};
+//! // SAFETY: `int abs(int)` in <stdlib.h>.
+//! unsafe { registry().register("abs", None, "int (int)".parse().unwrap()) };
+//! assert_eq!(ffi_call::<i32>("abs", -42).unwrap(), 42);
+//! ```
+//!
+//! # Safety model
+//! ffi-auto trusts the C declarations it is given (a header, or a signature whose registration
+//! was `unsafe`) the way a Rust `extern` block is trusted, and checks every argument against
+//! them. A call is then safe when its arguments are: numbers, `bool`, strings (passed
+//! NUL-terminated, refused if they hold a NUL) and null for parameters not marked `nonnull`.
+//! Raw pointers, references used as out-parameters and slices need the `unsafe` `call_raw`,
+//! because only the caller knows how much the C function reads or writes through them.
+
+mod arg;
+mod call;
+mod cif;
+mod class;
+mod dynamic;
+mod error;
+mod function;
+mod library;
+mod resolve;
+mod ret;
+mod value;
+
+pub use arg::{Arg, Args, SafeArg, SafeArgs};
+pub use cif::cif_cache_len;
+pub use dynamic::{Target, ffi_call, ffi_call_raw, ffi_call_values, prepare};
+pub use error::{ArgPos, Attempt, Error, Result};
+pub use ffi_auto_sig::{
+    CType, DataModel, Field, FloatKind, FnAttrs, FnPointer, IntKind, Param, ParseTypeError, Record,
+    RecordKind, RustType, Signature,
+};
+pub use function::Function;
+pub use library::{Library, Symbol, add_search_library, find_symbol, search_libraries};
+pub use resolve::{
+    Found, Registry, SignatureSource, add_signature_source, find_signature, registry,
+    signature_sources,
+};
+pub use ret::FromRet;
+pub use value::Value;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::arg::{Ctx, Fault, Num, Pointee, Slot};
+    pub use crate::call::{Frame, RetBuf};
+    pub use crate::class::{Class, Target};
+}

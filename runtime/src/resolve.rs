@@ -1,0 +1,200 @@
+//! Where signatures come from: a chain of sources consulted in order.
+//!
+//! Today the chain holds the in-process [`Registry`] of explicitly registered signatures. The
+//! discovery work adds, in this order after it: the compile-time registry the macros fill, the
+//! on-disk signature database, and libclang reading the headers. Each is a
+//! [`SignatureSource`]; the first that knows a name wins.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+
+use ffi_auto_sig::Signature;
+
+use crate::error::{Error, Result};
+
+/// A signature found for a name, and where it was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// The signature.
+    pub signature: Signature,
+    /// The library that defines the function, when the source knows it (`"m"` for `sin`).
+    pub library: Option<String>,
+    /// The name the linker sees, when it differs from the C name (`__REDIRECT`, asm labels).
+    pub link_name: Option<String>,
+    /// Where the signature came from: `registry`, or a header and line.
+    pub origin: String,
+}
+
+/// A source of signatures for by-name calls.
+///
+/// Signatures from a source are trusted: a by-name call whose arguments are all safe is a safe
+/// call. Adding a source is therefore `unsafe` ([`add_signature_source`]).
+pub trait SignatureSource: Send + Sync {
+    /// How error messages name this source: `the registry (3 signatures)`.
+    fn describe(&self) -> String;
+
+    /// The signature of `name` (in `library`, when the caller named one), or `None` if this
+    /// source does not know it.
+    ///
+    /// # Errors
+    /// When the source itself fails (a corrupt database, a header that does not parse).
+    fn lookup(&self, name: &str, library: Option<&str>) -> Result<Option<Found>>;
+
+    /// Names this source knows, for "did you mean" suggestions.
+    fn names(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Signatures registered explicitly in this process.
+///
+/// ```
+/// use ffi_auto_runtime::{registry, ffi_call};
+/// // SAFETY: `double hypot(double, double)` in <math.h>, defined in libm.
+/// unsafe { registry().register("hypot", Some("m"), "double (double, double)".parse().unwrap()) };
+/// let x: f64 = ffi_call("hypot", (3.0, 4.0)).unwrap();
+/// assert_eq!(x, 5.0);
+/// ```
+#[derive(Default)]
+pub struct Registry {
+    entries: RwLock<HashMap<String, Vec<Registered>>>,
+}
+
+/// One registration: the library it applies to (any, when `None`) and the signature.
+type Registered = (Option<String>, Signature);
+
+impl Registry {
+    /// Registers `name`'s signature, optionally with the library that defines it; replaces an
+    /// earlier registration for the same name and library.
+    ///
+    /// # Safety
+    /// `sig` must be the C signature of `name` (in `library`, or wherever the default search
+    /// finds it): by-name calls trust it.
+    pub unsafe fn register(&self, name: &str, library: Option<&str>, sig: Signature) {
+        let mut e = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        let list = e.entry(name.to_owned()).or_default();
+        let lib = library.map(str::to_owned);
+        list.retain(|(l, _)| *l != lib);
+        list.push((lib, sig));
+        drop(e);
+        crate::dynamic::invalidate();
+    }
+
+    /// Removes every registration of `name`; returns whether there was one.
+    pub fn unregister(&self, name: &str) -> bool {
+        let removed = self
+            .entries
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(name)
+            .is_some();
+        if removed {
+            crate::dynamic::invalidate();
+        }
+        removed
+    }
+
+    /// The number of registered signatures.
+    pub fn len(&self) -> usize {
+        self.entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .map(Vec::len)
+            .sum()
+    }
+
+    /// Whether nothing is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl SignatureSource for Registry {
+    fn describe(&self) -> String {
+        format!("the registry ({} signatures)", self.len())
+    }
+
+    fn lookup(&self, name: &str, library: Option<&str>) -> Result<Option<Found>> {
+        let e = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(list) = e.get(name) else {
+            return Ok(None);
+        };
+        // An entry for the library asked for wins; an entry without a library fits any.
+        let hit = list
+            .iter()
+            .find(|(l, _)| l.as_deref() == library && library.is_some())
+            .or_else(|| list.iter().find(|(l, _)| l.is_none()))
+            .or_else(|| library.is_none().then(|| list.first()).flatten());
+        Ok(hit.map(|(l, sig)| Found {
+            signature: sig.clone(),
+            library: library.map(str::to_owned).or_else(|| l.clone()),
+            link_name: None,
+            origin: "registry".to_owned(),
+        }))
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
+            .cloned()
+            .collect()
+    }
+}
+
+static REGISTRY: LazyLock<Arc<Registry>> = LazyLock::new(Arc::default);
+
+static SOURCES: LazyLock<RwLock<Vec<Arc<dyn SignatureSource>>>> =
+    LazyLock::new(|| RwLock::new(vec![REGISTRY.clone() as Arc<dyn SignatureSource>]));
+
+/// The process-wide registry of explicit signatures (the first source consulted).
+pub fn registry() -> &'static Registry {
+    &REGISTRY
+}
+
+/// Appends a source to the chain consulted by by-name calls.
+///
+/// # Safety
+/// Every signature the source returns must be the true C signature of the function it names:
+/// by-name calls with safe arguments are safe calls on the strength of it.
+pub unsafe fn add_signature_source(source: Arc<dyn SignatureSource>) {
+    SOURCES
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(source);
+    crate::dynamic::invalidate();
+}
+
+/// How error messages name each source of the chain, in order.
+pub fn signature_sources() -> Vec<String> {
+    SOURCES
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .map(|s| s.describe())
+        .collect()
+}
+
+/// Consults the chain for `name`.
+///
+/// # Errors
+/// [`Error::NoSignature`] naming every source consulted, or a source's own error.
+pub fn find_signature(name: &str, library: Option<&str>) -> Result<Found> {
+    let sources = SOURCES
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    for s in &sources {
+        if let Some(found) = s.lookup(name, library)? {
+            return Ok(found);
+        }
+    }
+    let known: Vec<String> = sources.iter().flat_map(|s| s.names()).collect();
+    Err(Error::NoSignature {
+        name: name.to_owned(),
+        consulted: sources.iter().map(|s| s.describe()).collect(),
+        closest: crate::library::rank_closest(name, known.iter().map(String::as_str)),
+    })
+}

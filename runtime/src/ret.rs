@@ -1,0 +1,163 @@
+//! C return values as Rust values: read at their C width, then converted with a range check.
+
+use std::ffi::c_void;
+
+use crate::arg::{Fault, Num};
+use crate::call::{RawInt, RetBuf};
+use crate::class::Class;
+
+pub(crate) mod sealed {
+    pub trait Sealed {}
+}
+
+/// A Rust type a C return value can be read as.
+///
+/// Integers convert when the value fits (`size_t` 5 reads as `i32` 5; `int` -1 as `usize` is an
+/// error, never a wrap); `f64` reads `float` and `double`; `bool` reads `_Bool` and any integer
+/// (non-zero is true, as in C); raw pointers read pointers; `()` discards any return;
+/// [`Value`](crate::Value) reads anything.
+pub trait FromRet: Sized + sealed::Sealed {
+    #[doc(hidden)]
+    /// The Rust type's name, for errors.
+    const NAME: &'static str;
+    #[doc(hidden)]
+    /// Reads a return of `class` from `ret`.
+    fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault>;
+}
+
+const HINT_INT: &str = "read it as an integer type";
+const HINT_FLOAT: &str = "read it as `f64`";
+const HINT_PTR: &str = "read it as a raw pointer (`*mut c_void`, `*const c_char`)";
+
+macro_rules! int_ret {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl FromRet for $t {
+            const NAME: &'static str = stringify!($t);
+            #[inline]
+            fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
+                match class {
+                    Class::Int { size, signed } => match ret.int(size, signed) {
+                        RawInt::S(v) => <$t>::try_from(v).map_err(|_| Fault::Range(Num::I(v))),
+                        RawInt::U(v) => <$t>::try_from(v).map_err(|_| Fault::Range(Num::U(v))),
+                    },
+                    Class::Bool => Ok(<$t>::from(int_truth(ret.int(1, false)))),
+                    Class::F32 | Class::F64 => Err(Fault::Type { hint: HINT_FLOAT }),
+                    Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
+                    Class::Void => Err(Fault::Type { hint: "it returns nothing; read it as `()`" }),
+                }
+            }
+        }
+    )*};
+}
+
+fn int_truth(raw: RawInt) -> bool {
+    match raw {
+        RawInt::S(v) => v != 0,
+        RawInt::U(v) => v != 0,
+    }
+}
+
+int_ret!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+impl sealed::Sealed for f64 {}
+impl FromRet for f64 {
+    const NAME: &'static str = "f64";
+    #[inline]
+    fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
+        match class {
+            Class::F64 => Ok(ret.f64()),
+            Class::F32 => Ok(f64::from(ret.f32())),
+            Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
+            _ => Err(Fault::Type { hint: HINT_INT }),
+        }
+    }
+}
+
+impl sealed::Sealed for f32 {}
+impl FromRet for f32 {
+    const NAME: &'static str = "f32";
+    #[inline]
+    fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
+        match class {
+            Class::F32 => Ok(ret.f32()),
+            Class::F64 => Err(Fault::Type {
+                hint: "`double` would lose precision as `f32`; read it as `f64`",
+            }),
+            Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
+            _ => Err(Fault::Type { hint: HINT_INT }),
+        }
+    }
+}
+
+impl sealed::Sealed for bool {}
+impl FromRet for bool {
+    const NAME: &'static str = "bool";
+    #[inline]
+    fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
+        match class {
+            Class::Bool => Ok(int_truth(ret.int(1, false))),
+            Class::Int { size, signed } => Ok(int_truth(ret.int(size, signed))),
+            Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
+            _ => Err(Fault::Type { hint: HINT_FLOAT }),
+        }
+    }
+}
+
+impl sealed::Sealed for () {}
+impl FromRet for () {
+    const NAME: &'static str = "()";
+    #[inline]
+    fn from_ret(_class: Class, _ret: &RetBuf) -> Result<Self, Fault> {
+        Ok(())
+    }
+}
+
+impl<T> sealed::Sealed for *mut T {}
+impl<T> FromRet for *mut T {
+    const NAME: &'static str = "*mut T";
+    #[inline]
+    fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
+        match class {
+            Class::Ptr { .. } => Ok(ret.ptr().cast()),
+            _ => Err(Fault::Type { hint: HINT_INT }),
+        }
+    }
+}
+
+impl<T> sealed::Sealed for *const T {}
+impl<T> FromRet for *const T {
+    const NAME: &'static str = "*const T";
+    #[inline]
+    fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
+        <*mut T>::from_ret(class, ret).map(<*mut T>::cast_const)
+    }
+}
+
+pub(crate) fn read_value(class: Class, ret: &RetBuf) -> crate::Value<'static> {
+    use crate::Value;
+    match class {
+        Class::Void => Value::Void,
+        Class::Bool => Value::Bool(int_truth(ret.int(1, false))),
+        Class::Int { size, signed } => match (ret.int(size, signed), size) {
+            (RawInt::S(v), 1) => Value::I8(v as i8),
+            (RawInt::S(v), 2) => Value::I16(v as i16),
+            (RawInt::S(v), 4) => Value::I32(v as i32),
+            (RawInt::S(v), _) => Value::I64(v),
+            (RawInt::U(v), 1) => Value::U8(v as u8),
+            (RawInt::U(v), 2) => Value::U16(v as u16),
+            (RawInt::U(v), 4) => Value::U32(v as u32),
+            (RawInt::U(v), _) => Value::U64(v),
+        },
+        Class::F32 => Value::F32(ret.f32()),
+        Class::F64 => Value::F64(ret.f64()),
+        Class::Ptr { .. } => {
+            let p: *mut c_void = ret.ptr();
+            if p.is_null() {
+                Value::Null
+            } else {
+                Value::Ptr(p)
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Dynamic values, for calls whose argument types are known only at run time.
+
+use std::ffi::{CStr, c_void};
+use std::fmt;
+
+use crate::arg::{self, Arg, Ctx, Fault, Slot};
+use crate::call::RetBuf;
+use crate::class::{Class, Target};
+use crate::ret::FromRet;
+
+/// A C argument or return value whose type is known only at run time.
+///
+/// Each variant keeps its Rust width, which decides the C type it is passed as in the variadic
+/// part of a call (`I32` as `int`, `I64` as `long long`, `F32` promoted to `double`); for a
+/// fixed parameter the value is converted to the parameter's type with a range check.
+///
+/// ```
+/// use ffi_auto_runtime::{Value, ffi_call_values, registry, Signature};
+/// # // SAFETY: labs is `long labs(long)` in <stdlib.h>.
+/// # unsafe { registry().register("labs", None, "long (long)".parse().unwrap()) };
+/// let v = ffi_call_values("labs", &[Value::I64(-7)]).unwrap();
+/// assert_eq!(v.to_string(), "7");
+/// assert_eq!(v.as_i64(), Some(7));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Value<'a> {
+    /// No value (`void` returns).
+    Void,
+    /// `bool`.
+    Bool(bool),
+    /// `int8_t` / `signed char`.
+    I8(i8),
+    /// `int16_t` / `short`.
+    I16(i16),
+    /// `int32_t` / `int`.
+    I32(i32),
+    /// `int64_t` / `long long`.
+    I64(i64),
+    /// `uint8_t` / `unsigned char`.
+    U8(u8),
+    /// `uint16_t` / `unsigned short`.
+    U16(u16),
+    /// `uint32_t` / `unsigned int`.
+    U32(u32),
+    /// `uint64_t` / `unsigned long long`.
+    U64(u64),
+    /// `float`.
+    F32(f32),
+    /// `double`.
+    F64(f64),
+    /// A null pointer.
+    Null,
+    /// A non-null raw pointer. Safe calls refuse it; use the `_raw` calls.
+    Ptr(*mut c_void),
+    /// A Rust string, passed as a NUL-terminated `const char *`.
+    Str(&'a str),
+    /// A C string, passed as is.
+    CStr(&'a CStr),
+    /// A byte string, passed as a NUL-terminated `const char *`.
+    Bytes(&'a [u8]),
+}
+
+impl Value<'_> {
+    /// The value as an `i64`, if it is an integer or bool that fits.
+    pub fn as_i64(&self) -> Option<i64> {
+        match *self {
+            Value::Bool(b) => Some(i64::from(b)),
+            Value::I8(v) => Some(v.into()),
+            Value::I16(v) => Some(v.into()),
+            Value::I32(v) => Some(v.into()),
+            Value::I64(v) => Some(v),
+            Value::U8(v) => Some(v.into()),
+            Value::U16(v) => Some(v.into()),
+            Value::U32(v) => Some(v.into()),
+            Value::U64(v) => i64::try_from(v).ok(),
+            _ => None,
+        }
+    }
+
+    /// The value as an `f64`, if it is a float.
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Value::F32(v) => Some(v.into()),
+            Value::F64(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The value as a raw pointer, if it is a pointer (null included).
+    pub fn as_ptr(&self) -> Option<*mut c_void> {
+        match *self {
+            Value::Null => Some(std::ptr::null_mut()),
+            Value::Ptr(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Value::Void => "Value::Void",
+            Value::Bool(_) => "Value::Bool",
+            Value::I8(_) => "Value::I8",
+            Value::I16(_) => "Value::I16",
+            Value::I32(_) => "Value::I32",
+            Value::I64(_) => "Value::I64",
+            Value::U8(_) => "Value::U8",
+            Value::U16(_) => "Value::U16",
+            Value::U32(_) => "Value::U32",
+            Value::U64(_) => "Value::U64",
+            Value::F32(_) => "Value::F32",
+            Value::F64(_) => "Value::F64",
+            Value::Null => "Value::Null",
+            Value::Ptr(_) => "Value::Ptr",
+            Value::Str(_) => "Value::Str",
+            Value::CStr(_) => "Value::CStr",
+            Value::Bytes(_) => "Value::Bytes",
+        }
+    }
+}
+
+/// Integers print in decimal, floats in the shortest form that reads back to the same value,
+/// pointers in hex, strings as they are, `Void` as nothing.
+impl fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Void => Ok(()),
+            Value::Bool(v) => write!(f, "{v}"),
+            Value::I8(v) => write!(f, "{v}"),
+            Value::I16(v) => write!(f, "{v}"),
+            Value::I32(v) => write!(f, "{v}"),
+            Value::I64(v) => write!(f, "{v}"),
+            Value::U8(v) => write!(f, "{v}"),
+            Value::U16(v) => write!(f, "{v}"),
+            Value::U32(v) => write!(f, "{v}"),
+            Value::U64(v) => write!(f, "{v}"),
+            Value::F32(v) => write!(f, "{v:?}"),
+            Value::F64(v) => write!(f, "{v:?}"),
+            Value::Null => f.write_str("NULL"),
+            Value::Ptr(p) => write!(f, "{p:p}"),
+            Value::Str(s) => f.write_str(s),
+            Value::CStr(s) => f.write_str(&s.to_string_lossy()),
+            Value::Bytes(b) => f.write_str(&String::from_utf8_lossy(b)),
+        }
+    }
+}
+
+macro_rules! from_value {
+    ($($t:ty => $v:ident),*) => {$(
+        impl From<$t> for Value<'_> {
+            fn from(x: $t) -> Self {
+                Value::$v(x)
+            }
+        }
+    )*};
+}
+
+from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16,
+    u32 => U32, u64 => U64, f32 => F32, f64 => F64);
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(s: &'a str) -> Self {
+        Value::Str(s)
+    }
+}
+
+impl<'a> From<&'a CStr> for Value<'a> {
+    fn from(s: &'a CStr) -> Self {
+        Value::CStr(s)
+    }
+}
+
+impl arg::sealed::Sealed for Value<'_> {}
+
+impl Arg for Value<'_> {
+    #[inline]
+    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx) -> Result<(), Fault> {
+        match *self {
+            Value::Void => Err(Fault::Type {
+                hint: "`Value::Void` cannot be passed; remove the argument",
+            }),
+            Value::Bool(b) => b.store(class, slot, ctx),
+            Value::I8(v) => v.store(class, slot, ctx),
+            Value::I16(v) => v.store(class, slot, ctx),
+            Value::I32(v) => v.store(class, slot, ctx),
+            Value::I64(v) => v.store(class, slot, ctx),
+            Value::U8(v) => v.store(class, slot, ctx),
+            Value::U16(v) => v.store(class, slot, ctx),
+            Value::U32(v) => v.store(class, slot, ctx),
+            Value::U64(v) => v.store(class, slot, ctx),
+            Value::F32(v) => v.store(class, slot, ctx),
+            Value::F64(v) => v.store(class, slot, ctx),
+            Value::Null => arg::store_null(class, slot),
+            Value::Ptr(p) => arg::store_ptr(p, false, None, class, slot, ctx),
+            Value::Str(s) => s.store(class, slot, ctx),
+            Value::CStr(s) => s.store(class, slot, ctx),
+            Value::Bytes(b) => b.store(class, slot, ctx),
+        }
+    }
+
+    fn variadic_class(&self) -> Class {
+        match self {
+            Value::Void | Value::Null | Value::Ptr(_) => Class::Ptr {
+                target: Target::Void,
+                is_const: false,
+                nonnull: false,
+            },
+            Value::Bool(b) => b.variadic_class(),
+            Value::I8(v) => v.variadic_class(),
+            Value::I16(v) => v.variadic_class(),
+            Value::I32(v) => v.variadic_class(),
+            Value::I64(v) => v.variadic_class(),
+            Value::U8(v) => v.variadic_class(),
+            Value::U16(v) => v.variadic_class(),
+            Value::U32(v) => v.variadic_class(),
+            Value::U64(v) => v.variadic_class(),
+            Value::F32(v) => v.variadic_class(),
+            Value::F64(v) => v.variadic_class(),
+            Value::Str(s) => s.variadic_class(),
+            Value::CStr(s) => s.variadic_class(),
+            Value::Bytes(b) => b.variadic_class(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Value::Str(s) => s.describe(),
+            Value::CStr(s) => s.describe(),
+            Value::Bytes(b) => b.describe(),
+            Value::Null => "null (`Value::Null`)".to_owned(),
+            v => format!("`{v}` ({})", v.kind()),
+        }
+    }
+}
+// SAFETY: every variant stores a number or a string safely; `Value::Ptr` is refused at run
+// time in a safe call (`store_ptr` checks `ctx.safe`).
+unsafe impl arg::SafeArg for Value<'_> {}
+
+impl crate::ret::sealed::Sealed for Value<'static> {}
+impl FromRet for Value<'static> {
+    const NAME: &'static str = "Value";
+    #[inline]
+    fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
+        Ok(crate::ret::read_value(class, ret))
+    }
+}
+
+macro_rules! value_args {
+    ($($t:ty),*) => {$(
+        impl crate::arg::Args for $t {
+            fn count(&self) -> usize {
+                <[Value<'_>]>::len(self)
+            }
+            fn store_all(&self, frame: &mut crate::call::Frame<'_>) -> Result<(), (usize, Fault)> {
+                for (i, v) in self.iter().enumerate() {
+                    frame.push(i, v)?;
+                }
+                Ok(())
+            }
+            fn describe(&self, index: usize) -> String {
+                self.get(index).map(Arg::describe).unwrap_or_default()
+            }
+        }
+        // SAFETY: `Value` arguments are safe or refused at run time in a safe call.
+        unsafe impl crate::arg::SafeArgs for $t {}
+    )*};
+}
+
+value_args!(&[Value<'_>], Vec<Value<'_>>);
+
+impl<const N: usize> crate::arg::Args for [Value<'_>; N] {
+    fn count(&self) -> usize {
+        N
+    }
+    fn store_all(&self, frame: &mut crate::call::Frame<'_>) -> Result<(), (usize, Fault)> {
+        for (i, v) in self.iter().enumerate() {
+            frame.push(i, v)?;
+        }
+        Ok(())
+    }
+    fn describe(&self, index: usize) -> String {
+        self.get(index).map(Arg::describe).unwrap_or_default()
+    }
+}
+// SAFETY: as for slices of `Value`.
+unsafe impl<const N: usize> crate::arg::SafeArgs for [Value<'_>; N] {}

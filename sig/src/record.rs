@@ -1,0 +1,140 @@
+//! Struct and union layouts.
+
+use crate::model::DataModel;
+use crate::types::CType;
+
+/// `struct` or `union`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    /// `struct`: fields one after another.
+    Struct,
+    /// `union`: every field at offset 0.
+    Union,
+}
+
+/// One field of a [`Record`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Field {
+    /// The field's name (empty for an anonymous member).
+    pub name: String,
+    /// The field's type.
+    pub ty: CType,
+    /// Offset from the start of the record, in bytes.
+    pub offset: u64,
+    /// For a bitfield, its width in bits (its bit offset is `bit_offset`).
+    pub bit_width: Option<u32>,
+    /// For a bitfield, the bit offset from the start of the record.
+    pub bit_offset: u64,
+}
+
+/// A complete struct or union: its fields at their offsets, its size and its alignment.
+///
+/// Layouts read from headers carry the offsets the compiler chose; [`Record::with_c_layout`]
+/// computes them with the C rules (each field at the next multiple of its alignment, the size
+/// rounded up to the largest alignment) for records built by hand.
+///
+/// ```
+/// use ffi_auto_sig::{CType, DataModel, Record, RecordKind};
+/// let dm = DataModel::native();
+/// let r = Record::with_c_layout(
+///     RecordKind::Struct,
+///     Some("point"),
+///     vec![("x".into(), CType::INT), ("y".into(), CType::DOUBLE)],
+///     &dm,
+/// )
+/// .unwrap();
+/// assert_eq!(r.fields[1].offset, align_of::<f64>() as u64);
+/// assert_eq!(r.size, 2 * align_of::<f64>() as u64);
+/// assert_eq!(CType::Record(r.into()).to_string(), "struct point");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Record {
+    /// The tag (`point` in `struct point`), or the typedef name of an anonymous record.
+    pub name: Option<String>,
+    /// Struct or union.
+    pub kind: RecordKind,
+    /// Fields in declaration order.
+    pub fields: Vec<Field>,
+    /// `sizeof`.
+    pub size: u64,
+    /// `_Alignof`.
+    pub align: u64,
+}
+
+/// Why a layout could not be computed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LayoutError {
+    /// A field's type has no size (void, an opaque type, an unknown `long double`).
+    #[error("field `{field}` has type `{ty}`, which has no known size on this target")]
+    Incomplete {
+        /// The field.
+        field: String,
+        /// Its type, spelled in C.
+        ty: String,
+    },
+    /// The record is empty (C forbids it).
+    #[error("a record needs at least one field")]
+    Empty,
+}
+
+impl Record {
+    /// Lays out `fields` by the C rules for `dm`.
+    ///
+    /// # Errors
+    /// [`LayoutError`] when a field has no size, or there are no fields.
+    pub fn with_c_layout(
+        kind: RecordKind,
+        name: Option<&str>,
+        fields: Vec<(String, CType)>,
+        dm: &DataModel,
+    ) -> Result<Record, LayoutError> {
+        if fields.is_empty() {
+            return Err(LayoutError::Empty);
+        }
+        let mut out = Vec::with_capacity(fields.len());
+        let (mut end, mut align) = (0u64, 1u64);
+        for (fname, ty) in fields {
+            let Some(l) = ty.layout(dm) else {
+                return Err(LayoutError::Incomplete {
+                    field: fname,
+                    ty: ty.to_string(),
+                });
+            };
+            let offset = match kind {
+                RecordKind::Struct => end.next_multiple_of(l.align),
+                RecordKind::Union => 0,
+            };
+            end = end.max(offset + l.size);
+            align = align.max(l.align);
+            out.push(Field {
+                name: fname,
+                ty,
+                offset,
+                bit_width: None,
+                bit_offset: offset * 8,
+            });
+        }
+        Ok(Record {
+            name: name.map(str::to_owned),
+            kind,
+            fields: out,
+            size: end.next_multiple_of(align),
+            align,
+        })
+    }
+
+    /// `struct name` / `union name`, or `struct <anonymous>`.
+    pub fn c_name(&self) -> String {
+        let kw = match self.kind {
+            RecordKind::Struct => "struct",
+            RecordKind::Union => "union",
+        };
+        format!("{kw} {}", self.name.as_deref().unwrap_or("<anonymous>"))
+    }
+
+    /// Whether any field is a bitfield.
+    pub fn has_bitfields(&self) -> bool {
+        self.fields.iter().any(|f| f.bit_width.is_some())
+    }
+}
