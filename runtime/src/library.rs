@@ -494,7 +494,8 @@ fn read_exports(file: &Path) -> Option<Vec<String>> {
     let obj = object::File::parse(&*data).ok()?;
     Some(
         obj.dynamic_symbols()
-            .filter(|s| s.is_definition() && s.kind() == SymbolKind::Text && s.is_global())
+            // Not `is_definition()`: it leaves out IFUNC symbols, which is how glibc exports strlen.
+            .filter(|s| !s.is_undefined() && s.kind() == SymbolKind::Text && s.is_global())
             .filter_map(|s| s.name().ok())
             .filter(|n| !n.starts_with('_'))
             .map(|n| n.split('@').next().unwrap_or(n).to_owned())
