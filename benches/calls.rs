@@ -1,1 +1,259 @@
-fn main() {}
+#![allow(missing_docs, clippy::many_single_char_names)] // criterion_group! generates undocumented items
+//! Cost of one call through each path, on the functions PEERS.md measures: a direct function
+//! pointer call (the floor), a prepared handle called with a tuple and with `Value`s, a by-name
+//! call, and the `libffi` crate's `middle::Cif::call` (what a hand-written libloading + libffi
+//! binding costs).
+//!
+//! `make bench` runs this and prints the table the README quotes.
+
+use std::ffi::{CStr, c_char, c_long, c_void};
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ffi_auto::{Function, Library, Signature, Value, ffi_call, registry};
+use libffi::middle::{Cif, CodePtr, Type, arg};
+
+const LIB: &str = ffi_auto_fixture::LIB;
+
+fn prepared(lib: &Library, name: &str, sig: &str) -> Function {
+    let sig: Signature = sig.parse().unwrap();
+    // SAFETY: each signature below is the declaration in tests/fixture/c/fixture.h or
+    // <string.h>.
+    unsafe { registry().register(name, Some(lib.name()), sig.clone()) };
+    // SAFETY: as above.
+    unsafe { Function::new(lib.symbol(name).unwrap(), name, sig) }.unwrap()
+}
+
+fn code(f: &Function) -> CodePtr {
+    CodePtr(f.addr().cast_mut())
+}
+
+fn bench_add_i32(c: &mut Criterion, lib: &Library) {
+    let f = prepared(lib, "add_i32", "int (int, int)");
+    // SAFETY: `int add_i32(int, int)`.
+    let direct: extern "C" fn(i32, i32) -> i32 = unsafe { std::mem::transmute(f.addr()) };
+    let cif = Cif::new([Type::i32(), Type::i32()], Type::i32());
+    let mut g = c.benchmark_group("add_i32");
+    g.bench_function("direct", |b| {
+        b.iter(|| direct(black_box(20), black_box(22)));
+    });
+    g.bench_function("handle_tuple", |b| {
+        b.iter(|| f.call::<i32>((black_box(20), black_box(22))).unwrap());
+    });
+    g.bench_function("handle_values", |b| {
+        b.iter(|| {
+            f.call_values(&[Value::I32(black_box(20)), Value::I32(black_box(22))])
+                .unwrap()
+        });
+    });
+    g.bench_function("by_name", |b| {
+        b.iter(|| ffi_call::<i32>("add_i32", (black_box(20), black_box(22))).unwrap());
+    });
+    g.bench_function("libffi_cif", |b| {
+        b.iter(|| {
+            let (x, y) = (black_box(20i32), black_box(22i32));
+            // SAFETY: the CIF is `int (int, int)`, add_i32's signature.
+            unsafe { cif.call::<i32>(code(&f), &[arg(&x), arg(&y)]) }
+        });
+    });
+    g.finish();
+}
+
+fn bench_add_f64(c: &mut Criterion, lib: &Library) {
+    let f = prepared(lib, "add_f64", "double (double, double)");
+    // SAFETY: `double add_f64(double, double)`.
+    let direct: extern "C" fn(f64, f64) -> f64 = unsafe { std::mem::transmute(f.addr()) };
+    let cif = Cif::new([Type::f64(), Type::f64()], Type::f64());
+    let mut g = c.benchmark_group("add_f64");
+    g.bench_function("direct", |b| {
+        b.iter(|| direct(black_box(1.5), black_box(2.25)));
+    });
+    g.bench_function("handle_tuple", |b| {
+        b.iter(|| f.call::<f64>((black_box(1.5), black_box(2.25))).unwrap());
+    });
+    g.bench_function("handle_values", |b| {
+        b.iter(|| {
+            f.call_values(&[Value::F64(black_box(1.5)), Value::F64(black_box(2.25))])
+                .unwrap()
+        });
+    });
+    g.bench_function("by_name", |b| {
+        b.iter(|| ffi_call::<f64>("add_f64", (black_box(1.5), black_box(2.25))).unwrap());
+    });
+    g.bench_function("libffi_cif", |b| {
+        b.iter(|| {
+            let (x, y) = (black_box(1.5f64), black_box(2.25f64));
+            // SAFETY: the CIF is add_f64's signature.
+            unsafe { cif.call::<f64>(code(&f), &[arg(&x), arg(&y)]) }
+        });
+    });
+    g.finish();
+}
+
+fn bench_sum6(c: &mut Criterion, lib: &Library) {
+    let f = prepared(lib, "sum6", "long (long, long, long, long, long, long)");
+    // SAFETY: `long sum6(long, long, long, long, long, long)`.
+    let direct: extern "C" fn(c_long, c_long, c_long, c_long, c_long, c_long) -> c_long =
+        unsafe { std::mem::transmute(f.addr()) };
+    let cif = Cif::new(
+        std::array::from_fn::<_, 6, _>(|_| Type::c_long()),
+        Type::c_long(),
+    );
+    let mut g = c.benchmark_group("sum6");
+    let a: [c_long; 6] = [1, 2, 3, 4, 5, 6];
+    g.bench_function("direct", |b| {
+        b.iter(|| {
+            let a = black_box(a);
+            direct(a[0], a[1], a[2], a[3], a[4], a[5])
+        });
+    });
+    g.bench_function("handle_tuple", |b| {
+        b.iter(|| {
+            let a = black_box(a);
+            f.call::<c_long>((a[0], a[1], a[2], a[3], a[4], a[5]))
+                .unwrap()
+        });
+    });
+    g.bench_function("handle_values", |b| {
+        b.iter(|| {
+            let a = black_box(a);
+            f.call_values(&a.map(Value::I64)).unwrap()
+        });
+    });
+    g.bench_function("by_name", |b| {
+        b.iter(|| {
+            let a = black_box(a);
+            ffi_call::<c_long>("sum6", (a[0], a[1], a[2], a[3], a[4], a[5])).unwrap()
+        });
+    });
+    g.bench_function("libffi_cif", |b| {
+        b.iter(|| {
+            let a = black_box(a);
+            let args = [
+                arg(&a[0]),
+                arg(&a[1]),
+                arg(&a[2]),
+                arg(&a[3]),
+                arg(&a[4]),
+                arg(&a[5]),
+            ];
+            // SAFETY: the CIF is sum6's signature.
+            unsafe { cif.call::<c_long>(code(&f), &args) }
+        });
+    });
+    g.finish();
+}
+
+fn bench_mix(c: &mut Criterion, lib: &Library) {
+    let f = prepared(lib, "mix", "double (int, double, long, float)");
+    // SAFETY: `double mix(int, double, long, float)`.
+    let direct: extern "C" fn(i32, f64, c_long, f32) -> f64 =
+        unsafe { std::mem::transmute(f.addr()) };
+    let cif = Cif::new(
+        [Type::i32(), Type::f64(), Type::c_long(), Type::f32()],
+        Type::f64(),
+    );
+    let mut g = c.benchmark_group("mix");
+    g.bench_function("direct", |b| {
+        b.iter(|| direct(black_box(1), black_box(2.5), black_box(3), black_box(4.5)));
+    });
+    g.bench_function("handle_tuple", |b| {
+        b.iter(|| {
+            f.call::<f64>((
+                black_box(1i32),
+                black_box(2.5f64),
+                black_box(3i64),
+                black_box(4.5f32),
+            ))
+            .unwrap()
+        });
+    });
+    g.bench_function("handle_values", |b| {
+        b.iter(|| {
+            f.call_values(&[
+                Value::I32(black_box(1)),
+                Value::F64(black_box(2.5)),
+                Value::I64(black_box(3)),
+                Value::F32(black_box(4.5)),
+            ])
+            .unwrap()
+        });
+    });
+    g.bench_function("by_name", |b| {
+        b.iter(|| {
+            ffi_call::<f64>(
+                "mix",
+                (
+                    black_box(1i32),
+                    black_box(2.5f64),
+                    black_box(3i64),
+                    black_box(4.5f32),
+                ),
+            )
+            .unwrap()
+        });
+    });
+    g.bench_function("libffi_cif", |b| {
+        b.iter(|| {
+            let (w, x, y, z) = (
+                black_box(1i32),
+                black_box(2.5f64),
+                black_box(3 as c_long),
+                black_box(4.5f32),
+            );
+            // SAFETY: the CIF is mix's signature.
+            unsafe { cif.call::<f64>(code(&f), &[arg(&w), arg(&x), arg(&y), arg(&z)]) }
+        });
+    });
+    g.finish();
+}
+
+fn bench_strlen(c: &mut Criterion) {
+    let libc = Library::open("c").unwrap();
+    let f = prepared(&libc, "strlen", "size_t (const char *)");
+    // SAFETY: `size_t strlen(const char *)`.
+    let direct: unsafe extern "C" fn(*const c_char) -> usize =
+        unsafe { std::mem::transmute(f.addr()) };
+    let cif = Cif::new([Type::pointer()], Type::usize());
+    // 12 bytes, as in PEERS.md.
+    let s: &CStr = c"hello, world";
+    let rust_str = "hello, world";
+    let mut g = c.benchmark_group("strlen");
+    g.bench_function("direct", |b| {
+        // SAFETY: `s` is NUL-terminated.
+        b.iter(|| unsafe { direct(black_box(s).as_ptr()) });
+    });
+    g.bench_function("handle_tuple", |b| {
+        b.iter(|| f.call::<usize>(black_box(s)).unwrap());
+    });
+    // A Rust `&str` must be copied to add the NUL: this is that cost.
+    g.bench_function("handle_tuple_str", |b| {
+        b.iter(|| f.call::<usize>(black_box(rust_str)).unwrap());
+    });
+    g.bench_function("handle_values", |b| {
+        b.iter(|| f.call_values(&[Value::CStr(black_box(s))]).unwrap());
+    });
+    g.bench_function("by_name", |b| {
+        b.iter(|| ffi_call::<usize>("strlen", black_box(s)).unwrap());
+    });
+    g.bench_function("libffi_cif", |b| {
+        b.iter(|| {
+            let p: *const c_void = black_box(s).as_ptr().cast();
+            // SAFETY: the CIF is strlen's signature and `p` is a C string.
+            unsafe { cif.call::<usize>(code(&f), &[arg(&p)]) }
+        });
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let lib = Library::open(LIB).unwrap();
+    bench_add_i32(c, &lib);
+    bench_add_f64(c, &lib);
+    bench_sum6(c, &lib);
+    bench_mix(c, &lib);
+    bench_strlen(c);
+}
+
+criterion_group!(calls, benches);
+criterion_main!(calls);

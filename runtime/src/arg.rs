@@ -25,65 +25,66 @@ impl Slot {
         unsafe { self.0.as_mut_ptr().cast::<T>().write(v) }
     }
 
-    #[inline]
-    fn put_int(&mut self, bits: u64, size: u8) {
-        match size {
-            1 => self.put(bits as u8),
-            2 => self.put(bits as u16),
-            4 => self.put(bits as u32),
-            _ => self.put(bits),
-        }
-    }
-
     pub(crate) fn as_mut_ptr(&mut self) -> *mut c_void {
         self.0.as_mut_ptr().cast()
     }
 }
 
-const SCRATCH: usize = 256;
+/// Bytes of Rust strings copied (with their NUL) per call before spilling to the heap.
+pub(crate) const SCRATCH: usize = 256;
 
-/// Per-call context: a stack buffer for NUL-terminated copies of Rust strings, and whether the
-/// call is a safe one (raw pointers refused).
+/// Per-call context: a buffer on the caller's stack for NUL-terminated copies of Rust
+/// strings, and whether the call is a safe one (raw pointers refused).
 #[doc(hidden)]
-pub struct Ctx {
-    buf: [MaybeUninit<u8>; SCRATCH],
+pub struct Ctx<'f> {
+    buf: &'f mut MaybeUninit<[u8; SCRATCH]>,
     used: usize,
-    spill: Vec<Box<[u8]>>,
+    /// Copies that did not fit in `buf`, owned by the caller's frame.
+    spill: &'f mut Spill,
     pub(crate) safe: bool,
 }
 
-impl Ctx {
-    pub(crate) fn new(safe: bool) -> Ctx {
+/// String copies that did not fit in the stack buffer (boxed, so that a call without any costs
+/// one word and one test).
+pub(crate) type Spill = Option<Box<Vec<Box<[u8]>>>>;
+
+impl<'f> Ctx<'f> {
+    #[inline]
+    pub(crate) fn new(
+        buf: &'f mut MaybeUninit<[u8; SCRATCH]>,
+        spill: &'f mut Spill,
+        safe: bool,
+    ) -> Ctx<'f> {
         Ctx {
-            buf: [MaybeUninit::uninit(); SCRATCH],
+            buf,
             used: 0,
-            spill: Vec::new(),
+            spill,
             safe,
         }
     }
 
-    /// A NUL-terminated copy of `bytes` (which hold no NUL), valid until this context drops.
-    /// The context must not move while the pointer is in use: it lives in the caller's frame
-    /// for the whole call.
+    /// A NUL-terminated copy of `bytes` (which hold no NUL), valid as long as the buffer
+    /// borrowed for `'f` (the caller's stack, for the whole call) and this context live.
     fn c_string(&mut self, bytes: &[u8]) -> *const c_char {
         let need = bytes.len() + 1;
         if self.used + need <= SCRATCH {
-            let start = self.used;
-            let dst = &mut self.buf[start..start + need];
-            // SAFETY: `MaybeUninit<u8>` has the layout of `u8`; `dst` is `need` bytes long.
+            // SAFETY: `used + need <= SCRATCH`, so the `need` bytes from `dst` are inside the
+            // buffer and not handed out before (`used` only grows).
+            let dst = unsafe { self.buf.as_mut_ptr().cast::<u8>().add(self.used) };
+            // SAFETY: `dst` has room for `bytes` and the NUL; the source is a live slice.
             unsafe {
-                std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst.as_mut_ptr().cast(), bytes.len());
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len());
+                dst.add(bytes.len()).write(0);
             }
-            dst[bytes.len()] = MaybeUninit::new(0);
             self.used += need;
-            dst.as_ptr().cast()
+            dst.cast_const().cast()
         } else {
             let mut v = Vec::with_capacity(need);
             v.extend_from_slice(bytes);
             v.push(0);
             let b = v.into_boxed_slice();
             let p = b.as_ptr().cast();
-            self.spill.push(b);
+            self.spill.get_or_insert_with(Box::default).push(b);
             p
         }
     }
@@ -144,37 +145,31 @@ const HINT_NOT_NUMBER: &str = "pass a number";
 const HINT_CONST_TO_MUT: &str = "the function may write through this pointer; pass a `*mut` pointer (`.cast_mut()` if you know it does not write)";
 const HINT_POINTEE: &str = "pass a reference to a value of the pointed-to type, or a raw pointer";
 
-#[inline]
-fn fits_i64(v: i64, size: u8, signed: bool) -> bool {
-    let bits = u32::from(size) * 8;
-    if signed {
-        bits >= 64 || (v >= -(1i64 << (bits - 1)) && v < (1i64 << (bits - 1)))
-    } else {
-        v >= 0 && (bits >= 64 || (v as u64) < (1u64 << bits))
-    }
-}
-
-#[inline]
-fn fits_u64(v: u64, size: u8, signed: bool) -> bool {
-    let bits = u32::from(size) * 8;
-    if signed {
-        v < (1u64 << (bits.min(64) - 1))
-    } else {
-        bits >= 64 || v < (1u64 << bits)
-    }
+/// Converts with a range check and stores an integer of type `$t`.
+macro_rules! narrow {
+    ($slot:ident, $v:expr, $num:expr, $t:ty) => {
+        match <$t>::try_from($v) {
+            Ok(x) => {
+                $slot.put(x);
+                Ok(())
+            }
+            Err(_) => Err(Fault::Range($num)),
+        }
+    };
 }
 
 #[inline]
 pub(crate) fn store_i64(v: i64, class: Class, slot: &mut Slot) -> Stored {
+    let num = Num::I(v);
     match class {
-        Class::Int { size, signed } => {
-            if fits_i64(v, size, signed) {
-                slot.put_int(v as u64, size);
-                Ok(())
-            } else {
-                Err(Fault::Range(Num::I(v)))
-            }
-        }
+        Class::I8 => narrow!(slot, v, num, i8),
+        Class::U8 => narrow!(slot, v, num, u8),
+        Class::I16 => narrow!(slot, v, num, i16),
+        Class::U16 => narrow!(slot, v, num, u16),
+        Class::I32 => narrow!(slot, v, num, i32),
+        Class::U32 => narrow!(slot, v, num, u32),
+        Class::I64 => narrow!(slot, v, num, i64),
+        Class::U64 => narrow!(slot, v, num, u64),
         Class::F64 if (v as f64) as i128 == i128::from(v) => {
             slot.put(v as f64);
             Ok(())
@@ -183,7 +178,7 @@ pub(crate) fn store_i64(v: i64, class: Class, slot: &mut Slot) -> Stored {
             slot.put(v as f32);
             Ok(())
         }
-        Class::F64 | Class::F32 => Err(Fault::Range(Num::I(v))),
+        Class::F64 | Class::F32 => Err(Fault::Range(num)),
         Class::Bool => Err(Fault::Type { hint: HINT_TO_BOOL }),
         Class::Ptr { .. } | Class::Void => Err(Fault::Type {
             hint: HINT_INT_TO_PTR,
@@ -193,15 +188,16 @@ pub(crate) fn store_i64(v: i64, class: Class, slot: &mut Slot) -> Stored {
 
 #[inline]
 pub(crate) fn store_u64(v: u64, class: Class, slot: &mut Slot) -> Stored {
+    let num = Num::U(v);
     match class {
-        Class::Int { size, signed } => {
-            if fits_u64(v, size, signed) {
-                slot.put_int(v, size);
-                Ok(())
-            } else {
-                Err(Fault::Range(Num::U(v)))
-            }
-        }
+        Class::I8 => narrow!(slot, v, num, i8),
+        Class::U8 => narrow!(slot, v, num, u8),
+        Class::I16 => narrow!(slot, v, num, i16),
+        Class::U16 => narrow!(slot, v, num, u16),
+        Class::I32 => narrow!(slot, v, num, i32),
+        Class::U32 => narrow!(slot, v, num, u32),
+        Class::I64 => narrow!(slot, v, num, i64),
+        Class::U64 => narrow!(slot, v, num, u64),
         Class::F64 if (v as f64) as u128 == u128::from(v) => {
             slot.put(v as f64);
             Ok(())
@@ -210,7 +206,7 @@ pub(crate) fn store_u64(v: u64, class: Class, slot: &mut Slot) -> Stored {
             slot.put(v as f32);
             Ok(())
         }
-        Class::F64 | Class::F32 => Err(Fault::Range(Num::U(v))),
+        Class::F64 | Class::F32 => Err(Fault::Range(num)),
         Class::Bool => Err(Fault::Type { hint: HINT_TO_BOOL }),
         Class::Ptr { .. } | Class::Void => Err(Fault::Type {
             hint: HINT_INT_TO_PTR,
@@ -234,7 +230,14 @@ pub(crate) fn store_f64(v: f64, class: Class, slot: &mut Slot) -> Stored {
                 Ok(())
             }
         }
-        Class::Int { .. } => Err(Fault::Type {
+        Class::I8
+        | Class::U8
+        | Class::I16
+        | Class::U16
+        | Class::I32
+        | Class::U32
+        | Class::I64
+        | Class::U64 => Err(Fault::Type {
             hint: HINT_FLOAT_TO_INT,
         }),
         Class::Bool => Err(Fault::Type { hint: HINT_TO_BOOL }),
@@ -247,12 +250,20 @@ pub(crate) fn store_f64(v: f64, class: Class, slot: &mut Slot) -> Stored {
 #[inline]
 pub(crate) fn store_bool(b: bool, class: Class, slot: &mut Slot) -> Stored {
     match class {
-        Class::Bool => {
+        Class::Bool | Class::I8 | Class::U8 => {
             slot.put(u8::from(b));
             Ok(())
         }
-        Class::Int { size, .. } => {
-            slot.put_int(u64::from(b), size);
+        Class::I16 | Class::U16 => {
+            slot.put(u16::from(b));
+            Ok(())
+        }
+        Class::I32 | Class::U32 => {
+            slot.put(u32::from(b));
+            Ok(())
+        }
+        Class::I64 | Class::U64 => {
+            slot.put(u64::from(b));
             Ok(())
         }
         _ => Err(Fault::Type {
@@ -285,7 +296,7 @@ fn string_target(class: Class) -> Stored {
 
 /// Rust string bytes (no NUL terminator): refused if they hold a NUL, else copied with one.
 #[inline]
-pub(crate) fn store_str(bytes: &[u8], class: Class, slot: &mut Slot, ctx: &mut Ctx) -> Stored {
+pub(crate) fn store_str(bytes: &[u8], class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
     string_target(class)?;
     if let Some(i) = memchr::memchr(0, bytes) {
         return Err(Fault::Nul(i));
@@ -324,7 +335,7 @@ pub(crate) fn store_ptr(
     pointee: Option<Target>,
     class: Class,
     slot: &mut Slot,
-    ctx: &Ctx,
+    ctx: &Ctx<'_>,
 ) -> Stored {
     if ctx.safe {
         return Err(Fault::Raw);
@@ -370,8 +381,17 @@ pub(crate) mod sealed {
 /// integer, a string goes only to a `const char *` and must not hold a NUL.
 pub trait Arg: sealed::Sealed {
     #[doc(hidden)]
+    /// The fast path: when the value already has the C representation of `class` (an `i32`
+    /// for an `int`), stores it unconverted and returns true. Inlined, this is one compare
+    /// against a constant and one store.
+    #[inline(always)]
+    fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
+        let _ = (class, slot);
+        false
+    }
+    #[doc(hidden)]
     /// Writes the value, converted to `class`, into `slot`.
-    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx) -> Result<(), Fault>;
+    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Result<(), Fault>;
     #[doc(hidden)]
     /// The class this value is passed as in the variadic part of a call.
     fn variadic_class(&self) -> Class;
@@ -390,8 +410,12 @@ pub unsafe trait SafeArg: Arg {}
 
 impl<T: Arg + ?Sized> sealed::Sealed for &T {}
 impl<T: Arg + ?Sized> Arg for &T {
+    #[inline(always)]
+    fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
+        (**self).store_exact(class, slot)
+    }
     #[inline]
-    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx) -> Stored {
+    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         (**self).store(class, slot, ctx)
     }
     fn variadic_class(&self) -> Class {
@@ -408,12 +432,20 @@ macro_rules! int_arg {
     ($store:ident, $wide:ty, $signed:expr; $($t:ty),*) => {$(
         impl sealed::Sealed for $t {}
         impl Arg for $t {
+            #[inline(always)]
+            fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
+                let exact = class == const { Class::int(size_of::<$t>() as u8, $signed) };
+                if exact {
+                    slot.put(*self);
+                }
+                exact
+            }
             #[inline]
-            fn store(&self, class: Class, slot: &mut Slot, _ctx: &mut Ctx) -> Stored {
+            fn store(&self, class: Class, slot: &mut Slot, _ctx: &mut Ctx<'_>) -> Stored {
                 $store(*self as $wide, class, slot)
             }
             fn variadic_class(&self) -> Class {
-                Class::Int { size: size_of::<$t>() as u8, signed: $signed }.promote()
+                Class::int(size_of::<$t>() as u8, $signed).promote()
             }
             fn describe(&self) -> String {
                 format!("`{}` ({})", self, stringify!($t))
@@ -429,8 +461,16 @@ int_arg!(store_u64, u64, false; u8, u16, u32, u64, usize);
 
 impl sealed::Sealed for f64 {}
 impl Arg for f64 {
+    #[inline(always)]
+    fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
+        let exact = class == Class::F64;
+        if exact {
+            slot.put(*self);
+        }
+        exact
+    }
     #[inline]
-    fn store(&self, class: Class, slot: &mut Slot, _ctx: &mut Ctx) -> Stored {
+    fn store(&self, class: Class, slot: &mut Slot, _ctx: &mut Ctx<'_>) -> Stored {
         store_f64(*self, class, slot)
     }
     fn variadic_class(&self) -> Class {
@@ -445,8 +485,16 @@ unsafe impl SafeArg for f64 {}
 
 impl sealed::Sealed for f32 {}
 impl Arg for f32 {
+    #[inline(always)]
+    fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
+        let exact = class == Class::F32;
+        if exact {
+            slot.put(*self);
+        }
+        exact
+    }
     #[inline]
-    fn store(&self, class: Class, slot: &mut Slot, _ctx: &mut Ctx) -> Stored {
+    fn store(&self, class: Class, slot: &mut Slot, _ctx: &mut Ctx<'_>) -> Stored {
         if class == Class::F32 {
             slot.put(*self);
             Ok(())
@@ -466,8 +514,16 @@ unsafe impl SafeArg for f32 {}
 
 impl sealed::Sealed for bool {}
 impl Arg for bool {
+    #[inline(always)]
+    fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
+        let exact = class == Class::Bool;
+        if exact {
+            slot.put(u8::from(*self));
+        }
+        exact
+    }
     #[inline]
-    fn store(&self, class: Class, slot: &mut Slot, _ctx: &mut Ctx) -> Stored {
+    fn store(&self, class: Class, slot: &mut Slot, _ctx: &mut Ctx<'_>) -> Stored {
         store_bool(*self, class, slot)
     }
     fn variadic_class(&self) -> Class {
@@ -499,6 +555,11 @@ fn describe_str(s: &[u8]) -> String {
 /// The bytes of a string argument, for error messages.
 trait StrBytes {
     fn bytes(&self) -> &[u8];
+    /// The pointer to pass when the string is already NUL-terminated.
+    #[inline(always)]
+    fn c_ptr(&self) -> Option<*const c_char> {
+        None
+    }
 }
 
 impl StrBytes for str {
@@ -525,10 +586,18 @@ impl StrBytes for CStr {
     fn bytes(&self) -> &[u8] {
         self.to_bytes()
     }
+    #[inline(always)]
+    fn c_ptr(&self) -> Option<*const c_char> {
+        Some(self.as_ptr())
+    }
 }
 impl StrBytes for CString {
     fn bytes(&self) -> &[u8] {
         self.as_bytes()
+    }
+    #[inline(always)]
+    fn c_ptr(&self) -> Option<*const c_char> {
+        Some(self.as_ptr())
     }
 }
 
@@ -536,8 +605,18 @@ macro_rules! string_arg {
     ($($t:ty => |$s:ident, $class:ident, $slot:ident, $ctx:ident| $body:expr;)*) => {$(
         impl sealed::Sealed for $t {}
         impl Arg for $t {
+            #[inline(always)]
+            fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
+                match (StrBytes::c_ptr(self), class) {
+                    (Some(p), Class::Ptr { target: Target::Byte, is_const: true, .. }) => {
+                        slot.put(p);
+                        true
+                    }
+                    _ => false,
+                }
+            }
             #[inline]
-            fn store(&self, $class: Class, $slot: &mut Slot, $ctx: &mut Ctx) -> Stored {
+            fn store(&self, $class: Class, $slot: &mut Slot, $ctx: &mut Ctx<'_>) -> Stored {
                 let $s = self;
                 $body
             }
@@ -567,7 +646,7 @@ string_arg! {
 impl<T: Arg + ?Sized> sealed::Sealed for Option<&T> {}
 impl<T: Arg + ?Sized> Arg for Option<&T> {
     #[inline]
-    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx) -> Stored {
+    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         match self {
             Some(v) => v.store(class, slot, ctx),
             None => store_null(class, slot),
@@ -643,7 +722,7 @@ const PTR_VARIADIC: Class = Class::Ptr {
 
 impl<T> Arg for *const T {
     #[inline]
-    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx) -> Stored {
+    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         store_ptr(self.cast(), true, None, class, slot, ctx)
     }
     fn variadic_class(&self) -> Class {
@@ -660,7 +739,7 @@ impl<T> Arg for *const T {
 
 impl<T> Arg for *mut T {
     #[inline]
-    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx) -> Stored {
+    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         store_ptr(self.cast_const().cast(), false, None, class, slot, ctx)
     }
     fn variadic_class(&self) -> Class {
@@ -679,7 +758,7 @@ impl<T> Arg for *mut T {
 impl<T: Pointee> sealed::Sealed for &mut T {}
 impl<T: Pointee> Arg for &mut T {
     #[inline]
-    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx) -> Stored {
+    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         let p: *const T = &raw const **self;
         store_ptr(p.cast(), false, Some(T::TARGET), class, slot, ctx)
     }
@@ -698,7 +777,7 @@ macro_rules! slice_arg {
         impl sealed::Sealed for [$t] {}
         impl Arg for [$t] {
             #[inline]
-            fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx) -> Stored {
+            fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
                 store_ptr(self.as_ptr().cast(), true, Some(<$t as Pointee>::TARGET), class, slot, ctx)
             }
             fn variadic_class(&self) -> Class {
@@ -716,7 +795,7 @@ slice_arg!(i8, i16, i32, i64, isize, u16, u32, u64, usize, f32, f64);
 impl<T: Pointee> sealed::Sealed for &mut [T] {}
 impl<T: Pointee> Arg for &mut [T] {
     #[inline]
-    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx) -> Stored {
+    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         store_ptr(
             self.as_ptr().cast(),
             false,
@@ -745,8 +824,17 @@ pub trait Args {
     /// How many arguments.
     fn count(&self) -> usize;
     #[doc(hidden)]
+    /// The fast path: stores every argument with [`Arg::store_exact`] into `slots`, and
+    /// returns false as soon as one needs converting (the caller then takes the checked path,
+    /// which overwrites the slots). `classes` are the fixed parameters' classes.
+    #[inline(always)]
+    fn store_exact_all(&self, classes: &[Class], slots: &mut crate::call::InlineSlots) -> bool {
+        let _ = (classes, slots);
+        false
+    }
+    #[doc(hidden)]
     /// Stores every argument into `frame`; on failure, the index and the fault.
-    fn store_all(&self, frame: &mut crate::call::Frame<'_>) -> Result<(), (usize, Fault)>;
+    fn store_all(&self, frame: &mut crate::call::Frame<'_, '_>) -> Result<(), (usize, Fault)>;
     #[doc(hidden)]
     /// How errors show argument `index`.
     fn describe(&self, index: usize) -> String;
@@ -764,7 +852,11 @@ impl Args for () {
     fn count(&self) -> usize {
         0
     }
-    fn store_all(&self, _frame: &mut crate::call::Frame<'_>) -> Result<(), (usize, Fault)> {
+    #[inline(always)]
+    fn store_exact_all(&self, classes: &[Class], _slots: &mut crate::call::InlineSlots) -> bool {
+        classes.is_empty()
+    }
+    fn store_all(&self, _frame: &mut crate::call::Frame<'_, '_>) -> Result<(), (usize, Fault)> {
         Ok(())
     }
     fn describe(&self, _index: usize) -> String {
@@ -779,8 +871,14 @@ impl<T: Arg> Args for T {
     fn count(&self) -> usize {
         1
     }
+    #[inline(always)]
+    fn store_exact_all(&self, classes: &[Class], slots: &mut crate::call::InlineSlots) -> bool {
+        // SAFETY: slot 0 of `INLINE >= 1` slots; a `Slot` is valid uninitialized.
+        let slot = unsafe { &mut *slots.as_mut_ptr().cast::<Slot>() };
+        classes.len() == 1 && self.store_exact(classes[0], slot)
+    }
     #[inline]
-    fn store_all(&self, frame: &mut crate::call::Frame<'_>) -> Result<(), (usize, Fault)> {
+    fn store_all(&self, frame: &mut crate::call::Frame<'_, '_>) -> Result<(), (usize, Fault)> {
         frame.push(0, self)
     }
     fn describe(&self, _index: usize) -> String {
@@ -797,8 +895,17 @@ macro_rules! tuple_args {
             fn count(&self) -> usize {
                 $n
             }
+            #[inline(always)]
+            fn store_exact_all(&self, classes: &[Class], slots: &mut crate::call::InlineSlots) -> bool {
+                let base = slots.as_mut_ptr().cast::<Slot>();
+                classes.len() == $n $(&& self.$idx.store_exact(classes[$idx], {
+                    // SAFETY: tuples have at most 16 = INLINE elements, so the slot is in
+                    // bounds; a `Slot` is `MaybeUninit` bytes, valid uninitialized.
+                    unsafe { &mut *base.add($idx) }
+                }))+
+            }
             #[inline]
-            fn store_all(&self, frame: &mut crate::call::Frame<'_>) -> Result<(), (usize, Fault)> {
+            fn store_all(&self, frame: &mut crate::call::Frame<'_, '_>) -> Result<(), (usize, Fault)> {
                 $(frame.push($idx, &self.$idx)?;)+
                 Ok(())
             }

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use ffi_auto_sig::Signature;
 
-use crate::arg::{Arg, Ctx, Fault, Slot};
+use crate::arg::{Arg, Ctx, Fault, SCRATCH, Slot, Spill};
 use crate::cif::{self, CifKey, PreparedCif};
 use crate::class::{Abi, Class, NotSupported};
 
 /// How many arguments fit in a frame without allocating.
-const INLINE: usize = 16;
+pub(crate) const INLINE: usize = 16;
 
 /// What is prepared once per function: every parameter's class and the CIF.
 #[derive(Debug)]
@@ -61,111 +61,245 @@ impl Plan {
     }
 }
 
-// The inline variant is the point: up to 16 arguments without allocating.
-#[allow(clippy::large_enum_variant)]
-enum Slots {
-    Inline([Slot; INLINE]),
-    Heap(Vec<Slot>),
-}
+/// Uninitialized storage for one call's arguments and string copies, on the caller's stack.
+pub(crate) type InlineSlots = MaybeUninit<[Slot; INLINE]>;
+pub(crate) type Scratch = MaybeUninit<[u8; SCRATCH]>;
 
-/// The arguments of one call, converted and stored; lives on the caller's stack for the call.
+/// The arguments of one call, converted and stored into storage borrowed from the caller's
+/// stack for the duration of the call.
 #[doc(hidden)]
-pub struct Frame<'p> {
+pub struct Frame<'p, 'f> {
     plan: &'p Plan,
-    slots: Slots,
-    extra: Vec<Class>,
-    ctx: Ctx,
+    /// Up to `INLINE` arguments live here, uninitialized until stored.
+    slots: &'f mut InlineSlots,
+    /// What only unusual calls need: more than `INLINE` arguments, or variadic ones.
+    rare: &'f mut Option<Box<Rare>>,
+    ctx: Ctx<'f>,
 }
 
-impl<'p> Frame<'p> {
-    pub(crate) fn new(plan: &'p Plan, n: usize, safe: bool) -> Frame<'p> {
+/// Storage for one call, in separate locals of the caller (one struct would invite the
+/// compiler to zero the uninitialized buffers along with its other fields): the frame only
+/// borrows it, so the frame has no drop glue and a plain call frees nothing.
+macro_rules! frame_storage {
+    ($slots:ident, $scratch:ident, $rare:ident, $spill:ident) => {
+        let mut $slots: $crate::call::InlineSlots = ::std::mem::MaybeUninit::uninit();
+        let mut $scratch: $crate::call::Scratch = ::std::mem::MaybeUninit::uninit();
+        let mut $rare: Option<Box<$crate::call::Rare>> = None;
+        let mut $spill: $crate::arg::Spill = None;
+    };
+}
+pub(crate) use frame_storage;
+
+/// What a frame borrows from its caller's locals.
+pub(crate) struct Storage<'f> {
+    pub slots: &'f mut InlineSlots,
+    pub scratch: &'f mut Scratch,
+    pub rare: &'f mut Option<Box<Rare>>,
+    pub spill: &'f mut Spill,
+}
+
+#[derive(Default)]
+pub(crate) struct Rare {
+    /// All the slots, when there are more than `INLINE`.
+    heap: Vec<Slot>,
+    /// Classes of the variadic arguments, in order.
+    extra: Vec<Class>,
+}
+
+impl<'p, 'f> Frame<'p, 'f> {
+    #[inline]
+    pub(crate) fn new(plan: &'p Plan, n: usize, safe: bool, storage: Storage<'f>) -> Frame<'p, 'f> {
+        if n > INLINE || n > plan.params.len() {
+            *storage.rare = Some(Box::new(Rare {
+                heap: if n > INLINE {
+                    vec![Slot::UNINIT; n]
+                } else {
+                    Vec::new()
+                },
+                extra: Vec::with_capacity(n - plan.params.len().min(n)),
+            }));
+        }
         Frame {
             plan,
-            slots: if n <= INLINE {
-                Slots::Inline([Slot::UNINIT; INLINE])
-            } else {
-                Slots::Heap(vec![Slot::UNINIT; n])
-            },
-            extra: Vec::new(),
-            ctx: Ctx::new(safe),
+            slots: storage.slots,
+            rare: storage.rare,
+            ctx: Ctx::new(storage.scratch, storage.spill, safe),
         }
     }
 
-    /// Converts and stores argument `i`. Arguments are pushed in order.
-    #[inline]
+    /// Converts and stores argument `i`. Arguments are pushed in order, `0..n`.
+    #[inline(always)]
     pub(crate) fn push<T: Arg + ?Sized>(&mut self, i: usize, v: &T) -> Result<(), (usize, Fault)> {
-        let slot = match &mut self.slots {
-            Slots::Inline(s) => &mut s[i],
-            Slots::Heap(s) => &mut s[i],
+        let r = match (&mut *self.rare, self.plan.params.get(i)) {
+            (None, Some(&class)) => {
+                assert!(
+                    i < INLINE,
+                    "a frame without heap slots holds at most {INLINE} arguments"
+                );
+                // SAFETY: `i < INLINE`; a `Slot` is `MaybeUninit` bytes, valid uninitialized.
+                let slot = unsafe { &mut *self.slots.as_mut_ptr().cast::<Slot>().add(i) };
+                if v.store_exact(class, slot) {
+                    return Ok(());
+                }
+                v.store(class, slot, &mut self.ctx)
+            }
+            (rare, fixed) => {
+                let rare = rare.get_or_insert_with(Box::default);
+                let class = if let Some(&c) = fixed {
+                    c
+                } else {
+                    let c = v.variadic_class();
+                    rare.extra.push(c);
+                    c
+                };
+                let slot = if rare.heap.is_empty() {
+                    assert!(
+                        i < INLINE,
+                        "a frame without heap slots holds at most {INLINE} arguments"
+                    );
+                    // SAFETY: as above.
+                    unsafe { &mut *self.slots.as_mut_ptr().cast::<Slot>().add(i) }
+                } else {
+                    &mut rare.heap[i]
+                };
+                v.store(class, slot, &mut self.ctx)
+            }
         };
-        let r = if let Some(&class) = self.plan.params.get(i) {
-            v.store(class, slot, &mut self.ctx)
-        } else {
-            let class = v.variadic_class();
-            self.extra.push(class);
-            v.store(class, slot, &mut self.ctx)
-        };
-        r.map_err(|f| (i, f))
+        match r {
+            Ok(()) => Ok(()),
+            Err(f) => Err((i, f)),
+        }
     }
 
     /// The class argument `i` was stored as.
     pub(crate) fn class_of(&self, i: usize) -> Option<Class> {
-        self.plan
-            .params
-            .get(i)
-            .copied()
-            .or_else(|| self.extra.get(i - self.plan.params.len()).copied())
+        let fixed = self.plan.params.len();
+        self.plan.params.get(i).copied().or_else(|| {
+            self.rare
+                .as_ref()
+                .and_then(|r| r.extra.get(i - fixed).copied())
+        })
     }
 
     /// Calls `code` with the `n` stored arguments.
     ///
     /// # Safety
-    /// `code` must be a function whose C signature is the plan's, and every argument must have
-    /// been stored (by [`Frame::push`], for indices `0..n`).
+    /// `code` must be a function whose C signature is the plan's, and every argument `0..n`
+    /// must have been stored by [`Frame::push`].
+    #[inline]
     pub(crate) unsafe fn invoke(
         &mut self,
         code: unsafe extern "C" fn(),
         n: usize,
     ) -> Result<RetBuf, String> {
+        let mut ret = RetBuf::new();
+        let Some(rare) = &mut *self.rare else {
+            let mut ptrs = [MaybeUninit::<*mut c_void>::uninit(); INLINE];
+            let base = self.slots.as_mut_ptr().cast::<Slot>();
+            for (i, p) in ptrs.iter_mut().enumerate().take(n) {
+                // SAFETY: `n <= INLINE` without heap slots, so `base + i` is in bounds.
+                p.write(unsafe { base.add(i) }.cast());
+            }
+            // SAFETY: see `call`; `ptrs[..n]` is initialized, and libffi reads only the
+            // first `n` (the CIF's argument count).
+            unsafe {
+                call(
+                    self.plan.cif.raw(),
+                    code,
+                    &mut ret,
+                    ptrs.as_mut_ptr().cast(),
+                );
+            };
+            return Ok(ret);
+        };
         let variadic_cif;
-        let cif = if self.extra.is_empty() {
+        let cif = if rare.extra.is_empty() {
             self.plan.cif.raw()
         } else {
-            variadic_cif = self.plan.variadic_cif(&self.extra)?;
+            variadic_cif = self.plan.variadic_cif(&rare.extra)?;
             variadic_cif.raw()
         };
-        let mut inline = [std::ptr::null_mut::<c_void>(); INLINE];
-        let mut heap = Vec::new();
-        let ptrs: &mut [*mut c_void] = match &mut self.slots {
-            Slots::Inline(s) => {
-                for (p, slot) in inline.iter_mut().zip(s.iter_mut()).take(n) {
-                    *p = slot.as_mut_ptr();
-                }
-                &mut inline
-            }
-            Slots::Heap(s) => {
-                heap.extend(s.iter_mut().map(Slot::as_mut_ptr));
-                &mut heap
-            }
+        let mut ptrs: Vec<*mut c_void> = if rare.heap.is_empty() {
+            let base = self.slots.as_mut_ptr().cast::<Slot>();
+            // SAFETY: `n <= INLINE` without heap slots.
+            (0..n).map(|i| unsafe { base.add(i) }.cast()).collect()
+        } else {
+            rare.heap.iter_mut().map(Slot::as_mut_ptr).collect()
         };
-        let mut ret = RetBuf::new();
-        // SAFETY: the CIF describes the plan's classes (and, for a variadic call, the classes of
-        // the extra arguments just stored), which the caller guarantees match the function's
-        // C signature; every pointer in `ptrs[..n]` points at a slot holding a value of its
-        // class, and string pointers in those slots point into `self.ctx`, which outlives the
-        // call; `ret` is 16-byte aligned and large enough for any scalar return, including
-        // libffi's widening of small integers to `ffi_arg`.
-        unsafe {
-            libffi::raw::ffi_call(cif, Some(code), ret.as_mut_ptr(), ptrs.as_mut_ptr());
-        }
+        // SAFETY: see `call`.
+        unsafe { call(cif, code, &mut ret, ptrs.as_mut_ptr()) };
         Ok(ret)
     }
+}
+
+/// Calls `code` with `n` arguments stored in `slots` by the fast path.
+///
+/// # Safety
+/// `code` must be a function whose C signature is the plan's, the plan must not be variadic,
+/// and `slots[..n]` must hold the `n == plan.params.len()` arguments, each in its parameter's
+/// exact representation.
+#[inline(always)]
+pub(crate) unsafe fn invoke_exact(
+    plan: &Plan,
+    code: unsafe extern "C" fn(),
+    slots: &mut InlineSlots,
+    n: usize,
+) -> RetBuf {
+    let mut ret = RetBuf::new();
+    let mut ptrs = [MaybeUninit::<*mut c_void>::uninit(); INLINE];
+    let base = slots.as_mut_ptr().cast::<Slot>();
+    for (i, p) in ptrs.iter_mut().enumerate().take(n) {
+        // SAFETY: `n <= INLINE` (the fast path holds at most `INLINE` arguments).
+        p.write(unsafe { base.add(i) }.cast());
+    }
+    // SAFETY: the caller upholds `call`'s contract; no argument is a string copy.
+    unsafe { call(plan.cif.raw(), code, &mut ret, ptrs.as_mut_ptr().cast()) };
+    ret
+}
+
+/// # Safety
+/// The CIF describes the plan's classes (and, for a variadic call, the classes of the extra
+/// arguments just stored), which the caller of [`Frame::invoke`] guarantees match the
+/// function's C signature; every pointer in `args` points at a slot holding a value of its
+/// class, and string pointers in those slots point into the frame's context, which outlives
+/// the call; `ret` is 16-byte aligned and large enough for any scalar return, including
+/// libffi's widening of small integers to `ffi_arg`.
+#[inline(always)]
+unsafe fn call(
+    cif: *mut libffi::low::ffi_cif,
+    code: unsafe extern "C" fn(),
+    ret: &mut RetBuf,
+    args: *mut *mut c_void,
+) {
+    // SAFETY: the caller upholds the contract above.
+    unsafe { libffi::raw::ffi_call(cif, Some(code), ret.as_mut_ptr(), args) }
 }
 
 /// Where `ffi_call` writes a return value.
 #[doc(hidden)]
 #[repr(C, align(16))]
 pub struct RetBuf(MaybeUninit<[u8; 16]>);
+
+/// Integer types whose C representation is one class exactly.
+pub(crate) trait ExactRet: Copy {
+    const CLASS: Class;
+    fn from_low_bits(w: libffi::raw::ffi_arg) -> Self;
+}
+
+macro_rules! exact_ret {
+    ($($t:ty: $signed:expr),*) => {$(
+        impl ExactRet for $t {
+            const CLASS: Class = Class::int(size_of::<$t>() as u8, $signed);
+            #[inline(always)]
+            #[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
+            fn from_low_bits(w: libffi::raw::ffi_arg) -> Self {
+                w as $t
+            }
+        }
+    )*};
+}
+
+exact_ret!(i8: true, i16: true, i32: true, i64: true, isize: true, u8: false, u16: false, u32: false, u64: false, usize: false);
 
 /// An integer return, extended from its C width.
 #[derive(Clone, Copy, Debug)]
@@ -190,24 +324,39 @@ impl RetBuf {
         unsafe { self.0.as_ptr().cast::<T>().read() }
     }
 
-    /// An integer of `size` bytes. libffi widens integer returns narrower than `ffi_arg` to a
-    /// full `ffi_arg`; whatever the upper bits hold, the value is truncated to its width and
-    /// then sign- or zero-extended.
-    pub(crate) fn int(&self, size: u8, signed: bool) -> RawInt {
-        let bits: u64 = if usize::from(size) < size_of::<libffi::raw::ffi_arg>() {
-            // `ffi_arg` is `unsigned long`: 32 or 64 bits depending on the target.
-            #[allow(clippy::unnecessary_cast)]
-            let wide = self.read::<libffi::raw::ffi_arg>() as u64;
-            wide
-        } else {
-            self.read::<u64>()
-        };
-        let shift = 64 - u32::from(size) * 8;
-        if signed {
-            RawInt::S(((bits << shift) as i64) >> shift)
-        } else {
-            RawInt::U((bits << shift) >> shift)
-        }
+    /// An integer return of `class` (`Bool` reads as `U8`). libffi widens integer returns
+    /// narrower than `ffi_arg` to a full `ffi_arg`; whatever its upper bits hold, the value is
+    /// truncated to its C width and then sign- or zero-extended.
+    #[inline]
+    pub(crate) fn int(&self, class: Class) -> Option<RawInt> {
+        // `ffi_arg` is `unsigned long`: 32 or 64 bits depending on the target.
+        #[allow(clippy::unnecessary_cast)]
+        let w = self.read::<libffi::raw::ffi_arg>() as u64;
+        Some(match class {
+            Class::I8 => RawInt::S(i64::from(w as i8)),
+            Class::U8 | Class::Bool => RawInt::U(u64::from(w as u8)),
+            Class::I16 => RawInt::S(i64::from(w as i16)),
+            Class::U16 => RawInt::U(u64::from(w as u16)),
+            Class::I32 => RawInt::S(i64::from(w as i32)),
+            Class::U32 => RawInt::U(u64::from(w as u32)),
+            Class::I64 => RawInt::S(self.read::<i64>()),
+            Class::U64 => RawInt::U(self.read::<u64>()),
+            _ => return None,
+        })
+    }
+
+    /// The fast path: the return read as `T` when `class` is exactly `T`'s C representation.
+    #[inline(always)]
+    pub(crate) fn exact<T: ExactRet>(&self, class: Class) -> Option<T> {
+        (class == T::CLASS).then(|| {
+            if size_of::<T>() < size_of::<libffi::raw::ffi_arg>() {
+                // Widened by libffi to `ffi_arg`: the value is in its low bits (on both
+                // endiannesses, since it was widened as an integer).
+                T::from_low_bits(self.read::<libffi::raw::ffi_arg>())
+            } else {
+                self.read::<T>()
+            }
+        })
     }
 
     pub(crate) fn f32(&self) -> f32 {

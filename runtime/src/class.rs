@@ -6,7 +6,8 @@ use ffi_auto_sig::{CType, DataModel, FloatKind};
 /// The data model of the target the runtime runs on.
 pub(crate) const DM: DataModel = DataModel::native();
 
-/// A C type, reduced to what marshalling needs.
+/// A C type, reduced to what marshalling needs. Flat, so that converting an argument is one
+/// jump-table dispatch followed by constant range checks.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Class {
@@ -14,13 +15,22 @@ pub enum Class {
     Void,
     /// `_Bool`.
     Bool,
-    /// An integer of `size` bytes.
-    Int {
-        /// Size in bytes.
-        size: u8,
-        /// Signedness.
-        signed: bool,
-    },
+    /// A signed 8-bit integer.
+    I8,
+    /// An unsigned 8-bit integer.
+    U8,
+    /// A signed 16-bit integer.
+    I16,
+    /// An unsigned 16-bit integer.
+    U16,
+    /// A signed 32-bit integer.
+    I32,
+    /// An unsigned 32-bit integer.
+    U32,
+    /// A signed 64-bit integer.
+    I64,
+    /// An unsigned 64-bit integer.
+    U64,
     /// `float`.
     F32,
     /// `double`.
@@ -96,10 +106,7 @@ impl Class {
         Ok(match ty.canonical() {
             CType::Void => Class::Void,
             CType::Bool => Class::Bool,
-            CType::Int(k) => Class::Int {
-                size: k.size(&DM),
-                signed: k.is_signed(&DM),
-            },
+            CType::Int(k) => Class::int(k.size(&DM), k.is_signed(&DM)),
             CType::Float(FloatKind::Float) => Class::F32,
             CType::Float(FloatKind::Double) => Class::F64,
             CType::Float(FloatKind::LongDouble) => {
@@ -140,38 +147,60 @@ impl Class {
         })
     }
 
+    /// The integer class of `size` bytes and this signedness.
+    pub(crate) const fn int(size: u8, signed: bool) -> Class {
+        match (size, signed) {
+            (1, true) => Class::I8,
+            (1, false) => Class::U8,
+            (2, true) => Class::I16,
+            (2, false) => Class::U16,
+            (4, true) => Class::I32,
+            (4, false) => Class::U32,
+            (_, true) => Class::I64,
+            (_, false) => Class::U64,
+        }
+    }
+
+    /// For an integer class, its size in bytes and signedness.
+    pub(crate) const fn int_parts(self) -> Option<(u8, bool)> {
+        Some(match self {
+            Class::I8 => (1, true),
+            Class::U8 => (1, false),
+            Class::I16 => (2, true),
+            Class::U16 => (2, false),
+            Class::I32 => (4, true),
+            Class::U32 => (4, false),
+            Class::I64 => (8, true),
+            Class::U64 => (8, false),
+            _ => return None,
+        })
+    }
+
     /// The C type a variadic argument of this class is passed as, after the default argument
     /// promotions (`float` -> `double`, integers narrower than `int` -> `int`, `bool` -> `int`).
-    pub(crate) fn promote(self) -> Class {
+    pub(crate) const fn promote(self) -> Class {
         let int = DM.int.size;
         match self {
-            Class::Bool => Class::Int {
-                size: int,
-                signed: true,
-            },
-            Class::Int { size, .. } if size < int => Class::Int {
-                size: int,
-                signed: true,
-            },
+            Class::Bool => Class::int(int, true),
             Class::F32 => Class::F64,
-            c => c,
+            c => match c.int_parts() {
+                Some((size, _)) if size < int => Class::int(int, true),
+                _ => c,
+            },
         }
     }
 
     pub(crate) fn abi(self) -> Abi {
         match self {
             Class::Void => Abi::Void,
-            Class::Bool => Abi::U8,
-            Class::Int { size, signed } => match (size, signed) {
-                (1, true) => Abi::I8,
-                (1, false) => Abi::U8,
-                (2, true) => Abi::I16,
-                (2, false) => Abi::U16,
-                (4, true) => Abi::I32,
-                (4, false) => Abi::U32,
-                (_, true) => Abi::I64,
-                (_, false) => Abi::U64,
-            },
+            Class::Bool | Class::U8 => Abi::U8,
+            Class::I8 => Abi::I8,
+            Class::I16 => Abi::I16,
+            Class::U16 => Abi::U16,
+            Class::I32 => Abi::I32,
+            Class::U32 => Abi::U32,
+            Class::I64 => Abi::I64,
+            Class::U64 => Abi::U64,
             Class::F32 => Abi::F32,
             Class::F64 => Abi::F64,
             Class::Ptr { .. } => Abi::Ptr,
@@ -183,7 +212,15 @@ impl Class {
         match self {
             Class::Void => "void".to_owned(),
             Class::Bool => "bool".to_owned(),
-            Class::Int { size, signed } => {
+            Class::I8
+            | Class::U8
+            | Class::I16
+            | Class::U16
+            | Class::I32
+            | Class::U32
+            | Class::I64
+            | Class::U64 => {
+                let (size, signed) = self.int_parts().unwrap_or((8, true));
                 let u = if signed { "" } else { "u" };
                 format!("{u}int{}_t", u32::from(size) * 8)
             }

@@ -1,17 +1,16 @@
 //! Calls by name (the original's `ffi-call`): the first call finds the signature and the
 //! symbol and prepares a [`Function`]; later calls cost one hash lookup in a per-thread cache.
 
-use std::cell::RefCell;
+use std::cell::{Cell, UnsafeCell};
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, PoisonError, RwLock};
 
-use hashbrown::Equivalent;
+use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 use crate::arg::{Args, SafeArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::function::Function;
 use crate::library::find_symbol;
 use crate::resolve::find_signature;
@@ -61,47 +60,202 @@ impl<'a> From<(&'a str, &'a str)> for Target<'a> {
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 /// Prepared handles shared by all threads.
-static SHARED: LazyLock<RwLock<HashMap<Key, Function, FxBuildHasher>>> =
-    LazyLock::new(RwLock::default);
+static SHARED: LazyLock<RwLock<Shared>> = LazyLock::new(RwLock::default);
+
+/// (name, library or "") -> handle.
+type Shared = HashMap<(Box<str>, Box<str>), Function, FxBuildHasher>;
+
+/// Direct-mapped slots in front of each thread's table.
+const WAYS: usize = 64;
 
 thread_local! {
-    /// Each thread's own copy of the handles it used, so a cached call takes no lock.
-    static LOCAL: RefCell<(u64, hashbrown::HashMap<Key, Function, FxBuildHasher>)> =
-        RefCell::new((0, hashbrown::HashMap::default()));
+    /// Each thread's own table of the handles it used, so a cached call takes no lock.
+    static LOCAL: Local = const { Local::new() };
 }
 
-#[derive(PartialEq, Eq)]
-struct Key {
+/// One thread's cache of prepared handles.
+///
+/// Entries are boxed and never removed one by one, so a `&Entry` stays valid while the table
+/// grows; the whole table is cleared only when no call is using an entry (`busy == 0`). A
+/// by-name call therefore finds its entry, marks it busy, and calls through it in the caller's
+/// own frame, with no lock, no reference count and no closure in between; a callback that
+/// calls by name meanwhile may add entries but never clears them.
+struct Local {
+    generation: Cell<u64>,
+    /// Calls in progress through entries of this table.
+    busy: Cell<usize>,
+    /// Owns the entries. Only `find` (shared) and `insert`/`clear` (exclusive, never while a
+    /// shared borrow of the table itself is alive) touch it.
+    table: UnsafeCell<HashTable<Box<Entry>>>,
+    /// A direct-mapped cache of the entries last found, indexed by hash: a hit costs one load
+    /// and the key comparison. Every pointer is null or points into a box `table` owns.
+    slots: [Cell<*const Entry>; WAYS],
+}
+
+impl Local {
+    const fn new() -> Local {
+        Local {
+            generation: Cell::new(0),
+            busy: Cell::new(0),
+            table: UnsafeCell::new(HashTable::new()),
+            slots: [const { Cell::new(std::ptr::null()) }; WAYS],
+        }
+    }
+
+    /// The entry for a key, if this thread has it.
+    #[inline(always)]
+    fn find(&self, hash: u64, key: &Key, name: &str, library: &str) -> Option<&Entry> {
+        let slot = &self.slots[(hash as usize) % WAYS];
+        // SAFETY: a non-null slot points into a box owned by `self.table`; boxes are dropped
+        // only by `clear`, which nulls every slot first.
+        if let Some(e) = unsafe { slot.get().as_ref() } {
+            if key.matches(e, name, library) {
+                return Some(e);
+            }
+        }
+        self.find_in_table(hash, key, name, library)
+    }
+
+    #[inline(never)]
+    fn find_in_table(&self, hash: u64, key: &Key, name: &str, library: &str) -> Option<&Entry> {
+        // SAFETY: no exclusive borrow of the table is alive (they exist only inside `insert`
+        // and `clear`, which call nothing that could reach here).
+        let table = unsafe { &*self.table.get() };
+        let e: &Entry = table.find(hash, |e| key.matches(e, name, library))?;
+        self.slots[(hash as usize) % WAYS].set(std::ptr::from_ref(e));
+        // SAFETY: the entry lives in its own box, which outlives this borrow of the table: it
+        // is dropped only by `clear`, which requires `busy == 0` and `&self` callers to be
+        // done with it.
+        Some(unsafe { &*std::ptr::from_ref(e) })
+    }
+
+    fn insert(&self, hash: u64, entry: Box<Entry>) {
+        self.slots[(hash as usize) % WAYS].set(std::ptr::from_ref::<Entry>(&entry));
+        // SAFETY: no other borrow of the table itself is alive (see `table`); entries already
+        // handed out live in their own boxes, which growing the table does not move.
+        unsafe { &mut *self.table.get() }.insert_unique(hash, entry, |e| e.key.hash());
+    }
+
+    /// Drops every entry; only when no call is using one.
+    fn clear(&self) -> bool {
+        if self.busy.get() != 0 {
+            return false;
+        }
+        for s in &self.slots {
+            s.set(std::ptr::null());
+        }
+        // SAFETY: `busy == 0`, so no `&Entry` from this table is in use, and no other borrow
+        // of the table itself is alive.
+        unsafe { &mut *self.table.get() }.clear();
+        true
+    }
+}
+
+struct Entry {
+    key: Key,
     name: Box<str>,
     library: Box<str>,
+    func: Function,
 }
 
-impl Hash for Key {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        BorrowedKey {
-            name: &self.name,
-            library: &self.library,
+/// Marks a thread's cache busy for the duration of one call through one of its entries.
+struct InUse<'a>(&'a Local);
+
+impl<'a> InUse<'a> {
+    #[inline(always)]
+    fn new(local: &'a Local) -> InUse<'a> {
+        local.busy.set(local.busy.get() + 1);
+        InUse(local)
+    }
+}
+
+impl Drop for InUse<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.busy.set(self.0.busy.get() - 1);
+    }
+}
+
+/// A string's length and bytes packed into three words. For strings of up to 16 bytes it is an
+/// exact encoding (equal packs mean equal strings), so the common short names are compared with
+/// three word comparisons and no call; longer strings also compare their bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Packed {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl Packed {
+    const EXACT: usize = 16;
+
+    #[inline(always)]
+    fn new(s: &str) -> Packed {
+        let b = s.as_bytes();
+        let len = b.len();
+        let (head, tail) = match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+            // 8 bytes or more: the first and the last eight (overlapping below 16).
+            (Some(h), Some(t)) => (u64::from_le_bytes(*h), u64::from_le_bytes(*t)),
+            _ => match (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+                // 4 to 7 bytes: the first and the last four cover them all.
+                (Some(h), Some(t)) => (
+                    u64::from(u32::from_le_bytes(*h)),
+                    u64::from(u32::from_le_bytes(*t)),
+                ),
+                // 1 to 3 bytes: the first, middle and last cover them all.
+                _ if len > 0 => (
+                    u64::from(b[0]) | u64::from(b[len / 2]) << 8 | u64::from(b[len - 1]) << 16,
+                    0,
+                ),
+                _ => (0, 0),
+            },
+        };
+        Packed { len, head, tail }
+    }
+}
+
+/// The lookup key: both strings packed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key {
+    name: Packed,
+    library: Packed,
+}
+
+impl Key {
+    #[inline(always)]
+    fn new(name: &str, library: &str) -> Key {
+        Key {
+            name: Packed::new(name),
+            library: Packed::new(library),
         }
-        .hash(state);
+    }
+
+    #[inline(always)]
+    fn hash(&self) -> u64 {
+        // A hash of part of the key is enough: equality compares all of it. Two multiplies
+        // (FxHash's constant), and a final fold so that the top bits hashbrown uses for its
+        // control bytes depend on everything mixed in.
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let a = self.name.head ^ self.name.tail.rotate_left(32) ^ (self.name.len as u64);
+        let b = self.library.head ^ self.library.tail.rotate_left(32) ^ (self.library.len as u64);
+        let h = (a.wrapping_mul(K).rotate_left(26) ^ b).wrapping_mul(K);
+        h ^ (h >> 29)
+    }
+
+    /// Whether `entry` is for these strings.
+    #[inline(always)]
+    fn matches(&self, entry: &Entry, name: &str, library: &str) -> bool {
+        *self == entry.key
+            && (self.name.len <= Packed::EXACT && self.library.len <= Packed::EXACT
+                || long_match(entry, name, library))
     }
 }
 
-struct BorrowedKey<'a> {
-    name: &'a str,
-    library: &'a str,
-}
-
-impl Hash for BorrowedKey<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-        self.library.hash(state);
-    }
-}
-
-impl Equivalent<Key> for BorrowedKey<'_> {
-    fn equivalent(&self, key: &Key) -> bool {
-        *key.name == *self.name && *key.library == *self.library
-    }
+/// Whole-string comparison for keys longer than their packed form.
+#[cold]
+#[inline(never)]
+fn long_match(entry: &Entry, name: &str, library: &str) -> bool {
+    *entry.name == *name && *entry.library == *library
 }
 
 /// Drops every cached handle (signatures or the search order changed).
@@ -114,47 +268,71 @@ pub(crate) fn invalidate() {
 }
 
 /// Runs `f` on the prepared handle for `target`, preparing it on first use.
-#[inline]
-fn with_function<T>(target: Target<'_>, f: impl FnOnce(&Function) -> Result<T>) -> Result<T> {
+#[inline(always)]
+fn with_function<T>(
+    target: Target<'_>,
+    f: impl FnOnce(&Function) -> Result<T, Box<Error>>,
+) -> Result<T, Box<Error>> {
+    let (name, library) = (target.name, target.library.unwrap_or(""));
+    let key = Key::new(name, library);
+    let hash = key.hash();
+    // `try_with`: during thread teardown the cache may be gone; calls then go uncached.
+    let local: Option<*const Local> = LOCAL.try_with(std::ptr::from_ref).ok();
+    // SAFETY: a thread-local lives until its thread ends, which cannot happen during this
+    // call on this thread; `try_with` succeeded, so it is initialized and not destroyed.
+    let local: Option<&Local> = local.map(|p| unsafe { &*p });
+    if let Some(l) = local {
+        if l.generation.get() == GENERATION.load(Ordering::Acquire) {
+            if let Some(e) = l.find(hash, &key, name, library) {
+                let _in_use = InUse::new(l);
+                return f(&e.func);
+            }
+        }
+    }
+    let func = miss(local, target, key, hash)?;
+    f(&func)
+}
+
+/// A handle not in this thread's table yet: from the shared table, or prepared; then added.
+#[cold]
+#[inline(never)]
+fn miss(
+    local: Option<&Local>,
+    target: Target<'_>,
+    key: Key,
+    hash: u64,
+) -> Result<Function, Box<Error>> {
     let generation = GENERATION.load(Ordering::Acquire);
-    let key = BorrowedKey {
-        name: target.name,
-        library: target.library.unwrap_or(""),
+    let func = shared_or_prepare(target).map_err(Box::new)?;
+    let Some(l) = local else {
+        return Ok(func);
     };
-    LOCAL.with(|cell| {
-        // A callback may call by name while an outer call holds this borrow: shared borrows
-        // nest, and a busy cache is simply bypassed.
-        if let Ok(local) = cell.try_borrow() {
-            if local.0 == generation {
-                if let Some(func) = local.1.get(&key) {
-                    return f(func);
-                }
-            }
+    if l.generation.get() != generation {
+        if !l.clear() {
+            // A call through an older entry is still running (this is a callback inside
+            // it): leave the table alone; this call goes uncached.
+            return Ok(func);
         }
-        let func = shared_or_prepare(target, &key)?;
-        if let Ok(mut local) = cell.try_borrow_mut() {
-            if local.0 != generation {
-                local.1.clear();
-                local.0 = generation;
-            }
-            local.1.insert(
-                Key {
-                    name: key.name.into(),
-                    library: key.library.into(),
-                },
-                func.clone(),
-            );
-        }
-        f(&func)
-    })
+        l.generation.set(generation);
+    }
+    let (name, library) = (target.name, target.library.unwrap_or(""));
+    if l.find(hash, &key, name, library).is_none() {
+        l.insert(
+            hash,
+            Box::new(Entry {
+                key,
+                name: name.into(),
+                library: library.into(),
+                func: func.clone(),
+            }),
+        );
+    }
+    Ok(func)
 }
 
 #[cold]
-fn shared_or_prepare(target: Target<'_>, key: &BorrowedKey<'_>) -> Result<Function> {
-    let owned = Key {
-        name: key.name.into(),
-        library: key.library.into(),
-    };
+fn shared_or_prepare(target: Target<'_>) -> Result<Function> {
+    let owned: (Box<str>, Box<str>) = (target.name.into(), target.library.unwrap_or("").into());
     if let Some(f) = SHARED
         .read()
         .unwrap_or_else(PoisonError::into_inner)
@@ -208,7 +386,7 @@ fn prepare_uncached(target: Target<'_>) -> Result<Function> {
 /// [`Error::SymbolNotFound`](crate::Error::SymbolNotFound),
 /// [`Error::LibraryNotFound`](crate::Error::LibraryNotFound), or a preparation error.
 pub fn prepare<'a>(target: impl Into<Target<'a>>) -> Result<Function> {
-    with_function(target.into(), |f| Ok(f.clone()))
+    with_function(target.into(), |f| Ok(f.clone())).map_err(|e| *e)
 }
 
 /// Calls a C function by name with safe arguments (the original's `ffi-call`).
@@ -230,7 +408,12 @@ pub fn prepare<'a>(target: impl Into<Target<'a>>) -> Result<Function> {
 /// As [`prepare`] on first use, then as [`Function::call`].
 #[inline]
 pub fn ffi_call<'a, R: FromRet>(target: impl Into<Target<'a>>, args: impl SafeArgs) -> Result<R> {
-    with_function(target.into(), |f| f.call(args))
+    with_function(
+        target.into(),
+        #[inline(always)]
+        |f| f.call_boxed(args),
+    )
+    .map_err(|e| *e)
 }
 
 /// Calls a C function by name with any arguments, raw pointers included.
@@ -246,7 +429,7 @@ pub unsafe fn ffi_call_raw<'a, R: FromRet>(
     args: impl Args,
 ) -> Result<R> {
     // SAFETY: the caller vouches for the pointer arguments.
-    with_function(target.into(), |f| unsafe { f.call_raw(args) })
+    with_function(target.into(), |f| unsafe { f.call_raw_boxed(args) }).map_err(|e| *e)
 }
 
 /// Calls a C function by name with dynamic values.
@@ -257,5 +440,10 @@ pub fn ffi_call_values<'a>(
     target: impl Into<Target<'a>>,
     args: &[Value<'_>],
 ) -> Result<Value<'static>> {
-    with_function(target.into(), |f| f.call_values(args))
+    with_function(
+        target.into(),
+        #[inline(always)]
+        |f| f.call_boxed(args),
+    )
+    .map_err(|e| *e)
 }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use ffi_auto_sig::{FnPointer, Signature};
 
 use crate::arg::{Args, Fault, Num, SafeArgs};
-use crate::call::{Frame, Plan, PlanError};
+use crate::call::{
+    Frame, INLINE, InlineSlots, Plan, PlanError, Storage, frame_storage, invoke_exact,
+};
 use crate::class::Class;
 use crate::error::{ArgPos, Error, Result};
 use crate::library::{Library, Symbol};
@@ -204,6 +206,13 @@ impl Function {
     /// [`Error::ReturnType`] after it.
     #[inline]
     pub fn call<R: FromRet>(&self, args: impl SafeArgs) -> Result<R> {
+        self.call_boxed(args).map_err(|e| *e)
+    }
+
+    /// As [`Function::call`], with the error boxed: what by-name calls build on, so that the
+    /// hot path moves one word instead of a whole [`Error`].
+    #[inline(always)]
+    pub(crate) fn call_boxed<R: FromRet>(&self, args: impl SafeArgs) -> Result<R, Box<Error>> {
         // SAFETY: `SafeArgs` carry no raw pointer except `Value::Ptr`, which a safe frame
         // refuses; the signature was vouched for when the function was prepared.
         unsafe { self.call_impl(&args, true) }
@@ -236,6 +245,19 @@ impl Function {
     #[inline]
     pub unsafe fn call_raw<R: FromRet>(&self, args: impl Args) -> Result<R> {
         // SAFETY: the caller vouches for the pointers; the rest is checked.
+        unsafe { self.call_impl(&args, false) }.map_err(|e| *e)
+    }
+
+    /// As [`Function::call_raw`], with the error boxed.
+    ///
+    /// # Safety
+    /// As [`Function::call_raw`].
+    #[inline(always)]
+    pub(crate) unsafe fn call_raw_boxed<R: FromRet>(
+        &self,
+        args: impl Args,
+    ) -> Result<R, Box<Error>> {
+        // SAFETY: the caller vouches for the pointers; the rest is checked.
         unsafe { self.call_impl(&args, false) }
     }
 
@@ -261,8 +283,40 @@ impl Function {
 
     /// # Safety
     /// When `safe` is false, the caller vouches for every pointer argument.
-    #[inline]
-    unsafe fn call_impl<A: Args + ?Sized, R: FromRet>(&self, args: &A, safe: bool) -> Result<R> {
+    #[inline(always)]
+    unsafe fn call_impl<A: Args + ?Sized, R: FromRet>(
+        &self,
+        args: &A,
+        safe: bool,
+    ) -> Result<R, Box<Error>> {
+        let inner = &*self.inner;
+        let plan = &inner.plan;
+        let n = args.count();
+        if !plan.variadic && n <= INLINE {
+            let mut slots: InlineSlots = std::mem::MaybeUninit::uninit();
+            if args.store_exact_all(&plan.params, &mut slots) {
+                // SAFETY: `store_exact_all` checked the count against the fixed parameters
+                // and stored every argument in its parameter's exact C representation (a
+                // number, or a NUL-terminated C string for a `const char *`); the plan is the
+                // function's (vouched for at preparation) and not variadic.
+                let ret = unsafe { invoke_exact(plan, inner.code, &mut slots, n) };
+                return R::from_ret(plan.ret, &ret).map_err(|f| self.ret_error::<R>(f));
+            }
+        }
+        // SAFETY: the caller's contract, passed on.
+        unsafe { self.call_checked(args, safe) }
+    }
+
+    /// The general path: every argument converted and checked, variadics, strings copied.
+    ///
+    /// # Safety
+    /// When `safe` is false, the caller vouches for every pointer argument.
+    #[inline(never)]
+    unsafe fn call_checked<A: Args + ?Sized, R: FromRet>(
+        &self,
+        args: &A,
+        safe: bool,
+    ) -> Result<R, Box<Error>> {
         let inner = &*self.inner;
         let plan = &inner.plan;
         let n = args.count();
@@ -270,34 +324,53 @@ impl Function {
         if n != fixed && !(plan.variadic && n > fixed) {
             return Err(self.count_error(n));
         }
-        let mut frame = Frame::new(plan, n, safe);
+        frame_storage!(slots, scratch, rare, spill);
+        let storage = Storage {
+            slots: &mut slots,
+            scratch: &mut scratch,
+            rare: &mut rare,
+            spill: &mut spill,
+        };
+        let mut frame = Frame::new(plan, n, safe, storage);
         if let Err((i, fault)) = args.store_all(&mut frame) {
             return Err(self.arg_error(i, fault, frame.class_of(i), &args.describe(i)));
         }
         // SAFETY: the signature is the function's (vouched for at preparation), all `n`
         // arguments were stored and checked against it, and pointer arguments are either
         // checked (safe frame) or vouched for by the caller of `call_raw`.
-        let ret = unsafe { frame.invoke(inner.code, n) }.map_err(|reason| Error::Prepare {
-            function: inner.name.to_string(),
-            declaration: self.declaration(),
-            reason,
+        let ret = unsafe { frame.invoke(inner.code, n) }.map_err(|reason| {
+            Box::new(Error::Prepare {
+                function: inner.name.to_string(),
+                declaration: self.declaration(),
+                reason,
+            })
         })?;
         R::from_ret(plan.ret, &ret).map_err(|f| self.ret_error::<R>(f))
     }
 
     #[cold]
-    fn count_error(&self, given: usize) -> Error {
-        Error::ArgCount {
+    fn count_error(&self, given: usize) -> Box<Error> {
+        Box::new(Error::ArgCount {
             function: self.inner.name.to_string(),
             declaration: self.declaration(),
             expected: self.inner.plan.params.len(),
             given,
             variadic: self.inner.plan.variadic,
-        }
+        })
     }
 
     #[cold]
-    fn arg_error(&self, i: usize, fault: Fault, class: Option<Class>, given: &str) -> Error {
+    fn arg_error(&self, i: usize, fault: Fault, class: Option<Class>, given: &str) -> Box<Error> {
+        Box::new(self.arg_error_unboxed(i, fault, class, given))
+    }
+
+    fn arg_error_unboxed(
+        &self,
+        i: usize,
+        fault: Fault,
+        class: Option<Class>,
+        given: &str,
+    ) -> Error {
         let function = self.inner.name.to_string();
         let param = self.inner.sig.params.get(i);
         let pos = ArgPos {
@@ -339,7 +412,7 @@ impl Function {
     }
 
     #[cold]
-    fn ret_error<R: FromRet>(&self, fault: Fault) -> Error {
+    fn ret_error<R: FromRet>(&self, fault: Fault) -> Box<Error> {
         let (value, hint) = match fault {
             Fault::Range(v) => (
                 Some(v.to_string()),
@@ -348,20 +421,20 @@ impl Function {
             Fault::Type { hint } => (None, hint.to_owned()),
             _ => (None, String::new()),
         };
-        Error::ReturnType {
+        Box::new(Error::ReturnType {
             function: self.inner.name.to_string(),
             c_type: self.inner.sig.ret.to_string(),
             requested: R::NAME,
             value,
             hint,
-        }
+        })
     }
 }
 
 /// The range an out-of-range value missed, spelled for the error.
 fn range_of(class: Option<Class>, value: Num) -> (String, String) {
-    match (class, value) {
-        (Some(Class::Int { size, signed }), _) => {
+    match (class.and_then(Class::int_parts), class, value) {
+        (Some((size, signed)), _, _) => {
             let bits = u32::from(size) * 8;
             if signed {
                 let max = (1i128 << (bits - 1)) - 1;
@@ -370,10 +443,10 @@ fn range_of(class: Option<Class>, value: Num) -> (String, String) {
                 ("0".to_owned(), ((1u128 << bits) - 1).to_string())
             }
         }
-        (Some(Class::F32), Num::F(_)) => (f32::MIN.to_string(), f32::MAX.to_string()),
+        (_, Some(Class::F32), Num::F(_)) => (f32::MIN.to_string(), f32::MAX.to_string()),
         // An integer a float cannot hold exactly.
-        (Some(Class::F32), _) => ("-16777216".to_owned(), "16777216 (exactly)".to_owned()),
-        (Some(Class::F64), _) => (
+        (_, Some(Class::F32), _) => ("-16777216".to_owned(), "16777216 (exactly)".to_owned()),
+        (_, Some(Class::F64), _) => (
             "-9007199254740992".to_owned(),
             "9007199254740992 (exactly)".to_owned(),
         ),

@@ -36,25 +36,30 @@ macro_rules! int_ret {
             const NAME: &'static str = stringify!($t);
             #[inline]
             fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
+                if let Some(v) = ret.exact::<$t>(class) {
+                    return Ok(v);
+                }
                 match class {
-                    Class::Int { size, signed } => match ret.int(size, signed) {
-                        RawInt::S(v) => <$t>::try_from(v).map_err(|_| Fault::Range(Num::I(v))),
-                        RawInt::U(v) => <$t>::try_from(v).map_err(|_| Fault::Range(Num::U(v))),
-                    },
-                    Class::Bool => Ok(<$t>::from(int_truth(ret.int(1, false)))),
+                    Class::Bool => Ok(<$t>::from(int_truth(ret.int(class)))),
                     Class::F32 | Class::F64 => Err(Fault::Type { hint: HINT_FLOAT }),
                     Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
                     Class::Void => Err(Fault::Type { hint: "it returns nothing; read it as `()`" }),
+                    _ => match ret.int(class) {
+                        Some(RawInt::S(v)) => <$t>::try_from(v).map_err(|_| Fault::Range(Num::I(v))),
+                        Some(RawInt::U(v)) => <$t>::try_from(v).map_err(|_| Fault::Range(Num::U(v))),
+                        None => Err(Fault::Type { hint: HINT_INT }),
+                    },
                 }
             }
         }
     )*};
 }
 
-fn int_truth(raw: RawInt) -> bool {
+fn int_truth(raw: Option<RawInt>) -> bool {
     match raw {
-        RawInt::S(v) => v != 0,
-        RawInt::U(v) => v != 0,
+        Some(RawInt::S(v)) => v != 0,
+        Some(RawInt::U(v)) => v != 0,
+        None => false,
     }
 }
 
@@ -96,10 +101,9 @@ impl FromRet for bool {
     #[inline]
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
         match class {
-            Class::Bool => Ok(int_truth(ret.int(1, false))),
-            Class::Int { size, signed } => Ok(int_truth(ret.int(size, signed))),
             Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
-            _ => Err(Fault::Type { hint: HINT_FLOAT }),
+            Class::F32 | Class::F64 | Class::Void => Err(Fault::Type { hint: HINT_FLOAT }),
+            _ => Ok(int_truth(ret.int(class))),
         }
     }
 }
@@ -138,16 +142,24 @@ pub(crate) fn read_value(class: Class, ret: &RetBuf) -> crate::Value<'static> {
     use crate::Value;
     match class {
         Class::Void => Value::Void,
-        Class::Bool => Value::Bool(int_truth(ret.int(1, false))),
-        Class::Int { size, signed } => match (ret.int(size, signed), size) {
-            (RawInt::S(v), 1) => Value::I8(v as i8),
-            (RawInt::S(v), 2) => Value::I16(v as i16),
-            (RawInt::S(v), 4) => Value::I32(v as i32),
-            (RawInt::S(v), _) => Value::I64(v),
-            (RawInt::U(v), 1) => Value::U8(v as u8),
-            (RawInt::U(v), 2) => Value::U16(v as u16),
-            (RawInt::U(v), 4) => Value::U32(v as u32),
-            (RawInt::U(v), _) => Value::U64(v),
+        Class::Bool => Value::Bool(int_truth(ret.int(class))),
+        Class::I8
+        | Class::U8
+        | Class::I16
+        | Class::U16
+        | Class::I32
+        | Class::U32
+        | Class::I64
+        | Class::U64 => match (ret.int(class), class) {
+            (Some(RawInt::S(v)), Class::I8) => Value::I8(v as i8),
+            (Some(RawInt::S(v)), Class::I16) => Value::I16(v as i16),
+            (Some(RawInt::S(v)), Class::I32) => Value::I32(v as i32),
+            (Some(RawInt::S(v)), _) => Value::I64(v),
+            (Some(RawInt::U(v)), Class::U8) => Value::U8(v as u8),
+            (Some(RawInt::U(v)), Class::U16) => Value::U16(v as u16),
+            (Some(RawInt::U(v)), Class::U32) => Value::U32(v as u32),
+            (Some(RawInt::U(v)), _) => Value::U64(v),
+            (None, _) => Value::Void,
         },
         Class::F32 => Value::F32(ret.f32()),
         Class::F64 => Value::F64(ret.f64()),

@@ -173,8 +173,26 @@ impl<'a> From<&'a CStr> for Value<'a> {
 impl arg::sealed::Sealed for Value<'_> {}
 
 impl Arg for Value<'_> {
+    #[inline(always)]
+    fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
+        match *self {
+            Value::I8(v) => v.store_exact(class, slot),
+            Value::I16(v) => v.store_exact(class, slot),
+            Value::I32(v) => v.store_exact(class, slot),
+            Value::I64(v) => v.store_exact(class, slot),
+            Value::U8(v) => v.store_exact(class, slot),
+            Value::U16(v) => v.store_exact(class, slot),
+            Value::U32(v) => v.store_exact(class, slot),
+            Value::U64(v) => v.store_exact(class, slot),
+            Value::F32(v) => v.store_exact(class, slot),
+            Value::F64(v) => v.store_exact(class, slot),
+            Value::Bool(v) => v.store_exact(class, slot),
+            Value::CStr(v) => v.store_exact(class, slot),
+            _ => false,
+        }
+    }
     #[inline]
-    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx) -> Result<(), Fault> {
+    fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Result<(), Fault> {
         match *self {
             Value::Void => Err(Fault::Type {
                 hint: "`Value::Void` cannot be passed; remove the argument",
@@ -245,13 +263,33 @@ impl FromRet for Value<'static> {
     }
 }
 
+/// The fast path for a list of values: each stored as is, or `false`.
+#[inline]
+fn exact_values(
+    values: &[Value<'_>],
+    classes: &[Class],
+    slots: &mut crate::call::InlineSlots,
+) -> bool {
+    let base = slots.as_mut_ptr().cast::<Slot>();
+    values.len() == classes.len()
+        && values.len() <= crate::call::INLINE
+        && values.iter().zip(classes).enumerate().all(|(i, (v, c))| {
+            // SAFETY: `i < values.len() <= INLINE`; a `Slot` is valid uninitialized.
+            v.store_exact(*c, unsafe { &mut *base.add(i) })
+        })
+}
+
 macro_rules! value_args {
     ($($t:ty),*) => {$(
         impl crate::arg::Args for $t {
             fn count(&self) -> usize {
                 <[Value<'_>]>::len(self)
             }
-            fn store_all(&self, frame: &mut crate::call::Frame<'_>) -> Result<(), (usize, Fault)> {
+            #[inline]
+            fn store_exact_all(&self, classes: &[Class], slots: &mut crate::call::InlineSlots) -> bool {
+                exact_values(self, classes, slots)
+            }
+            fn store_all(&self, frame: &mut crate::call::Frame<'_, '_>) -> Result<(), (usize, Fault)> {
                 for (i, v) in self.iter().enumerate() {
                     frame.push(i, v)?;
                 }
@@ -272,7 +310,11 @@ impl<const N: usize> crate::arg::Args for [Value<'_>; N] {
     fn count(&self) -> usize {
         N
     }
-    fn store_all(&self, frame: &mut crate::call::Frame<'_>) -> Result<(), (usize, Fault)> {
+    #[inline]
+    fn store_exact_all(&self, classes: &[Class], slots: &mut crate::call::InlineSlots) -> bool {
+        exact_values(self, classes, slots)
+    }
+    fn store_all(&self, frame: &mut crate::call::Frame<'_, '_>) -> Result<(), (usize, Fault)> {
         for (i, v) in self.iter().enumerate() {
             frame.push(i, v)?;
         }
