@@ -1,4 +1,4 @@
-#![allow(missing_docs, clippy::many_single_char_names)] // criterion_group! generates undocumented items
+#![allow(missing_docs)] // criterion_group! generates undocumented items
 //! Cost of one call through each path, on the functions PEERS.md measures: a direct function
 //! pointer call (the floor), a prepared handle called with a tuple and with `Value`s, a by-name
 //! call, and the `libffi` crate's `middle::Cif::call` (what a hand-written libloading + libffi

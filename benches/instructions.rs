@@ -1,4 +1,4 @@
-#![allow(missing_docs, clippy::many_single_char_names)]
+#![allow(missing_docs)]
 //! Instructions per call through each path, counted by callgrind: repeatable where wall-clock
 //! time is not (shared cloud machines drift by 10-35 % between runs).
 //!

@@ -29,3 +29,8 @@ pub use ffi_auto_runtime::*;
 pub mod sig {
     pub use ffi_auto_sig::*;
 }
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -58,10 +58,10 @@ fn quoted(items: &[String]) -> String {
 }
 
 fn did_you_mean(closest: &[String]) -> String {
-    if closest.is_empty() {
-        String::new()
-    } else {
-        format!("; did you mean {}?", quoted(closest))
+    match closest {
+        [] => String::new(),
+        [one] => format!(" (did you mean `{one}`?)"),
+        [init @ .., last] => format!(" (did you mean {} or `{last}`?)", quoted(init)),
     }
 }
 
@@ -74,7 +74,7 @@ fn did_you_mean(closest: &[String]) -> String {
 pub enum Error {
     /// No file the loader accepted for a library name.
     #[error(
-        "library `{name}` not found; tried {}; hint: install the library (its runtime package, e.g. `libz1`/`zlib1g`), pass its full path, or add its directory to LD_LIBRARY_PATH",
+        "library `{name}` not found; tried {}; hint: install it (on Debian/Ubuntu, the `lib{name}` package), pass its full path, or add its directory to LD_LIBRARY_PATH",
         list(.tried)
     )]
     LibraryNotFound {
@@ -86,7 +86,7 @@ pub enum Error {
 
     /// No library searched exports the symbol.
     #[error(
-        "symbol `{name}` not found in {}{}; hint: name the library that defines it (`(\"{name}\", \"lib\")`), or check that it is exported and not a macro or `static inline` function",
+        "symbol `{name}` not found in {}{}; hint: check the spelling; if another library defines it, name that library (`(\"{name}\", \"z\")`); macros and `static inline` functions have no symbol",
         list(.searched),
         did_you_mean(.closest)
     )]
@@ -241,6 +241,10 @@ pub enum Error {
         /// What to do instead.
         hint: String,
     },
+
+    /// A signature or type name that could not be read.
+    #[error(transparent)]
+    BadSignature(#[from] ffi_auto_sig::ParseTypeError),
 
     /// libffi refused the signature.
     #[error("libffi could not prepare a call interface for `{function}` ({declaration}): {reason}")]

@@ -36,7 +36,7 @@ fn unknown_symbol_lists_libraries_searched_and_closest_names() {
     assert!(closest.iter().any(|c| c == "strlen"), "{closest:?}");
     let msg = err.to_string();
     assert!(
-        msg.contains("did you mean `strlen`") || msg.contains("`strlen`"),
+        msg.contains("did you mean") && msg.contains("`strlen`"),
         "{msg}"
     );
     assert!(msg.contains("hint:"), "{msg}");

@@ -4,7 +4,6 @@
 
 // Floats are compared exactly: C and Rust perform the same IEEE operations.
 #![allow(clippy::float_cmp)]
-#![allow(clippy::many_single_char_names)]
 
 mod common;
 

@@ -1,0 +1,32 @@
+# The two commands the README starts with, and the benchmark.
+#   make demo   runs examples/tour.rs: real calls into libc and libm
+#   make test   every test, plus the format and lint checks CI enforces
+#   make bench  criterion timings and callgrind instruction counts, as tables for the README
+
+CARGO ?= cargo
+
+.PHONY: demo test bench deps
+
+deps:
+	@sh scripts/deps.sh
+
+demo: deps
+	$(CARGO) run --release --example tour
+
+test: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) test --workspace
+
+bench:
+	@sh scripts/deps.sh bench
+	$(CARGO) bench --bench calls
+	@echo
+	@echo "criterion, median ns per call ($$(date -u +%F)):"
+	@python3 scripts/bench_table.py
+	$(CARGO) bench --bench instructions --no-run
+	valgrind --tool=callgrind --callgrind-out-file=target/instructions.callgrind \
+		$$(ls -t target/release/deps/instructions-* | grep -v '\.d$$' | head -n 1) >/dev/null 2>&1
+	@echo
+	@echo "callgrind, instructions per call ($$(date -u +%F)):"
+	@python3 scripts/instructions_table.py target/instructions.callgrind 100000

@@ -1,0 +1,127 @@
+//! A tour of ffi-auto: real calls into libc and libm, and what bad input gets.
+//!
+//! Run with `make demo` (or `cargo run --example tour`).
+
+use std::ffi::{CStr, c_char};
+
+use ffi_auto::{Error, Function, Library, Signature, Value, ffi_call, prepare, registry};
+
+fn main() -> Result<(), Error> {
+    println!("== ffi-auto tour: calling C without writing bindings ==\n");
+
+    // Signatures come from a chain of sources; until header discovery lands, the first source
+    // is the registry, filled here from the C headers' declarations.
+    // SAFETY: each signature below is the declaration in <string.h>, <stdlib.h>, <math.h> or
+    // <unistd.h> on this platform (pid_t is int).
+    unsafe {
+        registry().register("strlen", None, "size_t (const char *)".parse()?);
+        registry().register("abs", None, "int (int)".parse()?);
+        registry().register("getpid", None, "int (void)".parse()?);
+        registry().register("sin", Some("m"), "double (double)".parse()?);
+        registry().register("pow", Some("m"), "double (double, double)".parse()?);
+    }
+
+    println!("-- by name (the original's ffi-call) --");
+    let n: usize = ffi_call("strlen", "hello")?;
+    println!("strlen(\"hello\")          = {n}");
+    let s: f64 = ffi_call(("sin", "m"), 1.0)?;
+    println!(
+        "sin(1.0)                 = {s}   (Rust says {})",
+        1.0f64.sin()
+    );
+    let p: f64 = ffi_call("pow", (2.0, 10.0))?;
+    println!("pow(2, 10)               = {p:?}");
+    let a: i32 = ffi_call("abs", -42)?;
+    println!("abs(-42)                 = {a}");
+    let pid: u32 = ffi_call("getpid", ())?;
+    println!(
+        "getpid()                 = {pid}   (std says {})",
+        std::process::id()
+    );
+
+    println!("\n-- prepared handles (the original's ffi-call-cached) --");
+    let libm = Library::open("m")?;
+    println!(
+        "opened libm              : {}",
+        libm.path()
+            .map_or_else(|| "?".into(), |p| p.display().to_string())
+    );
+    let sig: Signature = "double (double)".parse()?;
+    // SAFETY: `double cos(double)` in <math.h>.
+    let cos = unsafe { Function::new(libm.symbol("cos")?, "cos", sig) }?;
+    for x in [0.0, 0.5, 1.0] {
+        println!(
+            "cos({x:?}){:pad$}= {:?}",
+            "",
+            cos.call::<f64>(x)?,
+            pad = 20 - format!("{x:?}").len()
+        );
+    }
+    let strlen = prepare("strlen")?;
+    println!("declaration              : {}", strlen.declaration());
+    let v = strlen.call_values(&[Value::Str("dynamic values")])?;
+    println!("strlen as Value          = {v}");
+
+    println!("\n-- variadics and out-parameters --");
+    let snprintf: Signature = "int (char *, size_t, const char *, ...)".parse()?;
+    // SAFETY: the declaration in <stdio.h>.
+    let snprintf = unsafe {
+        Function::new(
+            ffi_auto::find_symbol("snprintf", None)?,
+            "snprintf",
+            snprintf,
+        )
+    }?;
+    let mut buf = [0u8; 64];
+    let len = buf.len();
+    // SAFETY: snprintf writes at most `len` bytes into `buf`.
+    let written: i32 = unsafe {
+        snprintf.call_raw((
+            &mut buf[..],
+            len,
+            "%s has %d legs and weighs %.1f kg",
+            "a cat",
+            4,
+            4.5f32,
+        ))
+    }?;
+    let text = CStr::from_bytes_until_nul(&buf).unwrap_or_default();
+    println!(
+        "snprintf                 = {:?} ({written} bytes)",
+        text.to_string_lossy()
+    );
+
+    let strtol: Signature = "long (const char *, char **, int)".parse()?;
+    // SAFETY: the declaration in <stdlib.h>.
+    let strtol =
+        unsafe { Function::new(ffi_auto::find_symbol("strtol", None)?, "strtol", strtol) }?;
+    let input = c"0x2a and the rest";
+    let mut end: *mut c_char = std::ptr::null_mut();
+    // SAFETY: strtol writes one pointer into `end`, pointing inside `input`.
+    let value: i64 = unsafe { strtol.call_raw((input, &mut end, 16)) }?;
+    // SAFETY: `end` points inside `input`, which is alive.
+    let rest = unsafe { CStr::from_ptr(end) };
+    println!("strtol(\"0x2a and ...\") = {value}, rest {rest:?}");
+
+    println!("\n-- bad input is an error, before any C code runs --");
+    let id_uchar: Signature = "unsigned char (unsigned char)".parse()?;
+    // SAFETY: `int toupper(int)` takes any unsigned char value; declared narrower here to
+    // show the range check.
+    let narrow =
+        unsafe { Function::new(ffi_auto::find_symbol("toupper", None)?, "toupper", id_uchar) }?;
+    show(narrow.call::<u8>(300));
+    show(ffi_call::<usize>("strlen", "nul\0inside"));
+    show(ffi_call::<usize>("strlen", 42));
+    show(ffi_call::<i32>("abs", (1, 2)));
+    show(libm.symbol("sinn").map(|_| ()));
+    show(Library::open("no-such-library").map(|_| ()));
+    show(ffi_call::<i32>("frobnicate", 1));
+    Ok(())
+}
+
+fn show<T: std::fmt::Debug>(r: Result<T, Error>) {
+    match r {
+        Ok(v) => println!("  unexpectedly ok: {v:?}"),
+        Err(e) => println!("  error: {e}"),
+    }
+}

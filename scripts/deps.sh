@@ -1,0 +1,43 @@
+#!/bin/sh
+# Installs what a fresh Debian/Ubuntu machine lacks for building and testing ffi-auto, with
+# apt-get when run as root; otherwise prints the exact command to run. Usage:
+#   scripts/deps.sh            what `make demo` and `make test` need
+#   scripts/deps.sh bench      also what `make bench` needs
+set -eu
+
+missing=""
+need_cmd() { # command package
+    command -v "$1" >/dev/null 2>&1 || missing="$missing $2"
+}
+need_pkg() { # package (a library, detected through dpkg)
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" || missing="$missing $1"
+}
+
+# The C toolchain: cc links the test fixture, and the bundled libffi is built with sh, make
+# and cc (no autotools needed).
+need_cmd cc gcc
+need_cmd make make
+need_pkg libc6-dev
+if [ "${1:-}" = "bench" ]; then
+    need_cmd valgrind valgrind
+    need_cmd python3 python3
+fi
+
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing:$missing"
+        apt-get update -qq
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+    else
+        echo "ffi-auto needs:$missing"
+        echo "run: sudo apt-get install -y$missing"
+        exit 1
+    fi
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "ffi-auto needs a Rust toolchain (1.85 or newer)."
+    echo "run: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh"
+    exit 1
+fi
