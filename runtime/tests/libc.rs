@@ -206,3 +206,33 @@ fn by_name_calls_use_the_registry_and_the_default_search() {
     let (y, x) = (black_box(1.0f64), black_box(-1.0f64));
     assert_eq!(ffi_call::<f64>("atan2", (y, x)).unwrap(), y.atan2(x));
 }
+
+#[test]
+fn open_with_a_variadic_mode_creates_the_file_with_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let open = sys("open", None, "int (const char *, int, ...)");
+    let close = sys("close", None, "int (int)");
+    let dir = std::env::temp_dir().join(format!("ffi-auto-open-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("created");
+    let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // The mode is the variadic argument; mode_t is promoted to (unsigned) int.
+    let fd: i32 = open
+        .call((
+            c_path.as_c_str(),
+            libc::O_CREAT | libc::O_WRONLY | libc::O_EXCL,
+            0o640u32,
+        ))
+        .unwrap();
+    assert!(fd >= 0, "open failed");
+    assert_eq!(close.call::<i32>(fd).unwrap(), 0);
+    // The process's file creation mask, read without changing it.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .map_or(0o022, |m| u32::from_str_radix(m.trim(), 8).unwrap());
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640 & !mask);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
