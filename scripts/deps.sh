@@ -18,6 +18,11 @@ need_pkg() { # package (a library, detected through dpkg)
 need_cmd cc gcc
 need_cmd make make
 need_pkg libc6-dev
+# libclang, loaded at run time by signature discovery; pkg-config finds include flags; zlib's
+# header is part of the discovery oracle test.
+need_pkg libclang-dev
+need_cmd pkg-config pkg-config
+need_pkg zlib1g-dev
 if [ "${1:-}" = "bench" ]; then
     need_cmd valgrind valgrind
     need_cmd python3 python3

@@ -1,19 +1,30 @@
-//! ffi-auto's compile-time engine (skeleton).
+//! ffi-auto's compile-time engine: finds C declarations in headers with libclang, keeps them in
+//! a persistent signature database, and (next) expands the macros.
 //!
-//! This crate will hold everything the macros and the build.rs integration share: libclang
-//! discovery (loaded at run time, one serialized owner per process), header sets, the on-disk
-//! signature database, and the expansion pipeline of `#[ffi_auto]` and `defcfuns!`
-//! (parse the user's item -> look up the C declaration -> check -> emit). It is an ordinary
-//! library, so that all of it runs in plain unit tests; `ffi-auto-macros` only forwards to it.
+//! It is an ordinary library, so that all of it runs in plain tests; `ffi-auto-macros` only
+//! forwards to it, and the runtime uses it (feature `discovery`) for by-name calls with no setup.
 //!
-//! It builds on the C declaration model of [`ffi_auto_sig`]:
-//!
-//! ```
-//! let sig: ffi_auto_codegen::sig::Signature = "size_t (const char *)".parse().unwrap();
-//! assert_eq!(sig.params[0].ty.rust_type().unwrap(), "*const c_char");
+//! ```no_run
+//! use ffi_auto_codegen::{Discovery, HeaderSet};
+//! let d = Discovery::new().lookup(&HeaderSet::system(), "sscanf").unwrap();
+//! // glibc redirects sscanf to the C99 version with an asm label:
+//! assert_eq!(d.symbol(), "__isoc99_sscanf");
 //! ```
 
-/// The C declaration model this engine produces and checks against.
+mod clang;
+pub mod db;
+mod decl;
+mod discover;
+mod error;
+mod headers;
+
+pub use clang::{Libclang, libclang};
+pub use decl::{Decl, Declarations, Dep, NotCallable};
+pub use discover::{Discovery, Origin, find, host_target, include_paths};
+pub use error::DiscoveryError;
+pub use headers::{DEFAULT_HEADERS, HeaderSet};
+
+/// The C declaration model this engine produces.
 pub mod sig {
     pub use ffi_auto_sig::*;
 }

@@ -11,6 +11,7 @@ use core::mem::{align_of, size_of};
 /// assert_eq!((s.size, s.align), (4, 4));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Scalar {
     /// `sizeof`.
     pub size: u8,
@@ -46,6 +47,7 @@ impl Scalar {
 /// assert_eq!(dm.char_signed, core::ffi::c_char::MIN != 0);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DataModel {
     /// Whether plain `char` is signed.
     pub char_signed: bool,

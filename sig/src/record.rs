@@ -5,6 +5,7 @@ use crate::types::CType;
 
 /// `struct` or `union`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum RecordKind {
     /// `struct`: fields one after another.
     Struct,
@@ -14,6 +15,7 @@ pub enum RecordKind {
 
 /// One field of a [`Record`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Field {
     /// The field's name (empty for an anonymous member).
     pub name: String,
@@ -48,6 +50,7 @@ pub struct Field {
 /// assert_eq!(CType::Record(r.into()).to_string(), "struct point");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Record {
     /// The tag (`point` in `struct point`), or the typedef name of an anonymous record.
     pub name: Option<String>,

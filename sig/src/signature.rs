@@ -6,6 +6,7 @@ use crate::types::CType;
 
 /// One parameter of a [`Signature`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Param {
     /// The name in the declaration, when it has one.
     pub name: Option<String>,
@@ -28,6 +29,7 @@ impl Param {
 
 /// `__attribute__((format(archetype, string_index, first_to_check)))`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FormatAttr {
     /// `printf`, `scanf`, `strftime`, ...
     pub archetype: String,
@@ -39,6 +41,7 @@ pub struct FormatAttr {
 
 /// Function attributes the header states.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FnAttrs {
     /// `__attribute__((warn_unused_result))`.
     pub warn_unused_result: bool,
@@ -67,6 +70,7 @@ pub struct FnAttrs {
 /// assert_eq!(printf.to_string(), "int (const char *, ...)");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Signature {
     /// The return type.
     pub ret: CType,

@@ -22,6 +22,7 @@ use crate::signature::Signature;
 /// assert_eq!(IntKind::UChar.c_name(), "unsigned char");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum IntKind {
     /// `char` (its sign depends on the target).
     Char,
@@ -233,6 +234,7 @@ impl IntKind {
 
 /// C's floating-point types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum FloatKind {
     /// `float`.
     Float,
@@ -268,6 +270,7 @@ impl FloatKind {
 /// assert_eq!(pid.canonical(), &CType::INT);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum CType {
     /// `void`.
     Void,
@@ -530,6 +533,7 @@ impl fmt::Display for CType {
 
 /// Size and alignment of a complete type, in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Layout {
     /// `sizeof`.
     pub size: u64,

@@ -1,0 +1,763 @@
+//! Every libclang call ffi-auto makes.
+//!
+//! libclang is loaded at run time (clang-sys's `runtime` feature), and clang-sys keeps the
+//! loaded library in a thread-local, while the `clang` crate allows one `Clang` per process.
+//! So one worker thread loads libclang on first use, owns it for the life of the process, and
+//! runs every parse; callers send it jobs and wait for the answer. Parallel tests, build
+//! scripts and macro expansions are therefore serialized through it.
+
+use std::collections::{HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Sender, channel, sync_channel};
+use std::sync::{Arc, OnceLock};
+
+use clang::diagnostic::Severity;
+use clang::{Clang, Entity, EntityKind, Index, StorageClass, Type, TypeKind, Unsaved};
+use ffi_auto_sig::{
+    CType, Field, FloatKind, FnAttrs, FormatAttr, IntKind, Param, Record, RecordKind, Signature,
+};
+
+use crate::decl::{Decl, Declarations, Dep, NotCallable};
+use crate::error::DiscoveryError;
+
+type Job = Box<dyn FnOnce(&Clang) + Send>;
+
+static WORKER: OnceLock<Result<Sender<Job>, String>> = OnceLock::new();
+
+fn worker() -> Result<&'static Sender<Job>, DiscoveryError> {
+    WORKER
+        .get_or_init(|| {
+            let (jobs, inbox) = channel::<Job>();
+            let (ready, started) = sync_channel::<Result<(), String>>(1);
+            std::thread::Builder::new()
+                .name("ffi-auto-libclang".to_owned())
+                .spawn(move || match Clang::new() {
+                    Ok(clang) => {
+                        let _ = ready.send(Ok(()));
+                        for job in inbox {
+                            // A panic in one job (a libclang surprise) must not take the
+                            // worker, and every later discovery, down with it; the job's
+                            // caller sees its reply channel close instead.
+                            let _ = catch_unwind(AssertUnwindSafe(|| job(&clang)));
+                        }
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                    }
+                })
+                .map_err(|e| format!("could not start the libclang thread: {e}"))?;
+            started
+                .recv()
+                .map_err(|_| "the libclang thread stopped while loading libclang".to_owned())?
+                .map(|()| jobs)
+        })
+        .as_ref()
+        .map_err(|reason| DiscoveryError::LibclangMissing {
+            reason: reason.clone(),
+        })
+}
+
+/// Runs `f` on the libclang thread and waits for its result.
+fn run<R: Send + 'static>(
+    f: impl FnOnce(&Clang) -> R + Send + 'static,
+) -> Result<R, DiscoveryError> {
+    let (reply, answer) = sync_channel(1);
+    worker()?
+        .send(Box::new(move |clang| {
+            let _ = reply.send(f(clang));
+        }))
+        .map_err(|_| DiscoveryError::Internal("the libclang thread has stopped".to_owned()))?;
+    answer
+        .recv()
+        .map_err(|_| DiscoveryError::Internal("a libclang job panicked".to_owned()))
+}
+
+/// Identifies the libclang in use: where it was loaded from, and its version.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Libclang {
+    /// The shared library file.
+    pub path: PathBuf,
+    /// `clang version 14.0.6`.
+    pub version: String,
+}
+
+/// Loads libclang (once per process) and says which one.
+///
+/// # Errors
+/// [`DiscoveryError::LibclangMissing`] with the paths clang-sys searched and how to install it.
+pub fn libclang() -> Result<Libclang, DiscoveryError> {
+    run(|_| Libclang {
+        path: clang_sys::get_library()
+            .map(|l| l.path().to_owned())
+            .unwrap_or_default(),
+        version: clang::get_version(),
+    })
+}
+
+/// One parse: a translation unit given as source text, and its arguments.
+pub(crate) struct ParseInput {
+    pub file: PathBuf,
+    pub source: String,
+    pub args: Vec<String>,
+    pub describe: String,
+}
+
+/// Parses `input` on the libclang thread.
+pub(crate) fn parse(input: ParseInput) -> Result<Declarations, DiscoveryError> {
+    run(move |clang| parse_on_worker(clang, &input))?
+}
+
+fn parse_on_worker(clang: &Clang, input: &ParseInput) -> Result<Declarations, DiscoveryError> {
+    let index = Index::new(clang, false, false);
+    let mut parser = index.parser(&input.file);
+    parser
+        .arguments(&input.args)
+        .skip_function_bodies(true)
+        .detailed_preprocessing_record(true)
+        .unsaved(&[Unsaved::new(&input.file, &input.source)]);
+    let tu = parser.parse().map_err(|e| DiscoveryError::Parse {
+        set: input.describe.clone(),
+        errors: vec![e.to_string()],
+        args: input.args.clone(),
+    })?;
+    // Every error is fatal: a header clang cannot find or parse would otherwise leave its
+    // declarations out, or type them `int`, without a word.
+    let errors: Vec<String> = tu
+        .get_diagnostics()
+        .iter()
+        .filter(|d| d.get_severity() >= Severity::Error)
+        .map(|d| {
+            let loc = d.get_location().get_file_location();
+            let file = loc.file.map_or_else(
+                || "<command line>".to_owned(),
+                |f| f.get_path().display().to_string(),
+            );
+            format!("{file}:{}:{}: {}", loc.line, loc.column, d.get_text())
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(DiscoveryError::Parse {
+            set: input.describe.clone(),
+            errors,
+            args: input.args.clone(),
+        });
+    }
+    let mut walker = Walker::default();
+    for e in tu.get_entity().get_children() {
+        walker.visit(e);
+    }
+    Ok(walker.finish(tu.get_target().triple))
+}
+
+#[derive(Default)]
+struct Walker {
+    functions: HashMap<String, Decl>,
+    not_callable: HashMap<String, NotCallable>,
+    macros: Vec<Macro>,
+    includes: HashSet<PathBuf>,
+    headers: Vec<PathBuf>,
+    records: HashMap<(String, u8), Arc<Record>>,
+}
+
+struct Macro {
+    name: String,
+    function_like: bool,
+    body: Vec<String>,
+    header: PathBuf,
+    line: u32,
+}
+
+fn location(e: &Entity<'_>) -> (PathBuf, u32) {
+    e.get_location()
+        .map(|l| l.get_file_location())
+        .map_or((PathBuf::new(), 0), |l| {
+            (l.file.map(|f| f.get_path()).unwrap_or_default(), l.line)
+        })
+}
+
+impl Walker {
+    fn visit(&mut self, e: Entity<'_>) {
+        match e.get_kind() {
+            EntityKind::FunctionDecl => self.function(&e),
+            EntityKind::MacroDefinition if !e.is_builtin_macro() => {
+                let (header, line) = location(&e);
+                let (Some(name), false) = (e.get_name(), header.as_os_str().is_empty()) else {
+                    return;
+                };
+                let body = e
+                    .get_range()
+                    .map(|r| {
+                        r.tokenize()
+                            .iter()
+                            .skip(1)
+                            .map(clang::token::Token::get_spelling)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                self.macros.push(Macro {
+                    name,
+                    function_like: e.is_function_like_macro(),
+                    body,
+                    header,
+                    line,
+                });
+            }
+            EntityKind::InclusionDirective => {
+                if let Some(f) = e.get_file() {
+                    let path = f.get_path();
+                    if e.is_in_main_file() && !self.headers.contains(&path) {
+                        self.headers.push(path.clone());
+                    }
+                    self.includes.insert(path);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn function(&mut self, e: &Entity<'_>) {
+        let Some(name) = e.get_name() else { return };
+        let (header, line) = location(e);
+        let not_callable = |reason: String| NotCallable {
+            name: name.clone(),
+            reason,
+            header: header.clone(),
+            line,
+        };
+        if e.get_storage_class() == Some(StorageClass::Static) {
+            if !self.functions.contains_key(&name) {
+                self.not_callable.insert(
+                    name.clone(),
+                    not_callable(
+                        "it is `static` (inline) in the header, so no library exports a symbol for it; call the library function it wraps, or write the equivalent in Rust".to_owned(),
+                    ),
+                );
+            }
+            return;
+        }
+        let Some(ty) = e.get_type() else { return };
+        if ty.get_kind() == TypeKind::FunctionNoPrototype {
+            self.not_callable.insert(
+                name.clone(),
+                not_callable(
+                    "it is declared without a prototype (`f()`), so its parameters are unknown; declare it with one in your own header".to_owned(),
+                ),
+            );
+            return;
+        }
+        let pretty = e.get_pretty_printer().print();
+        let mut attrs = parse_attributes(&pretty);
+        if ty.get_display_name().contains("noreturn") {
+            attrs.noreturn = true;
+        }
+        let link_name = e
+            .get_children()
+            .into_iter()
+            .find(|c| c.get_kind() == EntityKind::AsmLabelAttr)
+            .and_then(|c| c.get_name())
+            .filter(|l| *l != name);
+        let names: Vec<Option<String>> = e
+            .get_arguments()
+            .unwrap_or_default()
+            .iter()
+            .map(Entity::get_name)
+            .collect();
+        let sig = match self.signature(&ty, &names, &attrs) {
+            Ok(sig) => sig,
+            Err(what) => {
+                self.not_callable.insert(
+                    name.clone(),
+                    not_callable(format!(
+                        "it uses {what}, which ffi-auto cannot pass; wrap it in a C function that takes supported types"
+                    )),
+                );
+                return;
+            }
+        };
+        match self.functions.get_mut(&name) {
+            // A redeclaration: attributes and asm labels accumulate (glibc redeclares
+            // `sscanf` with `__asm__("__isoc99_sscanf")` after the plain declaration).
+            Some(d) => {
+                if link_name.is_some() {
+                    d.link_name = link_name;
+                }
+                merge(&mut d.signature, &sig);
+            }
+            None => {
+                self.not_callable.remove(&name);
+                self.functions.insert(
+                    name.clone(),
+                    Decl {
+                        name,
+                        link_name,
+                        signature: sig,
+                        header,
+                        line,
+                    },
+                );
+            }
+        }
+    }
+
+    fn signature(
+        &mut self,
+        ty: &Type<'_>,
+        names: &[Option<String>],
+        attrs: &Attributes,
+    ) -> Result<Signature, String> {
+        let ret = self.conv(
+            &ty.get_result_type().ok_or("an unknown return type")?,
+            0,
+            None,
+        )?;
+        let mut sig = Signature::new(ret);
+        for (i, a) in ty
+            .get_argument_types()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let pty = self.conv(a, 0, None)?;
+            let nonnull =
+                pty.is_pointer() && (attrs.nonnull_all || attrs.nonnull.contains(&(i + 1)));
+            sig.params.push(Param {
+                name: names.get(i).cloned().flatten().filter(|n| !n.is_empty()),
+                ty: pty,
+                nonnull,
+            });
+        }
+        sig.variadic = ty.is_variadic();
+        sig.attrs = FnAttrs {
+            warn_unused_result: attrs.warn_unused_result,
+            deprecated: attrs.deprecated.clone(),
+            format: attrs.format.clone(),
+            noreturn: attrs.noreturn,
+        };
+        Ok(sig)
+    }
+
+    /// A clang type as a [`CType`]. `depth` counts pointers followed from a parameter: records
+    /// are laid out at depths 0 and 1 and referred to by name beyond, which also stops
+    /// self-referential structs. `anon` names an anonymous record or enum after its typedef.
+    fn conv(&mut self, ty: &Type<'_>, depth: u8, anon: Option<&str>) -> Result<CType, String> {
+        use TypeKind as K;
+        Ok(match ty.get_kind() {
+            K::Void => CType::Void,
+            K::Bool => CType::Bool,
+            K::CharS | K::CharU => CType::Int(IntKind::Char),
+            K::SChar => CType::Int(IntKind::SChar),
+            K::UChar => CType::Int(IntKind::UChar),
+            K::Short => CType::Int(IntKind::Short),
+            K::UShort => CType::Int(IntKind::UShort),
+            K::Int => CType::Int(IntKind::Int),
+            K::UInt => CType::Int(IntKind::UInt),
+            K::Long => CType::Int(IntKind::Long),
+            K::ULong => CType::Int(IntKind::ULong),
+            K::LongLong => CType::Int(IntKind::LongLong),
+            K::ULongLong => CType::Int(IntKind::ULongLong),
+            K::Float => CType::Float(FloatKind::Float),
+            K::Double => CType::Float(FloatKind::Double),
+            K::LongDouble => CType::Float(FloatKind::LongDouble),
+            K::Pointer => {
+                let pointee = ty
+                    .get_pointee_type()
+                    .ok_or("a pointer to an unknown type")?;
+                let canon = pointee.get_canonical_type();
+                if matches!(
+                    canon.get_kind(),
+                    K::FunctionPrototype | K::FunctionNoPrototype
+                ) {
+                    CType::FnPtr(Arc::new(self.fn_type(&canon)?))
+                } else {
+                    CType::Pointer {
+                        is_const: pointee.is_const_qualified(),
+                        pointee: Box::new(self.conv(&pointee, depth.saturating_add(1), None)?),
+                    }
+                }
+            }
+            K::ConstantArray => CType::Array {
+                elem: Box::new(self.conv(
+                    &ty.get_element_type().ok_or("an array of unknown type")?,
+                    depth,
+                    None,
+                )?),
+                len: ty.get_size().unwrap_or(0) as u64,
+            },
+            K::IncompleteArray | K::VariableArray => CType::Pointer {
+                is_const: false,
+                pointee: Box::new(self.conv(
+                    &ty.get_element_type().ok_or("an array of unknown type")?,
+                    depth.saturating_add(1),
+                    None,
+                )?),
+            },
+            K::Typedef => self.typedef(ty, depth)?,
+            K::Elaborated => self.conv(
+                &ty.get_elaborated_type()
+                    .ok_or("an unknown elaborated type")?,
+                depth,
+                anon,
+            )?,
+            K::Record => self.record(ty, depth, anon)?,
+            K::Enum => {
+                let decl = ty.get_declaration().ok_or("an unknown enum")?;
+                let tag = decl
+                    .get_name()
+                    .filter(|_| !decl.is_anonymous())
+                    .map(|t| format!("enum {t}"))
+                    .or_else(|| anon.map(str::to_owned))
+                    .unwrap_or_else(|| "enum <anonymous>".to_owned());
+                let under = decl
+                    .get_enum_underlying_type()
+                    .ok_or("an enum of unknown representation")?;
+                self.conv(&under, depth, None)?.named(&tag)
+            }
+            K::Attributed => self.conv(
+                &ty.get_modified_type().ok_or("an unknown attributed type")?,
+                depth,
+                anon,
+            )?,
+            K::FunctionPrototype | K::FunctionNoPrototype => {
+                CType::FnPtr(Arc::new(self.fn_type(ty)?))
+            }
+            K::Unexposed => {
+                let canon = ty.get_canonical_type();
+                if canon.get_kind() == K::Unexposed {
+                    return Err(format!("`{}`", ty.get_display_name()));
+                }
+                self.conv(&canon, depth, anon)?
+            }
+            K::Int128 | K::UInt128 => return Err("`__int128`".to_owned()),
+            K::Float128 => return Err("`_Float128`".to_owned()),
+            K::Half | K::Float16 => return Err("`_Float16`".to_owned()),
+            K::Complex => return Err(format!("`{}` (complex)", ty.get_display_name())),
+            K::Vector => return Err(format!("`{}` (a vector type)", ty.get_display_name())),
+            _ => return Err(format!("`{}`", ty.get_display_name())),
+        })
+    }
+
+    fn fn_type(&mut self, ty: &Type<'_>) -> Result<Signature, String> {
+        if ty.get_kind() == TypeKind::FunctionNoPrototype {
+            return Err("a function pointer without a prototype".to_owned());
+        }
+        let mut sig = Signature::new(self.conv(
+            &ty.get_result_type().ok_or("an unknown return type")?,
+            1,
+            None,
+        )?);
+        for a in ty.get_argument_types().unwrap_or_default() {
+            sig.params.push(Param::new(self.conv(&a, 1, None)?));
+        }
+        sig.variadic = ty.is_variadic();
+        Ok(sig)
+    }
+
+    fn typedef(&mut self, ty: &Type<'_>, depth: u8) -> Result<CType, String> {
+        let decl = ty.get_declaration().ok_or("an unknown typedef")?;
+        let name = decl.get_name().unwrap_or_default();
+        let under = decl
+            .get_typedef_underlying_type()
+            .ok_or("a typedef of unknown type")?;
+        if let Some(k) = fixed_int(&name) {
+            if under.get_canonical_type().is_integer() {
+                return Ok(CType::Int(k));
+            }
+        }
+        let inner = self.conv(&under, depth, Some(&name))?;
+        Ok(inner.named(&name))
+    }
+
+    fn record(&mut self, ty: &Type<'_>, depth: u8, anon: Option<&str>) -> Result<CType, String> {
+        let decl = ty.get_declaration().ok_or("an unknown struct")?;
+        let kind = if decl.get_kind() == EntityKind::UnionDecl {
+            RecordKind::Union
+        } else {
+            RecordKind::Struct
+        };
+        let name = decl
+            .get_name()
+            .filter(|_| !decl.is_anonymous())
+            .or_else(|| anon.map(str::to_owned));
+        let (Ok(size), Ok(align)) = (ty.get_sizeof(), ty.get_alignof()) else {
+            // Incomplete: only usable behind a pointer.
+            return Ok(CType::Opaque(
+                name.unwrap_or_else(|| "<anonymous>".to_owned()).into(),
+            ));
+        };
+        if depth >= 2 {
+            return Ok(CType::Opaque(
+                name.unwrap_or_else(|| "<anonymous>".to_owned()).into(),
+            ));
+        }
+        if let Some(n) = &name {
+            if let Some(r) = self.records.get(&(n.clone(), depth)) {
+                return Ok(CType::Record(r.clone()));
+            }
+        }
+        let mut fields = Vec::new();
+        for f in ty.get_fields().unwrap_or_default() {
+            let fty = f.get_type().ok_or("a field of unknown type")?;
+            let bits = f
+                .get_offset_of_field()
+                .map_err(|e| format!("a field offset ({e:?})"))?;
+            fields.push(Field {
+                name: f.get_name().unwrap_or_default(),
+                ty: self.conv(&fty, depth, None)?,
+                offset: (bits / 8) as u64,
+                bit_width: f.get_bit_field_width().map(|w| w as u32),
+                bit_offset: bits as u64,
+            });
+        }
+        let record = Arc::new(Record {
+            name: name.clone(),
+            kind,
+            fields,
+            size: size as u64,
+            align: align as u64,
+        });
+        if let Some(n) = name {
+            self.records.insert((n, depth), record.clone());
+        }
+        Ok(CType::Record(record))
+    }
+
+    fn finish(self, target: String) -> Declarations {
+        let Walker {
+            mut functions,
+            mut not_callable,
+            macros,
+            includes,
+            headers,
+            ..
+        } = self;
+        for m in macros {
+            if functions.contains_key(&m.name) {
+                continue;
+            }
+            if m.function_like {
+                if !m.name.starts_with('_') {
+                    not_callable.entry(m.name.clone()).or_insert(NotCallable {
+                        reason: format!(
+                            "it is a function-like macro (expanding to `{}`), so no library exports a symbol for it; call what it expands to",
+                            m.body.join(" ").trim_start_matches(|c| c != ')').trim_start_matches(')').trim()
+                        ),
+                        name: m.name,
+                        header: m.header,
+                        line: m.line,
+                    });
+                }
+            } else if let [target] = m.body.as_slice() {
+                // `#define f f64`: `f` is the function the linker knows as `f64`.
+                if let Some(t) = functions.get(target).cloned() {
+                    functions.insert(
+                        m.name.clone(),
+                        Decl {
+                            link_name: Some(t.symbol().to_owned()),
+                            name: m.name,
+                            signature: t.signature,
+                            header: m.header,
+                            line: m.line,
+                        },
+                    );
+                }
+            }
+        }
+        let mut deps: Vec<Dep> = includes.iter().filter_map(|p| dep(p)).collect();
+        deps.sort_by(|a, b| a.path.cmp(&b.path));
+        Declarations {
+            functions,
+            not_callable,
+            headers,
+            deps,
+            target,
+        }
+    }
+}
+
+/// A file's identity for staleness checks.
+pub(crate) fn dep(path: &Path) -> Option<Dep> {
+    let meta = std::fs::metadata(path).ok()?;
+    let contents = std::fs::read(path).ok()?;
+    Some(Dep {
+        path: path.to_owned(),
+        size: meta.len(),
+        mtime_ns: mtime_ns(&meta),
+        crc: crc32fast::hash(&contents),
+    })
+}
+
+pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// Typedef names that are integer kinds of their own in the model.
+fn fixed_int(name: &str) -> Option<IntKind> {
+    Some(match name {
+        "size_t" => IntKind::Size,
+        "ssize_t" => IntKind::SSize,
+        "ptrdiff_t" => IntKind::PtrDiff,
+        "intptr_t" => IntKind::IntPtr,
+        "uintptr_t" => IntKind::UIntPtr,
+        "int8_t" => IntKind::I8,
+        "int16_t" => IntKind::I16,
+        "int32_t" => IntKind::I32,
+        "int64_t" => IntKind::I64,
+        "uint8_t" => IntKind::U8,
+        "uint16_t" => IntKind::U16,
+        "uint32_t" => IntKind::U32,
+        "uint64_t" => IntKind::U64,
+        _ => return None,
+    })
+}
+
+/// Merges what a redeclaration adds.
+fn merge(into: &mut Signature, other: &Signature) {
+    for (a, b) in into.params.iter_mut().zip(&other.params) {
+        a.nonnull |= b.nonnull;
+        if a.name.is_none() {
+            a.name.clone_from(&b.name);
+        }
+    }
+    let (x, y) = (&mut into.attrs, &other.attrs);
+    x.warn_unused_result |= y.warn_unused_result;
+    x.noreturn |= y.noreturn;
+    if x.deprecated.is_none() {
+        x.deprecated.clone_from(&y.deprecated);
+    }
+    if x.format.is_none() {
+        x.format.clone_from(&y.format);
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Attributes {
+    nonnull: Vec<usize>,
+    nonnull_all: bool,
+    warn_unused_result: bool,
+    deprecated: Option<String>,
+    format: Option<FormatAttr>,
+    noreturn: bool,
+}
+
+/// Reads the attributes of a declaration from clang's pretty-printed form, which spells them
+/// canonically whatever macros the header used: `__attribute__((nonnull(1, 2)))`.
+fn parse_attributes(pretty: &str) -> Attributes {
+    let mut out = Attributes::default();
+    let mut rest = pretty;
+    while let Some(start) = rest.find("__attribute__((") {
+        let body_start = start + "__attribute__((".len();
+        let mut depth = 2usize;
+        let mut end = body_start;
+        for (i, c) in rest[body_start..].char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = body_start + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        // `body` is `name(args), name2` without the outer double parentheses.
+        let body = rest[body_start..end.saturating_sub(1).max(body_start)].trim();
+        for item in split_top(body) {
+            let (name, args) = match item.find('(') {
+                Some(i) => (&item[..i], item[i + 1..].trim_end_matches(')')),
+                None => (item, ""),
+            };
+            let name = name.trim().trim_matches('_');
+            let args: Vec<&str> = split_top(args);
+            match name {
+                "nonnull" if args.is_empty() => out.nonnull_all = true,
+                "nonnull" => out
+                    .nonnull
+                    .extend(args.iter().filter_map(|a| a.trim().parse::<usize>().ok())),
+                "warn_unused_result" => out.warn_unused_result = true,
+                "noreturn" => out.noreturn = true,
+                "deprecated" => {
+                    out.deprecated = Some(
+                        args.first()
+                            .map(|m| m.trim().trim_matches('"').to_owned())
+                            .unwrap_or_default(),
+                    );
+                }
+                "format" => {
+                    if let [arch, s, f] = args.as_slice() {
+                        if let (Ok(s), Ok(f)) = (s.trim().parse(), f.trim().parse()) {
+                            out.format = Some(FormatAttr {
+                                archetype: arch.trim().trim_matches('_').to_owned(),
+                                string_index: s,
+                                first_to_check: f,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &rest[end.min(rest.len())..];
+    }
+    if pretty.contains("_Noreturn") {
+        out.noreturn = true;
+    }
+    out
+}
+
+/// Splits at commas outside parentheses and quotes.
+fn split_top(s: &str) -> Vec<&str> {
+    let (mut out, mut depth, mut quoted, mut start) = (Vec::new(), 0i32, false, 0);
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push(s[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = s[start..].trim();
+    if !last.is_empty() {
+        out.push(last);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_attributes_as_clang_prints_them() {
+        let a = parse_attributes(
+            "extern void *memcpy(void *restrict __dest, const void *restrict __src, size_t __n) __attribute__((nothrow)) __attribute__((nonnull(1, 2)))",
+        );
+        assert_eq!(a.nonnull, vec![1, 2]);
+        let b = parse_attributes(
+            "int f(const char *, ...) __attribute__((format(printf, 1, 2))) __attribute__((warn_unused_result)) __attribute__((deprecated(\"use g, not f\")))",
+        );
+        assert_eq!(
+            b.format,
+            Some(FormatAttr {
+                archetype: "printf".into(),
+                string_index: 1,
+                first_to_check: 2
+            })
+        );
+        assert!(b.warn_unused_result);
+        assert_eq!(b.deprecated.as_deref(), Some("use g, not f"));
+        let c =
+            parse_attributes("void f(int *) __attribute__((nonnull)) __attribute__((noreturn))");
+        assert!(c.nonnull_all && c.noreturn);
+        assert_eq!(parse_attributes("int abs(int)"), Attributes::default());
+    }
+}

@@ -1,0 +1,217 @@
+//! The signature database: what discovery found for one header set, on disk.
+//!
+//! One file per header set (plus target and clang arguments), named after a hash of them:
+//!
+//! ```text
+//! magic "FFIAUTO\0" | format u32 | crc32 of payload u32 | payload length u64 | payload
+//! ```
+//!
+//! The payload (postcard) holds the key, the libclang that parsed, and the declarations with
+//! every file read (size, modification time, CRC-32). A file is used only if all of that
+//! checks out; a corrupt, truncated, old-format or stale file is ignored (and rebuilt by the
+//! caller), never trusted and never a panic. Writes go to a temporary file renamed into place,
+//! so a reader never sees half a file, even with parallel builds.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::clang::{Libclang, mtime_ns};
+use crate::decl::{Declarations, Dep};
+use crate::headers::HeaderSet;
+
+const MAGIC: &[u8; 8] = b"FFIAUTO\0";
+/// Bumped whenever the payload's shape changes.
+pub const FORMAT: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 4 + 8;
+
+/// What a database file is for: equal keys, same file.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DbKey {
+    /// The header set.
+    pub set: HeaderSet,
+    /// Its resolved clang arguments (pkg-config flags included).
+    pub args: Vec<String>,
+    /// The target.
+    pub target: String,
+    /// `LIBCLANG_PATH` when the database was built: another libclang, another database.
+    pub libclang_path_env: Option<String>,
+}
+
+impl DbKey {
+    /// The file name for this key.
+    pub fn file_name(&self) -> String {
+        let bytes = postcard::to_allocvec(self).unwrap_or_default();
+        // Two CRCs of differently salted input: 64 bits of name, collisions caught by the
+        // key stored inside anyway.
+        let a = crc32fast::hash(&bytes);
+        let mut salted = bytes;
+        salted.extend_from_slice(b"ffi-auto");
+        let b = crc32fast::hash(&salted);
+        format!("decls-{a:08x}{b:08x}.ffidb")
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    key: DbKey,
+    libclang: LibclangFile,
+    decls: Declarations,
+}
+
+/// The libclang that produced a database, identified without loading it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibclangFile {
+    /// Path and version.
+    pub libclang: Libclang,
+    /// The library file's size and modification time.
+    pub size: u64,
+    /// Modification time, nanoseconds.
+    pub mtime_ns: u128,
+}
+
+impl LibclangFile {
+    /// Describes the libclang at `lib`'s path as it is now.
+    pub fn of(lib: Libclang) -> LibclangFile {
+        let meta = std::fs::metadata(&lib.path).ok();
+        LibclangFile {
+            size: meta.as_ref().map_or(0, std::fs::Metadata::len),
+            mtime_ns: meta.as_ref().map_or(0, mtime_ns),
+            libclang: lib,
+        }
+    }
+
+    fn unchanged(&self) -> bool {
+        std::fs::metadata(&self.libclang.path)
+            .is_ok_and(|m| m.len() == self.size && mtime_ns(&m) == self.mtime_ns)
+    }
+}
+
+/// Why a database file was not used.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rejected {
+    /// No such file.
+    Missing,
+    /// Not a database, or damaged: bad magic, bad checksum, truncated, undecodable.
+    Corrupt(String),
+    /// Written by another version of ffi-auto.
+    OldFormat(u32),
+    /// For another key (a hash collision in the file name).
+    OtherKey,
+    /// A header changed, or libclang did.
+    Stale(String),
+}
+
+/// Reads the database at `path` for `key`.
+///
+/// # Errors
+/// Why the file cannot be used; the caller rebuilds it.
+pub fn load(path: &Path, key: &DbKey) -> Result<(Declarations, LibclangFile), Rejected> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejected::Missing),
+        Err(e) => return Err(Rejected::Corrupt(e.to_string())),
+    };
+    let payload = decode(&bytes)?;
+    let p: Payload = postcard::from_bytes(payload)
+        .map_err(|e| Rejected::Corrupt(format!("undecodable payload: {e}")))?;
+    if p.key != *key {
+        return Err(Rejected::OtherKey);
+    }
+    if !p.libclang.unchanged() {
+        return Err(Rejected::Stale(format!(
+            "libclang changed ({})",
+            p.libclang.libclang.path.display()
+        )));
+    }
+    if let Some(d) = p.decls.deps.iter().find(|d| !fresh(d)) {
+        return Err(Rejected::Stale(format!("{} changed", d.path.display())));
+    }
+    Ok((p.decls, p.libclang))
+}
+
+/// Checks the frame and returns the payload bytes.
+fn decode(bytes: &[u8]) -> Result<&[u8], Rejected> {
+    if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
+        return Err(Rejected::Corrupt("not an ffi-auto database".to_owned()));
+    }
+    let word =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let format = word(8);
+    if format != FORMAT {
+        return Err(Rejected::OldFormat(format));
+    }
+    let crc = word(12);
+    let mut len = [0u8; 8];
+    len.copy_from_slice(&bytes[16..24]);
+    let len = u64::from_le_bytes(len);
+    let payload = &bytes[HEADER_LEN..];
+    if payload.len() as u64 != len {
+        return Err(Rejected::Corrupt(format!(
+            "truncated: {} of {len} payload bytes",
+            payload.len()
+        )));
+    }
+    if crc32fast::hash(payload) != crc {
+        return Err(Rejected::Corrupt("checksum mismatch".to_owned()));
+    }
+    Ok(payload)
+}
+
+/// Whether a file still has the contents it had: same size and time, or, if only the time
+/// changed, the same bytes.
+fn fresh(d: &Dep) -> bool {
+    let Ok(meta) = std::fs::metadata(&d.path) else {
+        return false;
+    };
+    if meta.len() != d.size {
+        return false;
+    }
+    if mtime_ns(&meta) == d.mtime_ns {
+        return true;
+    }
+    std::fs::read(&d.path).is_ok_and(|b| crc32fast::hash(&b) == d.crc)
+}
+
+/// Writes the database for `key` at `path`, atomically.
+///
+/// # Errors
+/// When the directory cannot be created or written.
+pub fn store(
+    path: &Path,
+    key: &DbKey,
+    libclang: &LibclangFile,
+    decls: &Declarations,
+) -> std::io::Result<()> {
+    let payload = postcard::to_allocvec(&Payload {
+        key: key.clone(),
+        libclang: libclang.clone(),
+        decls: decls.clone(),
+    })
+    .map_err(std::io::Error::other)?;
+    let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&FORMAT.to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&payload);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(&bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The directory databases go in: `FFI_AUTO_CACHE_DIR`, else the user's cache directory
+/// (`~/.cache/ffi-auto` on Linux), else a directory under the system temp dir.
+pub fn default_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("FFI_AUTO_CACHE_DIR") {
+        return PathBuf::from(d);
+    }
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("ffi-auto")
+}

@@ -1,0 +1,100 @@
+//! What discovery produces: the callable functions of a header set, and the names that look
+//! callable but are not.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use ffi_auto_sig::Signature;
+use serde::{Deserialize, Serialize};
+
+/// A function declaration found in a header.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decl {
+    /// The C name.
+    pub name: String,
+    /// The symbol the linker sees when it differs from the name (`__REDIRECT`, asm labels,
+    /// `#define f f64`).
+    pub link_name: Option<String>,
+    /// The signature, typedef names kept.
+    pub signature: Signature,
+    /// The header that declares it.
+    pub header: PathBuf,
+    /// The line of the declaration.
+    pub line: u32,
+}
+
+impl Decl {
+    /// The symbol to look up.
+    pub fn symbol(&self) -> &str {
+        self.link_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// `header.h:123`.
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.header.display(), self.line)
+    }
+}
+
+/// A name a header defines that cannot be called: a function-like macro, a `static inline`
+/// function, a function without a prototype, or one using a type ffi-auto cannot pass.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotCallable {
+    /// The name.
+    pub name: String,
+    /// Why it cannot be called, and what to do instead.
+    pub reason: String,
+    /// Where it is defined.
+    pub header: PathBuf,
+    /// The line.
+    pub line: u32,
+}
+
+/// A file read while parsing, with what identifies its contents.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dep {
+    /// The file.
+    pub path: PathBuf,
+    /// Its size.
+    pub size: u64,
+    /// Its modification time, in nanoseconds since the epoch.
+    pub mtime_ns: u128,
+    /// CRC-32 of its contents.
+    pub crc: u32,
+}
+
+/// Everything discovery learned from one header set.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declarations {
+    /// Callable functions, by C name.
+    pub functions: HashMap<String, Decl>,
+    /// Names that cannot be called, by name.
+    pub not_callable: HashMap<String, NotCallable>,
+    /// The top-level headers of the set, as found.
+    pub headers: Vec<PathBuf>,
+    /// Every file read, for staleness checks.
+    pub deps: Vec<Dep>,
+    /// The target clang parsed for (`x86_64-pc-linux-gnu`).
+    pub target: String,
+}
+
+impl Declarations {
+    /// Up to three known names closest to `name` (callable or not), nearest first.
+    pub fn closest(&self, name: &str) -> Vec<String> {
+        let limit = (name.chars().count() / 3).max(1);
+        let mut scored: Vec<(usize, &str)> = self
+            .functions
+            .keys()
+            .chain(self.not_callable.keys())
+            .map(String::as_str)
+            .filter(|c| *c != name)
+            .map(|c| (strsim::damerau_levenshtein(name, c), c))
+            .filter(|(d, _)| *d <= limit)
+            .collect();
+        scored.sort_unstable();
+        scored
+            .into_iter()
+            .take(3)
+            .map(|(_, c)| c.to_owned())
+            .collect()
+    }
+}

@@ -1,0 +1,253 @@
+//! The discovery engine: a header set's declarations from this process's memory, from the
+//! on-disk database, or from libclang, in that order.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use crate::clang::{self, ParseInput};
+use crate::db::{self, DbKey, LibclangFile, Rejected};
+use crate::decl::{Decl, Declarations};
+use crate::error::DiscoveryError;
+use crate::headers::{DEFAULT_HEADERS, HeaderSet};
+
+/// Where a set's declarations came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Already in this process.
+    Memory,
+    /// Read from the on-disk database, without loading libclang.
+    Database,
+    /// Parsed by libclang now (and written to the database, if one is used).
+    Libclang,
+}
+
+type MemoryKey = (DbKey, Option<PathBuf>);
+
+/// Declarations already found in this process, by key and database directory.
+static MEMORY: LazyLock<Mutex<HashMap<MemoryKey, Arc<Declarations>>>> =
+    LazyLock::new(Mutex::default);
+
+/// Finds C declarations.
+///
+/// ```no_run
+/// use ffi_auto_codegen::{Discovery, HeaderSet};
+/// let strlen = Discovery::new().lookup(&HeaderSet::system(), "strlen").unwrap();
+/// assert_eq!(strlen.signature.to_string(), "size_t (const char *)");
+/// assert!(strlen.header.ends_with("string.h"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Discovery {
+    dir: Option<PathBuf>,
+}
+
+impl Default for Discovery {
+    fn default() -> Self {
+        Discovery::new()
+    }
+}
+
+impl Discovery {
+    /// Discovery with the database in the default directory ([`db::default_dir`]).
+    pub fn new() -> Discovery {
+        Discovery {
+            dir: Some(db::default_dir()),
+        }
+    }
+
+    /// Discovery with the database in `dir`.
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Discovery {
+        Discovery {
+            dir: Some(dir.into()),
+        }
+    }
+
+    /// Discovery without an on-disk database: libclang every time a process first needs a set.
+    pub fn without_database() -> Discovery {
+        Discovery { dir: None }
+    }
+
+    /// The database directory, if one is used.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// The key of `set`'s database file.
+    ///
+    /// # Errors
+    /// When pkg-config fails for one of the set's packages.
+    pub fn key(&self, set: &HeaderSet) -> Result<DbKey, DiscoveryError> {
+        Ok(DbKey {
+            set: set.clone(),
+            args: set.arguments()?,
+            target: host_target(),
+            libclang_path_env: std::env::var("LIBCLANG_PATH").ok(),
+        })
+    }
+
+    /// The path of `set`'s database file, if a database is used.
+    ///
+    /// # Errors
+    /// As [`Discovery::key`].
+    pub fn database_path(&self, set: &HeaderSet) -> Result<Option<PathBuf>, DiscoveryError> {
+        let key = self.key(set)?;
+        Ok(self.dir.as_ref().map(|d| d.join(key.file_name())))
+    }
+
+    /// Every declaration of `set`, and where it came from.
+    ///
+    /// # Errors
+    /// [`DiscoveryError::LibclangMissing`], [`DiscoveryError::Parse`] (clang's own words), or
+    /// [`DiscoveryError::PkgConfig`].
+    pub fn declarations_with_origin(
+        &self,
+        set: &HeaderSet,
+    ) -> Result<(Arc<Declarations>, Origin), DiscoveryError> {
+        let key = self.key(set)?;
+        let mem_key = (key.clone(), self.dir.clone());
+        if let Some(d) = MEMORY
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&mem_key)
+        {
+            return Ok((d.clone(), Origin::Memory));
+        }
+        let path = self.dir.as_ref().map(|d| d.join(key.file_name()));
+        if let Some(path) = &path {
+            match db::load(path, &key) {
+                Ok((decls, _)) => {
+                    let decls = Arc::new(decls);
+                    remember(mem_key, &decls);
+                    return Ok((decls, Origin::Database));
+                }
+                Err(Rejected::Missing) => {}
+                Err(why) => tracing::info!(
+                    "ignoring signature database {}: {why:?}; rebuilding it",
+                    path.display()
+                ),
+            }
+        }
+        let decls = clang::parse(ParseInput {
+            file: std::env::current_dir()
+                .unwrap_or_default()
+                .join("ffi-auto-header-set.c"),
+            source: set.source(),
+            args: key.args.clone(),
+            describe: set.describe(),
+        })?;
+        if let Some(path) = &path {
+            let lib = LibclangFile::of(clang::libclang()?);
+            if let Err(e) = db::store(path, &key, &lib, &decls) {
+                tracing::warn!("could not write signature database {}: {e}", path.display());
+            }
+        }
+        let decls = Arc::new(decls);
+        remember(mem_key, &decls);
+        Ok((decls, Origin::Libclang))
+    }
+
+    /// Forgets what this process remembers of `set`, so that the next lookup reads the
+    /// database again (and re-checks every header it depends on).
+    ///
+    /// # Errors
+    /// As [`Discovery::key`].
+    pub fn refresh(&self, set: &HeaderSet) -> Result<(), DiscoveryError> {
+        let key = (self.key(set)?, self.dir.clone());
+        MEMORY
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&key);
+        Ok(())
+    }
+
+    /// Every declaration of `set`.
+    ///
+    /// # Errors
+    /// As [`Discovery::declarations_with_origin`].
+    pub fn declarations(&self, set: &HeaderSet) -> Result<Arc<Declarations>, DiscoveryError> {
+        self.declarations_with_origin(set).map(|(d, _)| d)
+    }
+
+    /// The declaration of `name` in `set`.
+    ///
+    /// # Errors
+    /// [`DiscoveryError::NotFound`] with the closest names, [`DiscoveryError::NotCallable`]
+    /// for macros and `static inline` functions, or a discovery error.
+    pub fn lookup(&self, set: &HeaderSet, name: &str) -> Result<Decl, DiscoveryError> {
+        let decls = self.declarations(set)?;
+        find(&decls, set, name).cloned()
+    }
+}
+
+/// `name` in `decls`, or why not.
+///
+/// # Errors
+/// [`DiscoveryError::NotFound`] or [`DiscoveryError::NotCallable`].
+pub fn find<'d>(
+    decls: &'d Declarations,
+    set: &HeaderSet,
+    name: &str,
+) -> Result<&'d Decl, DiscoveryError> {
+    if let Some(d) = decls.functions.get(name) {
+        return Ok(d);
+    }
+    if let Some(n) = decls.not_callable.get(name) {
+        return Err(DiscoveryError::NotCallable {
+            name: n.name.clone(),
+            reason: n.reason.clone(),
+            header: n.header.clone(),
+            line: n.line,
+        });
+    }
+    Err(DiscoveryError::NotFound {
+        name: name.to_owned(),
+        set: set.describe(),
+        closest: decls.closest(name),
+    })
+}
+
+fn remember(key: MemoryKey, decls: &Arc<Declarations>) {
+    MEMORY
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, decls.clone());
+}
+
+/// The target discovery parses for when no other is given: the one this code runs on.
+pub fn host_target() -> String {
+    format!(
+        "{}-{}-{}",
+        std::env::consts::ARCH,
+        std::env::consts::OS,
+        if cfg!(target_env = "gnu") {
+            "gnu"
+        } else if cfg!(target_env = "musl") {
+            "musl"
+        } else {
+            "other"
+        }
+    )
+}
+
+/// The system include directories: from a `clang` binary when there is one (as bindgen finds
+/// them), else the directories the default headers were found in.
+pub fn include_paths(decls: &Declarations) -> Vec<PathBuf> {
+    if let Some(paths) = clang_sys::support::Clang::find(None, &[]).and_then(|c| c.c_search_paths) {
+        return paths;
+    }
+    let mut out: Vec<PathBuf> = Vec::new();
+    for found in &decls.headers {
+        for name in DEFAULT_HEADERS {
+            if found.ends_with(name) {
+                let mut dir = found.clone();
+                for _ in Path::new(name).components() {
+                    dir.pop();
+                }
+                if !out.contains(&dir) {
+                    out.push(dir);
+                }
+            }
+        }
+    }
+    out
+}
