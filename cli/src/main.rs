@@ -1,1 +1,409 @@
-fn main() {}
+//! `ffi-auto`: C declarations from headers, and calls from the shell.
+//!
+//! ```text
+//! ffi-auto sig strlen                       the declaration, header:line, library, Rust signature
+//! ffi-auto dump --header zlib.h --json      every callable function of a header set
+//! ffi-auto call strlen "hello world"        11
+//! ffi-auto call sin 1.0 --lib m             0.8414709848078965
+//! ffi-auto headers                          the default header set and include paths
+//! ```
+//!
+//! Errors go to stderr; bad arguments and unknown names exit with status 2.
+
+use std::ffi::CStr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use ffi_auto::Value;
+use ffi_auto::sig::{CType, IntKind, Signature};
+use ffi_auto_codegen::{Decl, Discovery, HeaderSet};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(
+    name = "ffi-auto",
+    version,
+    about = "C declarations from headers, and calls from the shell"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The C declaration of a function: header and line, library, the Rust signature.
+    Sig {
+        /// The function's name.
+        name: String,
+        #[command(flatten)]
+        headers: HeaderArgs,
+        /// The library that defines it (`m`, `z`, a path); default: the program, libc, libm.
+        #[arg(long)]
+        lib: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every callable function of a header set.
+    Dump {
+        #[command(flatten)]
+        headers: HeaderArgs,
+        /// With `--header`, also list what the headers include (the C library, for instance).
+        #[arg(long)]
+        all: bool,
+        /// Print one JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Calls a function, converting the arguments by its declared signature.
+    Call {
+        /// The function's name.
+        name: String,
+        /// Its arguments: integers (decimal or 0x hex, negative too), floats, strings.
+        #[arg(allow_negative_numbers = true)]
+        args: Vec<String>,
+        #[command(flatten)]
+        headers: HeaderArgs,
+        /// The library that defines it (`m`, `z`, a path); default: the program, libc, libm.
+        #[arg(long)]
+        lib: Option<String>,
+    },
+    /// The default header set and the include paths found.
+    Headers,
+}
+
+#[derive(Args, Clone, Default)]
+struct HeaderArgs {
+    /// A header to read besides the C standard library and POSIX ones (repeatable).
+    #[arg(long = "header", value_name = "HEADER")]
+    headers: Vec<String>,
+    /// An include directory (repeatable).
+    #[arg(long = "include", short = 'I', value_name = "DIR")]
+    include: Vec<PathBuf>,
+}
+
+impl HeaderArgs {
+    fn set(&self) -> HeaderSet {
+        let mut set = HeaderSet::system();
+        for h in &self.headers {
+            set = set.header(h.clone());
+        }
+        for d in &self.include {
+            set = set.include(d.clone());
+        }
+        set
+    }
+}
+
+/// A failure, and the exit status it gets.
+struct Failure {
+    message: String,
+    status: u8,
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            message: e.to_string(),
+            status: 2,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sig {
+            name,
+            headers,
+            lib,
+            json,
+        } => sig(&name, &headers, lib.as_deref(), json),
+        Command::Dump { headers, all, json } => dump(&headers, all, json),
+        Command::Call {
+            name,
+            args,
+            headers,
+            lib,
+        } => call(&name, &args, &headers, lib.as_deref()),
+        Command::Headers => list_headers(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.status)
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonType {
+    c: String,
+    rust: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonParam {
+    name: Option<String>,
+    c: String,
+    rust: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonDecl {
+    name: String,
+    link_name: String,
+    #[serde(rename = "return")]
+    ret: JsonType,
+    params: Vec<JsonParam>,
+    variadic: bool,
+    header: String,
+    line: u32,
+}
+
+impl JsonDecl {
+    fn of(d: &Decl) -> JsonDecl {
+        JsonDecl {
+            name: d.name.clone(),
+            link_name: d.symbol().to_owned(),
+            ret: JsonType {
+                c: d.signature.ret.to_string(),
+                rust: d.signature.ret.rust_type(),
+            },
+            params: d
+                .signature
+                .params
+                .iter()
+                .map(|p| JsonParam {
+                    name: p.name.clone(),
+                    c: p.ty.to_string(),
+                    rust: p.ty.rust_type(),
+                })
+                .collect(),
+            variadic: d.signature.variadic,
+            header: d.header.display().to_string(),
+            line: d.line,
+        }
+    }
+}
+
+fn sig(name: &str, headers: &HeaderArgs, lib: Option<&str>, json: bool) -> Result<(), Failure> {
+    let set = headers.set();
+    let decl = Discovery::new().lookup(&set, name)?;
+    let library = ffi_auto::find_symbol(decl.symbol(), lib).map_or_else(
+        |e| format!("not found ({e})"),
+        |s| {
+            s.defined_in()
+                .map_or_else(|| s.library().label(), |p| p.display().to_string())
+        },
+    );
+    let rust = ffi_auto_codegen::rust_declaration(&decl.name, &decl.signature)
+        .unwrap_or_else(|why| format!("none: {why}"));
+    if json {
+        #[derive(Serialize)]
+        struct Sig {
+            #[serde(flatten)]
+            decl: JsonDecl,
+            library: String,
+            rust_declaration: String,
+            declaration: String,
+        }
+        let out = Sig {
+            decl: JsonDecl::of(&decl),
+            library,
+            rust_declaration: rust,
+            declaration: decl.signature.declare(&decl.name),
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!("{};", decl.signature.declare(&decl.name));
+    println!("  header:  {}", decl.location());
+    println!("  symbol:  {}", decl.symbol());
+    println!("  library: {library}");
+    println!("  rust:    {rust}");
+    let attrs = attributes(&decl.signature);
+    if !attrs.is_empty() {
+        println!("  attributes: {}", attrs.join(", "));
+    }
+    Ok(())
+}
+
+fn attributes(sig: &Signature) -> Vec<String> {
+    let mut out = Vec::new();
+    let nonnull: Vec<String> = sig
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.nonnull)
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if !nonnull.is_empty() {
+        out.push(format!("nonnull({})", nonnull.join(", ")));
+    }
+    if sig.attrs.warn_unused_result {
+        out.push("warn_unused_result".to_owned());
+    }
+    if sig.attrs.noreturn {
+        out.push("noreturn".to_owned());
+    }
+    if let Some(f) = &sig.attrs.format {
+        out.push(format!(
+            "format({}, {}, {})",
+            f.archetype, f.string_index, f.first_to_check
+        ));
+    }
+    if let Some(d) = &sig.attrs.deprecated {
+        out.push(format!("deprecated({d:?})"));
+    }
+    out
+}
+
+fn dump(headers: &HeaderArgs, all: bool, json: bool) -> Result<(), Failure> {
+    let set = headers.set();
+    let decls = Discovery::new().declarations(&set)?;
+    // With named headers, by default only what they declare themselves.
+    let own: Vec<&PathBuf> = decls
+        .headers
+        .iter()
+        .filter(|h| headers.headers.iter().any(|n| h.ends_with(n)))
+        .collect();
+    let mut list: Vec<&Decl> = decls
+        .functions
+        .values()
+        .filter(|d| all || headers.headers.is_empty() || own.iter().any(|h| **h == d.header))
+        .collect();
+    list.sort_by(|a, b| a.name.cmp(&b.name));
+    if json {
+        let out: Vec<JsonDecl> = list.iter().map(|d| JsonDecl::of(d)).collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for d in list {
+            println!("{};  // {}", d.signature.declare(&d.name), d.location());
+        }
+    }
+    Ok(())
+}
+
+fn list_headers() -> Result<(), Failure> {
+    let decls = Discovery::new().declarations(&HeaderSet::system())?;
+    println!("default header set ({} found):", decls.headers.len());
+    for h in &decls.headers {
+        println!("  {}", h.display());
+    }
+    println!("include paths:");
+    for p in ffi_auto_codegen::include_paths(&decls) {
+        println!("  {}", p.display());
+    }
+    match ffi_auto_codegen::libclang() {
+        Ok(l) => println!("libclang: {} ({})", l.version, l.path.display()),
+        Err(e) => println!("libclang: {e}"),
+    }
+    Ok(())
+}
+
+fn call(
+    name: &str,
+    args: &[String],
+    headers: &HeaderArgs,
+    lib: Option<&str>,
+) -> Result<(), Failure> {
+    for h in &headers.headers {
+        ffi_auto::add_header(h);
+    }
+    for d in &headers.include {
+        ffi_auto::add_include_dir(d.clone());
+    }
+    let f = match lib {
+        Some(l) => ffi_auto::prepare((name, l))?,
+        None => ffi_auto::prepare(name)?,
+    };
+    let sig = f.signature().clone();
+    let values = args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| convert(a, sig.params.get(i).map(|p| &p.ty), i + 1))
+        .collect::<Result<Vec<Value<'_>>, Failure>>()?;
+    let ret = f.call_values(&values)?;
+    print_return(&ret, &sig.ret);
+    Ok(())
+}
+
+/// A command-line argument as the value the parameter's C type wants; for variadic arguments
+/// (no C type), an `int` or `long long`, a `double`, or a string.
+fn convert<'a>(arg: &'a str, ty: Option<&CType>, pos: usize) -> Result<Value<'a>, Failure> {
+    let bad = |what: &str| Failure {
+        message: format!("argument {pos} (`{arg}`) is not {what}"),
+        status: 2,
+    };
+    let Some(ty) = ty else {
+        return Ok(if let Some(v) = parse_int(arg) {
+            i32::try_from(v).map_or_else(|_| int_value(v), Value::I32)
+        } else if let Ok(f) = arg.parse::<f64>() {
+            Value::F64(f)
+        } else {
+            Value::Str(arg)
+        });
+    };
+    Ok(match ty.canonical() {
+        CType::Int(_) => int_value(parse_int(arg).ok_or_else(|| bad("an integer"))?),
+        CType::Float(_) => Value::F64(arg.parse().map_err(|_| bad("a number"))?),
+        CType::Bool => match arg {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => return Err(bad("`true` or `false`")),
+        },
+        CType::Pointer { .. } if ty.pointee().is_some_and(|(p, c)| c && p.is_byte()) => {
+            Value::Str(arg)
+        }
+        _ => {
+            return Err(Failure {
+                message: format!(
+                    "argument {pos} is `{ty}`, which cannot be given on the command line (numbers, and strings for `const char *`, can)"
+                ),
+                status: 2,
+            });
+        }
+    })
+}
+
+fn int_value(v: i128) -> Value<'static> {
+    match i64::try_from(v) {
+        Ok(s) => Value::I64(s),
+        // Beyond i64: the runtime's range check decides whether the parameter holds it.
+        Err(_) => u64::try_from(v).map_or(Value::U64(u64::MAX), Value::U64),
+    }
+}
+
+/// Decimal or `0x` hex, optionally negative.
+fn parse_int(s: &str) -> Option<i128> {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let v = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
+        Some(hex) => i128::from_str_radix(hex, 16).ok()?,
+        None => digits.parse::<i128>().ok()?,
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn print_return(ret: &Value<'_>, ty: &CType) {
+    match ret {
+        Value::Void => {}
+        Value::Ptr(p) if ty.pointee().is_some_and(|(t, _)| t.is_byte()) => {
+            // SAFETY: the header declares a `char *` return; a non-null one is read as the C
+            // string it points to, as C code printing it would.
+            let s = unsafe { CStr::from_ptr(p.cast_const().cast()) };
+            println!("{}", s.to_string_lossy());
+        }
+        Value::I8(v) if matches!(ty.canonical(), CType::Int(IntKind::Char)) => println!("{v}"),
+        other => println!("{other}"),
+    }
+}

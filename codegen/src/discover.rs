@@ -237,16 +237,21 @@ pub fn include_paths(decls: &Declarations) -> Vec<PathBuf> {
     }
     let mut out: Vec<PathBuf> = Vec::new();
     for found in &decls.headers {
-        for name in DEFAULT_HEADERS {
-            if found.ends_with(name) {
-                let mut dir = found.clone();
-                for _ in Path::new(name).components() {
-                    dir.pop();
-                }
-                if !out.contains(&dir) {
-                    out.push(dir);
-                }
-            }
+        // The include name it was found for: the longest one it ends with (`sys/time.h`
+        // rather than `time.h`).
+        let Some(name) = DEFAULT_HEADERS
+            .iter()
+            .filter(|n| found.ends_with(n))
+            .max_by_key(|n| Path::new(n).components().count())
+        else {
+            continue;
+        };
+        let mut dir = found.clone();
+        for _ in Path::new(name).components() {
+            dir.pop();
+        }
+        if !out.contains(&dir) {
+            out.push(dir);
         }
     }
     out

@@ -17,12 +17,14 @@ mod decl;
 mod discover;
 mod error;
 mod headers;
+mod rust;
 
 pub use clang::{Libclang, libclang};
 pub use decl::{Decl, Declarations, Dep, NotCallable};
 pub use discover::{Discovery, Origin, find, host_target, include_paths};
 pub use error::DiscoveryError;
 pub use headers::{DEFAULT_HEADERS, HeaderSet};
+pub use rust::{needs_unsafe, param_name, rust_declaration};
 
 /// The C declaration model this engine produces.
 pub mod sig {

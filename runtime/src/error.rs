@@ -101,7 +101,7 @@ pub enum Error {
 
     /// No signature source knows the function.
     #[error(
-        "no signature for `{name}`: consulted {}{}; hint: give one explicitly (`Signature` + `Function::new`), or register it with `registry().register(...)`",
+        "no signature for `{name}`: consulted {}{}; hint: name the header that declares it (`add_header(\"zlib.h\")`), give a signature explicitly (`Function::new`), or register one (`registry().register(...)`)",
         list(.consulted),
         did_you_mean(.closest)
     )]
@@ -113,6 +113,22 @@ pub enum Error {
         /// Known names close to it.
         closest: Vec<String>,
     },
+
+    /// The header declares the name, but nothing can call it: a function-like macro, a
+    /// `static inline` function, a function without a prototype.
+    #[error("`{name}` ({location}) cannot be called: {reason}")]
+    NotCallable {
+        /// The name.
+        name: String,
+        /// Why, and what to do instead.
+        reason: String,
+        /// `header.h:line`.
+        location: String,
+    },
+
+    /// Signature discovery failed: libclang missing, a header that does not parse.
+    #[error(transparent)]
+    Discovery(Box<dyn std::error::Error + Send + Sync>),
 
     /// A name or path that cannot be passed to C.
     #[error("invalid name `{name}`: {reason}")]

@@ -222,9 +222,35 @@ impl Symbol {
         self.addr.as_ptr()
     }
 
-    /// The library that defines it.
+    /// The library it was looked up in (for the running program, everything in its scope).
     pub fn library(&self) -> &Library {
         &self.library
+    }
+
+    /// The file that defines it, as the loader reports (`dladdr`): for a symbol found through
+    /// the running program, the library it really lives in.
+    pub fn defined_in(&self) -> Option<PathBuf> {
+        let mut info = std::mem::MaybeUninit::<libc::Dl_info>::zeroed();
+        // SAFETY: dladdr only reads the address and fills `info`; the address is inside a
+        // loaded object, kept loaded by `self.library`.
+        let ok = unsafe { libc::dladdr(self.addr.as_ptr(), info.as_mut_ptr()) };
+        if ok == 0 {
+            return None;
+        }
+        // SAFETY: dladdr returned non-zero, so it initialized `info`.
+        let info = unsafe { info.assume_init() };
+        if info.dli_fname.is_null() {
+            return None;
+        }
+        // SAFETY: dli_fname is a NUL-terminated path owned by the loader.
+        let name = unsafe { CStr::from_ptr(info.dli_fname) }.to_string_lossy();
+        let path = PathBuf::from(name.as_ref());
+        // The main program is reported under the name it was started with.
+        Some(if path.is_absolute() {
+            path
+        } else {
+            std::env::current_exe().unwrap_or(path)
+        })
     }
 }
 

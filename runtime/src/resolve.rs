@@ -1,8 +1,8 @@
 //! Where signatures come from: a chain of sources consulted in order.
 //!
-//! Today the chain holds the in-process [`Registry`] of explicitly registered signatures. The
-//! discovery work adds, in this order after it: the compile-time registry the macros fill, the
-//! on-disk signature database, and libclang reading the headers. Each is a
+//! The chain holds, in order: the in-process [`Registry`] of explicitly registered signatures,
+//! then (feature `discovery`, on by default) the C headers, read through the on-disk signature
+//! database or libclang. The compile-time registry the macros fill will go first. Each is a
 //! [`SignatureSource`]; the first that knows a name wins.
 
 use std::collections::HashMap;
@@ -146,8 +146,13 @@ impl SignatureSource for Registry {
 
 static REGISTRY: LazyLock<Arc<Registry>> = LazyLock::new(Arc::default);
 
-static SOURCES: LazyLock<RwLock<Vec<Arc<dyn SignatureSource>>>> =
-    LazyLock::new(|| RwLock::new(vec![REGISTRY.clone() as Arc<dyn SignatureSource>]));
+static SOURCES: LazyLock<RwLock<Vec<Arc<dyn SignatureSource>>>> = LazyLock::new(|| {
+    #[allow(unused_mut)]
+    let mut chain = vec![REGISTRY.clone() as Arc<dyn SignatureSource>];
+    #[cfg(feature = "discovery")]
+    chain.push(crate::discovery::SOURCE.clone());
+    RwLock::new(chain)
+});
 
 /// The process-wide registry of explicit signatures (the first source consulted).
 pub fn registry() -> &'static Registry {

@@ -16,12 +16,14 @@ fn unregistering_a_signature_drops_the_cached_handle() {
     unsafe { registry().register("labs", None, sig("long (long)")) };
     assert_eq!(ffi_call::<i64>("labs", -3i64).unwrap(), 3);
     assert_eq!(ffi_call::<i64>("labs", -4i64).unwrap(), 4);
-    // Under another name, then removed: the cached handle must not survive.
-    // SAFETY: as above; `llabs` is `long long llabs(long long)`.
-    unsafe { registry().register("llabs", None, sig("long long (long long)")) };
-    assert_eq!(ffi_call::<i64>("llabs", -5i64).unwrap(), 5);
-    assert!(registry().unregister("llabs"));
-    let err = ffi_call::<i64>("llabs", -5i64).unwrap_err();
+    // A function no system header declares, registered, called, then removed: the cached
+    // handle must not survive.
+    let lib = ffi_auto_fixture::LIB;
+    // SAFETY: `int fx_not_int(int)` in the fixture's header.
+    unsafe { registry().register("fx_not_int", Some(lib), sig("int (int)")) };
+    assert_eq!(ffi_call::<i32>("fx_not_int", 5).unwrap(), !5);
+    assert!(registry().unregister("fx_not_int"));
+    let err = ffi_call::<i32>("fx_not_int", 5).unwrap_err();
     assert!(matches!(err, Error::NoSignature { .. }), "{err}");
 }
 

@@ -1,9 +1,6 @@
 //! Every kind of bad input gets a clear error before any C code runs: never a panic, never a
 //! wrong result.
 
-// Floats are compared exactly: C and Rust perform the same IEEE operations.
-#![allow(clippy::float_cmp)]
-
 mod common;
 
 use std::ffi::{CStr, CString};

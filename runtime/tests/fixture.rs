@@ -2,9 +2,6 @@
 //! arguments (some on the stack), pointers in and out, and variadics. Every expected value is
 //! computed in Rust.
 
-// Floats are compared exactly: C and Rust perform the same IEEE operations.
-#![allow(clippy::float_cmp)]
-
 mod common;
 
 use std::ffi::{CStr, c_char, c_long};

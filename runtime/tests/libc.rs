@@ -1,8 +1,5 @@
 //! Calls into libc and libm, each checked against a value computed independently in Rust.
 
-// Floats are compared exactly: C and Rust perform the same IEEE operations.
-#![allow(clippy::float_cmp)]
-
 mod common;
 
 use std::ffi::{CStr, c_char, c_void};

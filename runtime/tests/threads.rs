@@ -1,8 +1,5 @@
 //! Handles are `Send + Sync`, and the caches are safe under concurrent first use.
 
-// Floats are compared exactly: C and Rust perform the same IEEE operations.
-#![allow(clippy::float_cmp)]
-
 mod common;
 
 use std::sync::{Arc, Barrier};

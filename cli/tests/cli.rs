@@ -1,0 +1,163 @@
+//! The `ffi-auto` command, run as a user would, each test with its own empty cache.
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    let cache = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_ffi-auto"))
+        .args(args)
+        .env("FFI_AUTO_CACHE_DIR", cache.path())
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixture_args() -> Vec<String> {
+    vec![
+        "--lib".into(),
+        ffi_auto_fixture::LIB.into(),
+        "--header".into(),
+        ffi_auto_fixture::header().display().to_string(),
+    ]
+}
+
+#[test]
+fn call_strlen_prints_eleven() {
+    let o = run(&["call", "strlen", "hello world"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "11\n");
+}
+
+#[test]
+fn call_sin_in_libm_prints_the_shortest_round_trip_form() {
+    let o = run(&["call", "sin", "1.0", "--lib", "m"]);
+    assert_eq!(
+        stdout(&o),
+        format!("{:?}\n", std::hint::black_box(1.0f64).sin())
+    );
+    assert_eq!(stdout(&o), "0.8414709848078965\n");
+}
+
+#[test]
+fn call_a_fixture_function_by_path_and_header() {
+    let mut args = vec!["call", "add_i32", "2", "40"];
+    let extra = fixture_args();
+    args.extend(extra.iter().map(String::as_str));
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "42\n");
+    // Hex and negative integers, and a float argument for a float parameter.
+    // A negative hex number looks like an option: it goes after `--`.
+    let mut args = vec!["call", "fx_id_i64"];
+    args.extend(extra.iter().map(String::as_str));
+    args.extend(["--", "-0x10"]);
+    assert_eq!(stdout(&run(&args)), "-16\n");
+    let mut args = vec!["call", "fx_id_i64", "-12"];
+    args.extend(extra.iter().map(String::as_str));
+    assert_eq!(stdout(&run(&args)), "-12\n");
+    let mut args = vec!["call", "fx_half_float", "3"];
+    args.extend(extra.iter().map(String::as_str));
+    assert_eq!(stdout(&run(&args)), "1.5\n");
+    let mut args = vec!["call", "noop"];
+    args.extend(extra.iter().map(String::as_str));
+    let o = run(&args);
+    assert!(
+        o.status.success() && stdout(&o).is_empty(),
+        "void prints nothing"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2_with_the_runtime_error() {
+    let mut args = vec!["call", "fx_id_uchar", "300"];
+    let extra = fixture_args();
+    args.extend(extra.iter().map(String::as_str));
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("out of range: 300 does not fit in `unsigned char`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["call", "abs", "twelve"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not an integer"), "{}", stderr(&o));
+    let o = run(&["call", "abs", "1", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("takes 1 argument, 2 given"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["call", "strlenn", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean"), "{}", stderr(&o));
+}
+
+#[test]
+fn sig_shows_declaration_header_library_and_rust() {
+    let o = run(&["sig", "strlen"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("size_t strlen(const char *__s);"), "{out}");
+    assert!(out.contains("string.h:"), "{out}");
+    assert!(out.contains("libc.so"), "{out}");
+    assert!(
+        out.contains("pub unsafe fn strlen(__s: *const c_char) -> usize;"),
+        "{out}"
+    );
+    let o = run(&["sig", "sscanf", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["link_name"], "__isoc99_sscanf");
+    assert_eq!(v["variadic"], true);
+    assert_eq!(v["params"][0]["rust"], "*const c_char");
+}
+
+#[test]
+fn dump_lists_a_headers_functions_as_json() {
+    let o = run(&[
+        "dump",
+        "--header",
+        &ffi_auto_fixture::header().display().to_string(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    assert!(list.len() > 50, "{}", list.len());
+    assert!(
+        list.iter()
+            .all(|d| d["header"].as_str().unwrap().ends_with("fixture.h"))
+    );
+    let add = list.iter().find(|d| d["name"] == "add_i32").unwrap();
+    assert_eq!(add["return"]["c"], "int");
+    assert_eq!(add["return"]["rust"], "c_int");
+    assert_eq!(add["params"][1]["name"], "b");
+    assert_eq!(add["params"][1]["rust"], "c_int");
+    let size = list.iter().find(|d| d["name"] == "fx_id_size").unwrap();
+    assert_eq!(size["return"]["rust"], "usize");
+    let strlen = list.iter().find(|d| d["name"] == "my_strlen").unwrap();
+    assert_eq!(strlen["params"][0]["c"], "const char *");
+    assert_eq!(strlen["params"][0]["rust"], "*const c_char");
+    assert!(
+        !list.iter().any(|d| d["name"] == "fx_inline_twice"),
+        "not callable"
+    );
+}
+
+#[test]
+fn headers_lists_the_default_set_and_include_paths() {
+    let o = run(&["headers"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("stdio.h"), "{out}");
+    assert!(out.contains("include paths:"), "{out}");
+    assert!(out.contains("libclang:"), "{out}");
+}

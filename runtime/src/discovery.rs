@@ -1,0 +1,163 @@
+//! Signatures from the C headers: the runtime's end of discovery.
+//!
+//! The header source is in the chain after the registry. It reads the declarations of a header
+//! set (by default the C standard library and POSIX headers on the machine) from the on-disk
+//! signature database, or parses them with libclang and writes the database, once per process;
+//! after that a lookup is a hash lookup.
+
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+
+use ffi_auto_codegen::{Declarations, Discovery, DiscoveryError, HeaderSet};
+
+use crate::error::{Error, Result};
+use crate::resolve::{Found, SignatureSource};
+
+/// The headers by-name calls consult, and what was read from them.
+pub struct HeaderSource {
+    discovery: Discovery,
+    state: RwLock<State>,
+}
+
+struct State {
+    set: HeaderSet,
+    loaded: Option<Arc<Declarations>>,
+}
+
+pub(crate) static SOURCE: LazyLock<Arc<HeaderSource>> = LazyLock::new(|| {
+    Arc::new(HeaderSource {
+        discovery: Discovery::new(),
+        state: RwLock::new(State {
+            set: HeaderSet::system(),
+            loaded: None,
+        }),
+    })
+});
+
+impl HeaderSource {
+    fn declarations(&self) -> Result<(Arc<Declarations>, HeaderSet)> {
+        {
+            let st = self.state.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(d) = &st.loaded {
+                return Ok((d.clone(), st.set.clone()));
+            }
+        }
+        let mut st = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(d) = &st.loaded {
+            return Ok((d.clone(), st.set.clone()));
+        }
+        let d = self
+            .discovery
+            .declarations(&st.set)
+            .map_err(|e| Error::Discovery(Box::new(e)))?;
+        st.loaded = Some(d.clone());
+        Ok((d, st.set.clone()))
+    }
+
+    fn change(&self, f: impl FnOnce(&mut HeaderSet)) {
+        let mut st = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        f(&mut st.set);
+        st.loaded = None;
+        drop(st);
+        crate::dynamic::invalidate();
+    }
+}
+
+impl SignatureSource for HeaderSource {
+    fn describe(&self) -> String {
+        let st = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        format!("the headers ({})", st.set.describe())
+    }
+
+    fn lookup(&self, name: &str, _library: Option<&str>) -> Result<Option<Found>> {
+        let (decls, set) = self.declarations()?;
+        match ffi_auto_codegen::find(&decls, &set, name) {
+            Ok(d) => Ok(Some(Found {
+                signature: d.signature.clone(),
+                library: None,
+                link_name: d.link_name.clone(),
+                origin: d.location(),
+            })),
+            Err(DiscoveryError::NotFound { .. }) => Ok(None),
+            Err(DiscoveryError::NotCallable {
+                name,
+                reason,
+                header,
+                line,
+            }) => Err(Error::NotCallable {
+                name,
+                reason,
+                location: format!("{}:{line}", header.display()),
+            }),
+            Err(e) => Err(Error::Discovery(Box::new(e))),
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.declarations()
+            .map(|(d, _)| {
+                d.functions
+                    .keys()
+                    .chain(d.not_callable.keys())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Adds a header to those by-name calls consult: a name searched in the include paths
+/// (`"zlib.h"`) or a path.
+///
+/// ```no_run
+/// use ffi_auto_runtime::{add_header, ffi_call};
+/// add_header("zlib.h");
+/// let v: *const std::ffi::c_char = ffi_call(("zlibVersion", "z"), ()).unwrap();
+/// ```
+pub fn add_header(header: &str) {
+    SOURCE.change(|s| *s = std::mem::take(s).header(header));
+}
+
+/// Adds an include directory for the headers by-name calls consult.
+pub fn add_include_dir(dir: impl Into<std::path::PathBuf>) {
+    let dir = dir.into();
+    SOURCE.change(|s| *s = std::mem::take(s).include(dir));
+}
+
+/// Adds a pkg-config package: its include flags for the headers, and its libraries (`-lz`) to
+/// the default search order.
+///
+/// # Errors
+/// When pkg-config does not know the package, or one of its libraries cannot be loaded.
+pub fn add_pkg_config(package: &str) -> Result<()> {
+    let out = std::process::Command::new("pkg-config")
+        .args(["--libs-only-l", package])
+        .output()
+        .map_err(|e| Error::Discovery(format!("could not run pkg-config: {e}").into()))?;
+    if !out.status.success() {
+        return Err(Error::Discovery(
+            DiscoveryError::PkgConfig {
+                package: package.to_owned(),
+                reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            }
+            .into(),
+        ));
+    }
+    for lib in String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|f| f.strip_prefix("-l"))
+    {
+        crate::library::add_search_library(lib)?;
+    }
+    SOURCE.change(|s| *s = std::mem::take(s).pkg_config(package));
+    Ok(())
+}
+
+/// The header set by-name calls consult.
+pub fn header_set() -> HeaderSet {
+    SOURCE
+        .state
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .set
+        .clone()
+}
