@@ -318,7 +318,7 @@ impl Walker {
             .iter()
             .enumerate()
         {
-            let pty = self.conv(a, 0, None)?;
+            let pty = self.param(a)?;
             let nonnull =
                 pty.is_pointer() && (attrs.nonnull_all || attrs.nonnull.contains(&(i + 1)));
             sig.params.push(Param {
@@ -404,7 +404,7 @@ impl Walker {
                 let decl = ty.get_declaration().ok_or("an unknown enum")?;
                 let tag = decl
                     .get_name()
-                    .filter(|_| !decl.is_anonymous())
+                    .filter(|n| !n.is_empty() && !decl.is_anonymous())
                     .map(|t| format!("enum {t}"))
                     .or_else(|| anon.map(str::to_owned))
                     .unwrap_or_else(|| "enum <anonymous>".to_owned());
@@ -437,6 +437,30 @@ impl Walker {
         })
     }
 
+    /// A parameter's type. An array parameter is a pointer to its first element (C adjusts
+    /// `int fd[2]`, `char *const argv[]`, `jmp_buf`, `va_list` so), keeping the element's
+    /// `const`; libclang reports the type as declared.
+    fn param(&mut self, ty: &Type<'_>) -> Result<CType, String> {
+        let canon = ty.get_canonical_type();
+        if matches!(
+            canon.get_kind(),
+            TypeKind::ConstantArray | TypeKind::IncompleteArray | TypeKind::VariableArray
+        ) {
+            // The element as written keeps its typedef name (`regmatch_t`); through a typedef
+            // of the array (`jmp_buf`), the canonical array has the element.
+            let elem = ty
+                .get_element_type()
+                .or_else(|| canon.get_element_type())
+                .ok_or("an array of unknown type")?;
+            // libclang reports `const T[2]` as a const-qualified array of plain `T`.
+            return Ok(CType::Pointer {
+                is_const: elem.is_const_qualified() || canon.is_const_qualified(),
+                pointee: Box::new(self.conv(&elem, 1, None)?),
+            });
+        }
+        self.conv(ty, 0, None)
+    }
+
     fn fn_type(&mut self, ty: &Type<'_>) -> Result<Signature, String> {
         if ty.get_kind() == TypeKind::FunctionNoPrototype {
             return Err("a function pointer without a prototype".to_owned());
@@ -447,7 +471,7 @@ impl Walker {
             None,
         )?);
         for a in ty.get_argument_types().unwrap_or_default() {
-            sig.params.push(Param::new(self.conv(&a, 1, None)?));
+            sig.params.push(Param::new(self.param(&a)?));
         }
         sig.variadic = ty.is_variadic();
         Ok(sig)
@@ -477,7 +501,7 @@ impl Walker {
         };
         let name = decl
             .get_name()
-            .filter(|_| !decl.is_anonymous())
+            .filter(|n| !n.is_empty() && !decl.is_anonymous())
             .or_else(|| anon.map(str::to_owned));
         let (Ok(size), Ok(align)) = (ty.get_sizeof(), ty.get_alignof()) else {
             // Incomplete: only usable behind a pointer.
