@@ -274,6 +274,7 @@ fn dump(headers: &HeaderArgs, all: bool, json: bool) -> Result<(), Failure> {
     let mut list: Vec<&Decl> = decls
         .functions
         .values()
+        .map(|d| &**d)
         .filter(|d| all || headers.headers.is_empty() || own.iter().any(|h| **h == d.header))
         .collect();
     list.sort_by(|a, b| a.name.cmp(&b.name));
@@ -295,7 +296,7 @@ fn list_headers() -> Result<(), Failure> {
         println!("  {}", h.display());
     }
     println!("include paths:");
-    for p in ffi_auto_codegen::include_paths(&decls) {
+    for p in ffi_auto_codegen::include_paths(&decls.headers) {
         println!("  {}", p.display());
     }
     match ffi_auto_codegen::libclang() {

@@ -157,7 +157,8 @@ struct Walker {
     macros: Vec<Macro>,
     includes: HashSet<PathBuf>,
     headers: Vec<PathBuf>,
-    records: HashMap<(String, u8), Arc<Record>>,
+    records: HashMap<String, Arc<Record>>,
+    in_progress: HashSet<String>,
 }
 
 struct Macro {
@@ -492,33 +493,59 @@ impl Walker {
         Ok(inner.named(&name))
     }
 
+    /// A struct or union. By value it is laid out in place; behind a pointer it is referred
+    /// to by name (`CType::Opaque`), its layout (when complete) kept once in the records table,
+    /// which keeps signatures small and stops self-referential structs.
     fn record(&mut self, ty: &Type<'_>, depth: u8, anon: Option<&str>) -> Result<CType, String> {
         let decl = ty.get_declaration().ok_or("an unknown struct")?;
+        let name = decl
+            .get_name()
+            .filter(|n| !n.is_empty() && !decl.is_anonymous())
+            .or_else(|| anon.map(str::to_owned));
+        let complete = ty.get_sizeof().is_ok() && ty.get_alignof().is_ok();
+        match (&name, complete, depth) {
+            (Some(n), false, _) => Ok(CType::Opaque(n.as_str().into())),
+            (None, false, _) => Ok(CType::Opaque("<anonymous>".into())),
+            (Some(n), true, 1..) => {
+                if !self.records.contains_key(n) && self.in_progress.insert(n.clone()) {
+                    let r = self.layout(ty, &decl, name.clone())?;
+                    self.records.insert(n.clone(), r);
+                    self.in_progress.remove(n);
+                }
+                Ok(CType::Opaque(n.as_str().into()))
+            }
+            (Some(n), true, 0) => {
+                if let Some(r) = self.records.get(n) {
+                    return Ok(CType::Record(r.clone()));
+                }
+                self.in_progress.insert(n.clone());
+                let r = self.layout(ty, &decl, name.clone());
+                self.in_progress.remove(n);
+                let r = r?;
+                self.records.insert(n.clone(), r.clone());
+                Ok(CType::Record(r))
+            }
+            (None, true, _) => Ok(CType::Record(self.layout(ty, &decl, None)?)),
+        }
+    }
+
+    fn layout(
+        &mut self,
+        ty: &Type<'_>,
+        decl: &Entity<'_>,
+        name: Option<String>,
+    ) -> Result<Arc<Record>, String> {
         let kind = if decl.get_kind() == EntityKind::UnionDecl {
             RecordKind::Union
         } else {
             RecordKind::Struct
         };
-        let name = decl
-            .get_name()
-            .filter(|n| !n.is_empty() && !decl.is_anonymous())
-            .or_else(|| anon.map(str::to_owned));
-        let (Ok(size), Ok(align)) = (ty.get_sizeof(), ty.get_alignof()) else {
-            // Incomplete: only usable behind a pointer.
-            return Ok(CType::Opaque(
-                name.unwrap_or_else(|| "<anonymous>".to_owned()).into(),
-            ));
-        };
-        if depth >= 2 {
-            return Ok(CType::Opaque(
-                name.unwrap_or_else(|| "<anonymous>".to_owned()).into(),
-            ));
-        }
-        if let Some(n) = &name {
-            if let Some(r) = self.records.get(&(n.clone(), depth)) {
-                return Ok(CType::Record(r.clone()));
-            }
-        }
+        let size = ty
+            .get_sizeof()
+            .map_err(|e| format!("a struct size ({e:?})"))?;
+        let align = ty
+            .get_alignof()
+            .map_err(|e| format!("a struct alignment ({e:?})"))?;
         let mut fields = Vec::new();
         for f in ty.get_fields().unwrap_or_default() {
             let fty = f.get_type().ok_or("a field of unknown type")?;
@@ -527,23 +554,19 @@ impl Walker {
                 .map_err(|e| format!("a field offset ({e:?})"))?;
             fields.push(Field {
                 name: f.get_name().unwrap_or_default(),
-                ty: self.conv(&fty, depth, None)?,
+                ty: self.conv(&fty, 0, None)?,
                 offset: (bits / 8) as u64,
                 bit_width: f.get_bit_field_width().map(|w| w as u32),
                 bit_offset: bits as u64,
             });
         }
-        let record = Arc::new(Record {
-            name: name.clone(),
+        Ok(Arc::new(Record {
+            name,
             kind,
             fields,
             size: size as u64,
             align: align as u64,
-        });
-        if let Some(n) = name {
-            self.records.insert((n, depth), record.clone());
-        }
-        Ok(CType::Record(record))
+        }))
     }
 
     fn finish(self, target: String) -> Declarations {
@@ -553,6 +576,7 @@ impl Walker {
             macros,
             includes,
             headers,
+            records,
             ..
         } = self;
         for m in macros {
@@ -590,8 +614,15 @@ impl Walker {
         let mut deps: Vec<Dep> = includes.iter().filter_map(|p| dep(p)).collect();
         deps.sort_by(|a, b| a.path.cmp(&b.path));
         Declarations {
-            functions,
+            functions: functions
+                .into_iter()
+                .map(|(k, v)| (k, Arc::new(v)))
+                .collect(),
             not_callable,
+            records: records
+                .into_iter()
+                .map(|(k, v)| (k, Arc::unwrap_or_clone(v)))
+                .collect(),
             headers,
             deps,
             target,

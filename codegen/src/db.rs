@@ -6,24 +6,28 @@
 //! magic "FFIAUTO\0" | format u32 | crc32 of payload u32 | payload length u64 | payload
 //! ```
 //!
-//! The payload (postcard) holds the key, the libclang that parsed, and the declarations with
-//! every file read (size, modification time, CRC-32). A file is used only if all of that
-//! checks out; a corrupt, truncated, old-format or stale file is ignored (and rebuilt by the
-//! caller), never trusted and never a panic. Writes go to a temporary file renamed into place,
-//! so a reader never sees half a file, even with parallel builds.
+//! The payload (postcard) holds the key, the libclang that parsed, every file read (size,
+//! modification time, CRC-32), and the declarations as a sorted index of names, each with its
+//! own encoded entry. Reading a database decodes only the index, borrowed from the file's
+//! bytes; a declaration is decoded when it is looked up (see [`Catalog`](crate::Catalog)).
+//! A file is used only if all of that checks out; a corrupt, truncated, old-format or stale
+//! file is ignored (and rebuilt by the caller), never trusted and never a panic. Writes go to
+//! a temporary file renamed into place, so a reader never sees half a file, even with parallel
+//! builds.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{Entry, Index, Kind, Stored};
 use crate::clang::{Libclang, mtime_ns};
 use crate::decl::{Declarations, Dep};
 use crate::headers::HeaderSet;
 
 const MAGIC: &[u8; 8] = b"FFIAUTO\0";
 /// Bumped whenever the payload's shape changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 3;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8;
 
 /// What a database file is for: equal keys, same file.
@@ -54,10 +58,15 @@ impl DbKey {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Payload {
+struct Payload<'a> {
     key: DbKey,
     libclang: LibclangFile,
-    decls: Declarations,
+    deps: Vec<Dep>,
+    headers: Vec<PathBuf>,
+    target: String,
+    /// (kind, name, encoded entry), sorted by kind then name.
+    #[serde(borrow)]
+    entries: Vec<(u8, &'a str, &'a [u8])>,
 }
 
 /// The libclang that produced a database, identified without loading it.
@@ -103,18 +112,18 @@ pub enum Rejected {
     Stale(String),
 }
 
-/// Reads the database at `path` for `key`.
+/// Reads the database at `path` for `key`: the index only; entries are decoded on lookup.
 ///
 /// # Errors
 /// Why the file cannot be used; the caller rebuilds it.
-pub fn load(path: &Path, key: &DbKey) -> Result<(Declarations, LibclangFile), Rejected> {
+pub fn load(path: &Path, key: &DbKey) -> Result<Stored, Rejected> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejected::Missing),
         Err(e) => return Err(Rejected::Corrupt(e.to_string())),
     };
     let payload = decode(&bytes)?;
-    let p: Payload = postcard::from_bytes(payload)
+    let p: Payload<'_> = postcard::from_bytes(payload)
         .map_err(|e| Rejected::Corrupt(format!("undecodable payload: {e}")))?;
     if p.key != *key {
         return Err(Rejected::OtherKey);
@@ -125,10 +134,25 @@ pub fn load(path: &Path, key: &DbKey) -> Result<(Declarations, LibclangFile), Re
             p.libclang.libclang.path.display()
         )));
     }
-    if let Some(d) = p.decls.deps.iter().find(|d| !fresh(d)) {
+    if let Some(d) = p.deps.iter().find(|d| !fresh(d)) {
         return Err(Rejected::Stale(format!("{} changed", d.path.display())));
     }
-    Ok((p.decls, p.libclang))
+    // Positions of the borrowed names and entries inside `bytes`, so the index outlives the
+    // borrow; sorted as written, checked here rather than trusted.
+    let base = bytes.as_ptr() as usize;
+    let span = |s: &[u8]| (s.as_ptr() as usize - base, s.len());
+    let mut index = Vec::with_capacity(p.entries.len());
+    for (kind, name, entry) in &p.entries {
+        let kind = Kind::from_u8(*kind)
+            .ok_or_else(|| Rejected::Corrupt(format!("unknown entry kind {kind}")))?;
+        index.push(Index {
+            kind,
+            name: span(name.as_bytes()),
+            entry: span(entry),
+        });
+    }
+    let (deps, headers, target, libclang) = (p.deps, p.headers, p.target, p.libclang);
+    Stored::new(bytes, index, deps, headers, target, libclang).map_err(Rejected::Corrupt)
 }
 
 /// Checks the frame and returns the payload bytes.
@@ -184,10 +208,36 @@ pub fn store(
     libclang: &LibclangFile,
     decls: &Declarations,
 ) -> std::io::Result<()> {
+    let enc = |e: &Entry| postcard::to_allocvec(e).map_err(std::io::Error::other);
+    let mut owned: Vec<(u8, &str, Vec<u8>)> = Vec::new();
+    for (name, d) in &decls.functions {
+        owned.push((
+            Kind::Function as u8,
+            name,
+            enc(&Entry::Function((**d).clone()))?,
+        ));
+    }
+    for (name, n) in &decls.not_callable {
+        owned.push((
+            Kind::NotCallable as u8,
+            name,
+            enc(&Entry::NotCallable(n.clone()))?,
+        ));
+    }
+    for (name, r) in &decls.records {
+        owned.push((Kind::Record as u8, name, enc(&Entry::Record(r.clone()))?));
+    }
+    owned.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let payload = postcard::to_allocvec(&Payload {
         key: key.clone(),
         libclang: libclang.clone(),
-        decls: decls.clone(),
+        deps: decls.deps.clone(),
+        headers: decls.headers.clone(),
+        target: decls.target.clone(),
+        entries: owned
+            .iter()
+            .map(|(k, n, e)| (*k, *n, e.as_slice()))
+            .collect(),
     })
     .map_err(std::io::Error::other)?;
     let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use ffi_auto_sig::Signature;
+use ffi_auto_sig::{Record, Signature};
 use serde::{Deserialize, Serialize};
 
 /// A function declaration found in a header.
@@ -66,9 +67,12 @@ pub struct Dep {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Declarations {
     /// Callable functions, by C name.
-    pub functions: HashMap<String, Decl>,
+    pub functions: HashMap<String, Arc<Decl>>,
     /// Names that cannot be called, by name.
     pub not_callable: HashMap<String, NotCallable>,
+    /// Layouts of the complete structs and unions the signatures refer to by name (behind a
+    /// pointer a record is `CType::Opaque(name)`; its layout, when complete, is here).
+    pub records: HashMap<String, Record>,
     /// The top-level headers of the set, as found.
     pub headers: Vec<PathBuf>,
     /// Every file read, for staleness checks.
@@ -77,24 +81,19 @@ pub struct Declarations {
     pub target: String,
 }
 
-impl Declarations {
-    /// Up to three known names closest to `name` (callable or not), nearest first.
-    pub fn closest(&self, name: &str) -> Vec<String> {
-        let limit = (name.chars().count() / 3).max(1);
-        let mut scored: Vec<(usize, &str)> = self
-            .functions
-            .keys()
-            .chain(self.not_callable.keys())
-            .map(String::as_str)
-            .filter(|c| *c != name)
-            .map(|c| (strsim::damerau_levenshtein(name, c), c))
-            .filter(|(d, _)| *d <= limit)
-            .collect();
-        scored.sort_unstable();
-        scored
-            .into_iter()
-            .take(3)
-            .map(|(_, c)| c.to_owned())
-            .collect()
-    }
+/// Up to three of `names` closest to `name` (edit distance within a third of its length),
+/// nearest first.
+pub fn closest<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let limit = (name.chars().count() / 3).max(1);
+    let mut scored: Vec<(usize, &str)> = names
+        .filter(|c| *c != name)
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    scored.sort_unstable();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, c)| c.to_owned())
+        .collect()
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
+use crate::catalog::Catalog;
 use crate::clang::{self, ParseInput};
 use crate::db::{self, DbKey, LibclangFile, Rejected};
 use crate::decl::{Decl, Declarations};
@@ -25,8 +26,7 @@ pub enum Origin {
 type MemoryKey = (DbKey, Option<PathBuf>);
 
 /// Declarations already found in this process, by key and database directory.
-static MEMORY: LazyLock<Mutex<HashMap<MemoryKey, Arc<Declarations>>>> =
-    LazyLock::new(Mutex::default);
+static MEMORY: LazyLock<Mutex<HashMap<MemoryKey, Arc<Catalog>>>> = LazyLock::new(Mutex::default);
 
 /// Finds C declarations.
 ///
@@ -94,15 +94,16 @@ impl Discovery {
         Ok(self.dir.as_ref().map(|d| d.join(key.file_name())))
     }
 
-    /// Every declaration of `set`, and where it came from.
+    /// The declarations of `set`, for lookups, and where they came from. From the database,
+    /// only its index is decoded; each declaration is decoded when first looked up.
     ///
     /// # Errors
     /// [`DiscoveryError::LibclangMissing`], [`DiscoveryError::Parse`] (clang's own words), or
     /// [`DiscoveryError::PkgConfig`].
-    pub fn declarations_with_origin(
+    pub fn catalog_with_origin(
         &self,
         set: &HeaderSet,
-    ) -> Result<(Arc<Declarations>, Origin), DiscoveryError> {
+    ) -> Result<(Arc<Catalog>, Origin), DiscoveryError> {
         let key = self.key(set)?;
         let mem_key = (key.clone(), self.dir.clone());
         if let Some(d) = MEMORY
@@ -115,10 +116,10 @@ impl Discovery {
         let path = self.dir.as_ref().map(|d| d.join(key.file_name()));
         if let Some(path) = &path {
             match db::load(path, &key) {
-                Ok((decls, _)) => {
-                    let decls = Arc::new(decls);
-                    remember(mem_key, &decls);
-                    return Ok((decls, Origin::Database));
+                Ok(stored) => {
+                    let catalog = Arc::new(Catalog::stored(stored));
+                    remember(mem_key, &catalog);
+                    return Ok((catalog, Origin::Database));
                 }
                 Err(Rejected::Missing) => {}
                 Err(why) => tracing::info!(
@@ -141,9 +142,28 @@ impl Discovery {
                 tracing::warn!("could not write signature database {}: {e}", path.display());
             }
         }
-        let decls = Arc::new(decls);
-        remember(mem_key, &decls);
-        Ok((decls, Origin::Libclang))
+        let catalog = Arc::new(Catalog::parsed(Arc::new(decls)));
+        remember(mem_key, &catalog);
+        Ok((catalog, Origin::Libclang))
+    }
+
+    /// The declarations of `set`, for lookups.
+    ///
+    /// # Errors
+    /// As [`Discovery::catalog_with_origin`].
+    pub fn catalog(&self, set: &HeaderSet) -> Result<Arc<Catalog>, DiscoveryError> {
+        self.catalog_with_origin(set).map(|(c, _)| c)
+    }
+
+    /// Every declaration of `set`, decoded, and where they came from.
+    ///
+    /// # Errors
+    /// As [`Discovery::catalog_with_origin`].
+    pub fn declarations_with_origin(
+        &self,
+        set: &HeaderSet,
+    ) -> Result<(Arc<Declarations>, Origin), DiscoveryError> {
+        self.catalog_with_origin(set).map(|(c, o)| (c.all(), o))
     }
 
     /// Forgets what this process remembers of `set`, so that the next lookup reads the
@@ -173,44 +193,16 @@ impl Discovery {
     /// # Errors
     /// [`DiscoveryError::NotFound`] with the closest names, [`DiscoveryError::NotCallable`]
     /// for macros and `static inline` functions, or a discovery error.
-    pub fn lookup(&self, set: &HeaderSet, name: &str) -> Result<Decl, DiscoveryError> {
-        let decls = self.declarations(set)?;
-        find(&decls, set, name).cloned()
+    pub fn lookup(&self, set: &HeaderSet, name: &str) -> Result<Arc<Decl>, DiscoveryError> {
+        self.catalog(set)?.lookup(set, name)
     }
 }
 
-/// `name` in `decls`, or why not.
-///
-/// # Errors
-/// [`DiscoveryError::NotFound`] or [`DiscoveryError::NotCallable`].
-pub fn find<'d>(
-    decls: &'d Declarations,
-    set: &HeaderSet,
-    name: &str,
-) -> Result<&'d Decl, DiscoveryError> {
-    if let Some(d) = decls.functions.get(name) {
-        return Ok(d);
-    }
-    if let Some(n) = decls.not_callable.get(name) {
-        return Err(DiscoveryError::NotCallable {
-            name: n.name.clone(),
-            reason: n.reason.clone(),
-            header: n.header.clone(),
-            line: n.line,
-        });
-    }
-    Err(DiscoveryError::NotFound {
-        name: name.to_owned(),
-        set: set.describe(),
-        closest: decls.closest(name),
-    })
-}
-
-fn remember(key: MemoryKey, decls: &Arc<Declarations>) {
+fn remember(key: MemoryKey, catalog: &Arc<Catalog>) {
     MEMORY
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .insert(key, decls.clone());
+        .insert(key, catalog.clone());
 }
 
 /// The target discovery parses for when no other is given: the one this code runs on.
@@ -231,12 +223,12 @@ pub fn host_target() -> String {
 
 /// The system include directories: from a `clang` binary when there is one (as bindgen finds
 /// them), else the directories the default headers were found in.
-pub fn include_paths(decls: &Declarations) -> Vec<PathBuf> {
+pub fn include_paths(headers: &[PathBuf]) -> Vec<PathBuf> {
     if let Some(paths) = clang_sys::support::Clang::find(None, &[]).and_then(|c| c.c_search_paths) {
         return paths;
     }
     let mut out: Vec<PathBuf> = Vec::new();
-    for found in &decls.headers {
+    for found in headers {
         // The include name it was found for: the longest one it ends with (`sys/time.h`
         // rather than `time.h`).
         let Some(name) = DEFAULT_HEADERS

@@ -11,6 +11,7 @@
 //! assert_eq!(d.symbol(), "__isoc99_sscanf");
 //! ```
 
+mod catalog;
 mod clang;
 pub mod db;
 mod decl;
@@ -19,9 +20,10 @@ mod error;
 mod headers;
 mod rust;
 
+pub use catalog::{Catalog, Stored};
 pub use clang::{Libclang, libclang};
-pub use decl::{Decl, Declarations, Dep, NotCallable};
-pub use discover::{Discovery, Origin, find, host_target, include_paths};
+pub use decl::{Decl, Declarations, Dep, NotCallable, closest};
+pub use discover::{Discovery, Origin, host_target, include_paths};
 pub use error::DiscoveryError;
 pub use headers::{DEFAULT_HEADERS, HeaderSet};
 pub use rust::{needs_unsafe, param_name, rust_declaration};

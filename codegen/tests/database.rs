@@ -43,7 +43,8 @@ fn build(s: &Scratch) -> (Discovery, HeaderSet, PathBuf) {
 }
 
 fn load(disc: &Discovery, set: &HeaderSet, path: &Path) -> Result<usize, Rejected> {
-    db::load(path, &disc.key(set).unwrap()).map(|(d, _)| d.functions.len())
+    db::load(path, &disc.key(set).unwrap())
+        .map(|s| ffi_auto_codegen::Catalog::from(s).all().functions.len())
 }
 
 #[test]
@@ -139,7 +140,9 @@ fn parallel_writers_never_leave_a_torn_file() {
     let s = Scratch::new();
     let (disc, set, path) = build(&s);
     let key = disc.key(&set).unwrap();
-    let (decls, lib) = db::load(&path, &key).unwrap();
+    let stored = db::load(&path, &key).unwrap();
+    let lib = stored.libclang().clone();
+    let decls = ffi_auto_codegen::Catalog::from(stored).all();
     std::thread::scope(|scope| {
         for _ in 0..4 {
             scope.spawn(|| {

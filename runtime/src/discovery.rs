@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
-use ffi_auto_codegen::{Declarations, Discovery, DiscoveryError, HeaderSet};
+use ffi_auto_codegen::{Catalog, Discovery, DiscoveryError, HeaderSet};
 
 use crate::error::{Error, Result};
 use crate::resolve::{Found, SignatureSource};
@@ -19,22 +19,23 @@ pub struct HeaderSource {
 }
 
 struct State {
-    set: HeaderSet,
-    loaded: Option<Arc<Declarations>>,
+    set: Arc<HeaderSet>,
+    loaded: Option<Arc<Catalog>>,
 }
 
 pub(crate) static SOURCE: LazyLock<Arc<HeaderSource>> = LazyLock::new(|| {
     Arc::new(HeaderSource {
         discovery: Discovery::new(),
         state: RwLock::new(State {
-            set: HeaderSet::system(),
+            set: Arc::new(HeaderSet::system()),
             loaded: None,
         }),
     })
 });
 
 impl HeaderSource {
-    fn declarations(&self) -> Result<(Arc<Declarations>, HeaderSet)> {
+    /// The loaded catalog and the set it is for (shared: a lookup clones neither).
+    fn catalog(&self) -> Result<(Arc<Catalog>, Arc<HeaderSet>)> {
         {
             let st = self.state.read().unwrap_or_else(PoisonError::into_inner);
             if let Some(d) = &st.loaded {
@@ -47,7 +48,7 @@ impl HeaderSource {
         }
         let d = self
             .discovery
-            .declarations(&st.set)
+            .catalog(&st.set)
             .map_err(|e| Error::Discovery(Box::new(e)))?;
         st.loaded = Some(d.clone());
         Ok((d, st.set.clone()))
@@ -55,7 +56,7 @@ impl HeaderSource {
 
     fn change(&self, f: impl FnOnce(&mut HeaderSet)) {
         let mut st = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        f(&mut st.set);
+        f(Arc::make_mut(&mut st.set));
         st.loaded = None;
         drop(st);
         crate::dynamic::invalidate();
@@ -69,8 +70,8 @@ impl SignatureSource for HeaderSource {
     }
 
     fn lookup(&self, name: &str, _library: Option<&str>) -> Result<Option<Found>> {
-        let (decls, set) = self.declarations()?;
-        match ffi_auto_codegen::find(&decls, &set, name) {
+        let (catalog, set) = self.catalog()?;
+        match catalog.lookup(&set, name) {
             Ok(d) => Ok(Some(Found {
                 signature: d.signature.clone(),
                 library: None,
@@ -93,15 +94,7 @@ impl SignatureSource for HeaderSource {
     }
 
     fn names(&self) -> Vec<String> {
-        self.declarations()
-            .map(|(d, _)| {
-                d.functions
-                    .keys()
-                    .chain(d.not_callable.keys())
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.catalog().map(|(c, _)| c.names()).unwrap_or_default()
     }
 }
 
@@ -152,12 +145,18 @@ pub fn add_pkg_config(package: &str) -> Result<()> {
     Ok(())
 }
 
+/// The header source in the chain (for diagnostics and benchmarks).
+pub fn header_source() -> Arc<HeaderSource> {
+    SOURCE.clone()
+}
+
 /// The header set by-name calls consult.
 pub fn header_set() -> HeaderSet {
-    SOURCE
-        .state
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .set
-        .clone()
+    HeaderSet::clone(
+        &SOURCE
+            .state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .set,
+    )
 }

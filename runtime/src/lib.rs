@@ -40,7 +40,9 @@ mod value;
 pub use arg::{Arg, Args, SafeArg, SafeArgs};
 pub use cif::cif_cache_len;
 #[cfg(feature = "discovery")]
-pub use discovery::{HeaderSource, add_header, add_include_dir, add_pkg_config, header_set};
+pub use discovery::{
+    HeaderSource, add_header, add_include_dir, add_pkg_config, header_set, header_source,
+};
 pub use dynamic::{Target, ffi_call, ffi_call_raw, ffi_call_values, prepare};
 pub use error::{ArgPos, Attempt, Error, Result};
 pub use ffi_auto_sig::{

@@ -1,0 +1,280 @@
+//! A header set's declarations as lookups see them: parsed in this process, or stored in the
+//! database and decoded one entry at a time.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use ffi_auto_sig::Record;
+use serde::{Deserialize, Serialize};
+
+use crate::db::LibclangFile;
+use crate::decl::{Decl, Declarations, Dep, NotCallable};
+use crate::error::DiscoveryError;
+use crate::headers::HeaderSet;
+
+/// What an index entry holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub(crate) enum Kind {
+    Function = 0,
+    NotCallable = 1,
+    Record = 2,
+}
+
+impl Kind {
+    pub(crate) fn from_u8(k: u8) -> Option<Kind> {
+        Some(match k {
+            0 => Kind::Function,
+            1 => Kind::NotCallable,
+            2 => Kind::Record,
+            _ => return None,
+        })
+    }
+}
+
+/// One encoded entry of the database.
+#[derive(Serialize, Deserialize)]
+pub(crate) enum Entry {
+    Function(Decl),
+    NotCallable(NotCallable),
+    Record(Record),
+}
+
+/// Where a name and its entry sit in the file's bytes.
+pub(crate) struct Index {
+    pub kind: Kind,
+    pub name: (usize, usize),
+    pub entry: (usize, usize),
+}
+
+/// A database file held in memory, decoded on demand.
+pub struct Stored {
+    bytes: Vec<u8>,
+    index: Vec<Index>,
+    deps: Vec<Dep>,
+    headers: Vec<PathBuf>,
+    target: String,
+    libclang: LibclangFile,
+    decoded: Mutex<HashMap<usize, Arc<Decl>>>,
+}
+
+impl Stored {
+    pub(crate) fn new(
+        bytes: Vec<u8>,
+        index: Vec<Index>,
+        deps: Vec<Dep>,
+        headers: Vec<PathBuf>,
+        target: String,
+        libclang: LibclangFile,
+    ) -> Result<Stored, String> {
+        let s = Stored {
+            bytes,
+            index,
+            deps,
+            headers,
+            target,
+            libclang,
+            decoded: Mutex::default(),
+        };
+        let sorted = s
+            .index
+            .windows(2)
+            .all(|w| (w[0].kind, s.name_bytes(&w[0])) < (w[1].kind, s.name_bytes(&w[1])));
+        if !sorted {
+            return Err("the index is not sorted".to_owned());
+        }
+        Ok(s)
+    }
+
+    /// A name's bytes (UTF-8, checked when the index was decoded; `str` orders as its bytes).
+    fn name_bytes(&self, i: &Index) -> &[u8] {
+        &self.bytes[i.name.0..i.name.0 + i.name.1]
+    }
+
+    fn name(&self, i: &Index) -> &str {
+        std::str::from_utf8(self.name_bytes(i)).unwrap_or("")
+    }
+
+    fn find(&self, kind: Kind, name: &str) -> Option<usize> {
+        self.index
+            .binary_search_by(|i| (i.kind, self.name_bytes(i)).cmp(&(kind, name.as_bytes())))
+            .ok()
+    }
+
+    fn entry(&self, at: usize) -> Option<Entry> {
+        let (off, len) = self.index[at].entry;
+        postcard::from_bytes(&self.bytes[off..off + len]).ok()
+    }
+
+    /// The libclang that wrote the database.
+    pub fn libclang(&self) -> &LibclangFile {
+        &self.libclang
+    }
+}
+
+impl From<Stored> for Catalog {
+    fn from(s: Stored) -> Catalog {
+        Catalog::stored(s)
+    }
+}
+
+/// A header set's declarations, wherever they came from.
+pub struct Catalog {
+    inner: Inner,
+    all: OnceLock<Arc<Declarations>>,
+}
+
+enum Inner {
+    Parsed(Arc<Declarations>),
+    Stored(Box<Stored>),
+}
+
+impl Catalog {
+    pub(crate) fn parsed(decls: Arc<Declarations>) -> Catalog {
+        Catalog {
+            all: OnceLock::from(decls.clone()),
+            inner: Inner::Parsed(decls),
+        }
+    }
+
+    pub(crate) fn stored(s: Stored) -> Catalog {
+        Catalog {
+            inner: Inner::Stored(Box::new(s)),
+            all: OnceLock::new(),
+        }
+    }
+
+    /// The callable function `name`, if the headers declare one.
+    pub fn function(&self, name: &str) -> Option<Arc<Decl>> {
+        match &self.inner {
+            Inner::Parsed(d) => d.functions.get(name).cloned(),
+            Inner::Stored(s) => {
+                let at = s.find(Kind::Function, name)?;
+                let mut cache = s.decoded.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(d) = cache.get(&at) {
+                    return Some(d.clone());
+                }
+                let Some(Entry::Function(d)) = s.entry(at) else {
+                    return None;
+                };
+                let d = Arc::new(d);
+                cache.insert(at, d.clone());
+                Some(d)
+            }
+        }
+    }
+
+    /// Why `name` cannot be called, if the headers define it as something uncallable.
+    pub fn not_callable(&self, name: &str) -> Option<NotCallable> {
+        match &self.inner {
+            Inner::Parsed(d) => d.not_callable.get(name).cloned(),
+            Inner::Stored(s) => match s.entry(s.find(Kind::NotCallable, name)?) {
+                Some(Entry::NotCallable(n)) => Some(n),
+                _ => None,
+            },
+        }
+    }
+
+    /// The layout of struct or union `name`, when the headers complete it.
+    pub fn record(&self, name: &str) -> Option<Record> {
+        match &self.inner {
+            Inner::Parsed(d) => d.records.get(name).cloned(),
+            Inner::Stored(s) => match s.entry(s.find(Kind::Record, name)?) {
+                Some(Entry::Record(r)) => Some(r),
+                _ => None,
+            },
+        }
+    }
+
+    /// Every callable and uncallable name.
+    pub fn names(&self) -> Vec<String> {
+        match &self.inner {
+            Inner::Parsed(d) => d
+                .functions
+                .keys()
+                .chain(d.not_callable.keys())
+                .cloned()
+                .collect(),
+            Inner::Stored(s) => s
+                .index
+                .iter()
+                .filter(|i| i.kind != Kind::Record)
+                .map(|i| s.name(i).to_owned())
+                .collect(),
+        }
+    }
+
+    /// The top-level headers of the set, as found.
+    pub fn headers(&self) -> &[PathBuf] {
+        match &self.inner {
+            Inner::Parsed(d) => &d.headers,
+            Inner::Stored(s) => &s.headers,
+        }
+    }
+
+    /// Every file read.
+    pub fn deps(&self) -> &[Dep] {
+        match &self.inner {
+            Inner::Parsed(d) => &d.deps,
+            Inner::Stored(s) => &s.deps,
+        }
+    }
+
+    /// Everything, decoded (once).
+    pub fn all(&self) -> Arc<Declarations> {
+        self.all
+            .get_or_init(|| match &self.inner {
+                Inner::Parsed(d) => d.clone(),
+                Inner::Stored(s) => {
+                    let mut out = Declarations {
+                        headers: s.headers.clone(),
+                        deps: s.deps.clone(),
+                        target: s.target.clone(),
+                        ..Declarations::default()
+                    };
+                    for (at, i) in s.index.iter().enumerate() {
+                        let name = s.name(i).to_owned();
+                        match s.entry(at) {
+                            Some(Entry::Function(d)) => {
+                                out.functions.insert(name, Arc::new(d));
+                            }
+                            Some(Entry::NotCallable(n)) => {
+                                out.not_callable.insert(name, n);
+                            }
+                            Some(Entry::Record(r)) => {
+                                out.records.insert(name, r);
+                            }
+                            None => {}
+                        }
+                    }
+                    Arc::new(out)
+                }
+            })
+            .clone()
+    }
+
+    /// `name`, or why not.
+    ///
+    /// # Errors
+    /// [`DiscoveryError::NotFound`] naming `set` and the closest names, or
+    /// [`DiscoveryError::NotCallable`].
+    pub fn lookup(&self, set: &HeaderSet, name: &str) -> Result<Arc<Decl>, DiscoveryError> {
+        if let Some(d) = self.function(name) {
+            return Ok(d);
+        }
+        if let Some(n) = self.not_callable(name) {
+            return Err(DiscoveryError::NotCallable {
+                name: n.name,
+                reason: n.reason,
+                header: n.header,
+                line: n.line,
+            });
+        }
+        Err(DiscoveryError::NotFound {
+            name: name.to_owned(),
+            set: set.describe(),
+            closest: crate::decl::closest(name, self.names().iter().map(String::as_str)),
+        })
+    }
+}
