@@ -14,15 +14,15 @@ fn lookups(c: &mut Criterion) {
     let catalog = disc.catalog(&set).unwrap();
     let mut g = c.benchmark_group("lookup");
     g.bench_function("catalog_lookup", |b| {
-        b.iter(|| catalog.lookup(&set, black_box("strlen")).unwrap().line)
+        b.iter(|| catalog.lookup(&set, black_box("strlen")).unwrap().line);
     });
     g.bench_function("discovery_lookup", |b| {
-        b.iter(|| disc.lookup(&set, black_box("strlen")).unwrap().line)
+        b.iter(|| disc.lookup(&set, black_box("strlen")).unwrap().line);
     });
     let source: std::sync::Arc<HeaderSource> = ffi_auto::header_source();
     source.lookup("strlen", None).unwrap();
     g.bench_function("runtime_header_source", |b| {
-        b.iter(|| source.lookup(black_box("strlen"), None).unwrap())
+        b.iter(|| source.lookup(black_box("strlen"), None).unwrap());
     });
     g.finish();
 }
