@@ -1,7 +1,8 @@
 # The two commands the README starts with, and the benchmark.
 #   make demo   runs examples/tour.rs: real calls into libc and libm
 #   make test   every test, plus the format and lint checks CI enforces
-#   make bench  criterion timings and callgrind instruction counts, as tables for the README
+#   make bench  criterion timings, callgrind instruction counts and discovery start-up times,
+#               as tables for the README
 
 CARGO ?= cargo
 
@@ -30,3 +31,7 @@ bench:
 	@echo
 	@echo "callgrind, instructions per call ($$(date -u +%F)):"
 	@python3 scripts/instructions_table.py target/instructions.callgrind 100000
+	$(CARGO) bench --bench discovery
+	@echo
+	@echo "signature discovery ($$(date -u +%F)):"
+	$(CARGO) bench --bench discovery_startup

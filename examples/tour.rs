@@ -4,24 +4,14 @@
 
 use std::ffi::{CStr, c_char};
 
-use ffi_auto::{Error, Function, Library, Signature, Value, ffi_call, prepare, registry};
+use ffi_auto::{Error, Function, Library, Signature, Value, ffi_call, prepare};
 
 fn main() -> Result<(), Error> {
     println!("== ffi-auto tour: calling C without writing bindings ==\n");
 
-    // Signatures come from a chain of sources; until header discovery lands, the first source
-    // is the registry, filled here from the C headers' declarations.
-    // SAFETY: each signature below is the declaration in <string.h>, <stdlib.h>, <math.h> or
-    // <unistd.h> on this platform (pid_t is int).
-    unsafe {
-        registry().register("strlen", None, "size_t (const char *)".parse()?);
-        registry().register("abs", None, "int (int)".parse()?);
-        registry().register("getpid", None, "int (void)".parse()?);
-        registry().register("sin", Some("m"), "double (double)".parse()?);
-        registry().register("pow", Some("m"), "double (double, double)".parse()?);
-    }
-
-    println!("-- by name (the original's ffi-call) --");
+    // No setup: signatures come from the system headers (libclang on the first run, the
+    // signature database in ~/.cache/ffi-auto after that).
+    println!("-- by name, signatures from the headers (the original's ffi-call) --");
     let n: usize = ffi_call("strlen", "hello")?;
     println!("strlen(\"hello\")          = {n}");
     let s: f64 = ffi_call(("sin", "m"), 1.0)?;
@@ -59,6 +49,12 @@ fn main() -> Result<(), Error> {
     }
     let strlen = prepare("strlen")?;
     println!("declaration              : {}", strlen.declaration());
+    println!("found in                 : {}", strlen.origin());
+    let sscanf = prepare("sscanf")?;
+    let mut n = 0i32;
+    // SAFETY: "%d" writes one int into `n`.
+    unsafe { sscanf.call_raw::<i32>((c"1234", c"%d", &mut n)) }?;
+    println!("sscanf(\"1234\", \"%d\")    = {n}   (glibc links it as __isoc99_sscanf)");
     let v = strlen.call_values(&[Value::Str("dynamic values")])?;
     println!("strlen as Value          = {v}");
 
@@ -115,7 +111,9 @@ fn main() -> Result<(), Error> {
     show(ffi_call::<i32>("abs", (1, 2)));
     show(libm.symbol("sinn").map(|_| ()));
     show(Library::open("no-such-library").map(|_| ()));
-    show(ffi_call::<i32>("frobnicate", 1));
+    show(ffi_call::<usize>("strlne", "typo"));
+    show(ffi_call::<i32>("WEXITSTATUS", 0));
+    show(ffi_call::<usize>("strlen", Value::Null));
     Ok(())
 }
 
