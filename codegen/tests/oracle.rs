@@ -149,16 +149,10 @@ impl Bindgen {
                 } else {
                     inner
                 };
-                format!(
-                    "*{} {inner}",
-                    if p.const_token.is_some() {
-                        "const"
-                    } else {
-                        "mut"
-                    }
-                )
+                let c = matches!(p.mutability, syn::PointerMutability::Const(_));
+                format!("*{} {inner}", if c { "const" } else { "mut" })
             }
-            syn::Type::BareFn(f) => {
+            syn::Type::FnPtr(f) => {
                 let params = f
                     .inputs
                     .iter()
