@@ -25,6 +25,77 @@
 
 pub use ffi_auto_runtime::*;
 
+/// Declares a C function by its Rust signature, checked against the header at compile time.
+///
+/// The macro asks libclang (or the signature database) for the C declaration of the function,
+/// compares every parameter and the return type with what you wrote (integer width and sign,
+/// `float` vs `double`, pointer vs integer, `const`, `&CStr` for `const char *`, the variadic
+/// tail), and expands to a plain `extern "C"` declaration, or a thin `#[inline]` wrapper where
+/// a conversion is needed (`&CStr`): a call costs what a hand-written `extern` costs.
+///
+/// ```
+/// use std::ffi::{CStr, c_int, c_void};
+/// use ffi_auto::ffi_auto;
+///
+/// #[ffi_auto]
+/// fn strlen(s: &CStr) -> usize;
+///
+/// #[ffi_auto]
+/// fn abs(x: c_int) -> c_int;
+///
+/// #[ffi_auto(name = "malloc")]
+/// unsafe fn my_malloc(n: usize) -> *mut c_void;
+///
+/// #[ffi_auto]
+/// unsafe fn free(p: *mut c_void);
+///
+/// assert_eq!(strlen(c"hello"), 5);
+/// assert_eq!(abs(-4), 4);
+/// // SAFETY: malloc's result is freed once.
+/// unsafe { free(my_malloc(16)) };
+/// ```
+///
+/// A wrong signature does not compile, and the error says what to write:
+///
+/// ```compile_fail
+/// use ffi_auto::ffi_auto;
+/// #[ffi_auto]
+/// fn abs(x: u64) -> i32; // error: parameter 1 (`__x`) of `abs` is `int` in C (32-bit signed), ...
+/// ```
+///
+/// Options: `name = "c_name"`, `lib = "z"` (link it), `lazy` (load `lib` at run time on first
+/// call; the wrapper then returns `Result<T, Error>`), `header = "zlib.h"` (a name, or a path
+/// relative to the source file or the crate), `include = "dir"`, `define = "NAME=VALUE"`,
+/// `pkg_config = "zlib"`, `dynamic` (when no header declares a name-only entry, call it through
+/// the runtime), `crate = path` (when `ffi_auto` is renamed).
+///
+/// Safety rule: a wrapper whose signature uses only numbers, `bool`, `&CStr`,
+/// `Option<&CStr>` and references may be a safe `fn` (the header is trusted to mean what it
+/// says); one with raw pointers, function pointers or `...` must be `unsafe fn`.
+pub use ffi_auto_macros::ffi_auto;
+
+/// Declares several C functions at once, with options shared by all.
+///
+/// An entry is a full signature (checked like [`macro@ffi_auto`]), a name alone (the signature
+/// is written from the header: `c_int`, `usize` for `size_t`, `*const c_char`...; `unsafe` if it
+/// takes raw pointers), or `fn rust_name = c_name;`.
+///
+/// ```
+/// use std::ffi::CStr;
+/// ffi_auto::defcfuns! {
+///     #![ffi_auto(lib = "m")]
+///     pub fn cbrt;                       // double cbrt(double), from <math.h>
+///     pub fn hypotenuse = hypot;          // a Rust name for a C name
+///     pub fn strlen(s: &CStr) -> usize;   // a full signature, checked
+///     pub fn getpid;                      // __pid_t getpid(void): returns c_int
+/// }
+/// assert_eq!(hypotenuse(3.0, 4.0), 5.0);
+/// assert_eq!(cbrt(64.0), 4.0);
+/// assert_eq!(strlen(c"four"), 4);
+/// assert_eq!(getpid() as u32, std::process::id());
+/// ```
+pub use ffi_auto_macros::defcfuns;
+
 /// The C declaration model (types, signatures, layouts) shared with the compile-time half.
 pub mod sig {
     pub use ffi_auto_sig::*;

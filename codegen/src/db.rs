@@ -117,6 +117,31 @@ pub enum Rejected {
 /// # Errors
 /// Why the file cannot be used; the caller rebuilds it.
 pub fn load(path: &Path, key: &DbKey) -> Result<Stored, Rejected> {
+    load_checked(path, Some(key), true).map(|(s, _)| s)
+}
+
+/// Reads a database whatever its key (one a build script wrote), returning the key too.
+///
+/// # Errors
+/// As [`load`], except that any key is accepted.
+pub fn load_any(path: &Path) -> Result<(Stored, DbKey), Rejected> {
+    load_checked(path, None, true)
+}
+
+/// Reads a committed database for a machine that may have no libclang: the libclang that
+/// wrote it is not checked (the headers still are).
+///
+/// # Errors
+/// As [`load_any`].
+pub fn load_offline(path: &Path) -> Result<(Stored, DbKey), Rejected> {
+    load_checked(path, None, false)
+}
+
+fn load_checked(
+    path: &Path,
+    key: Option<&DbKey>,
+    check_libclang: bool,
+) -> Result<(Stored, DbKey), Rejected> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejected::Missing),
@@ -125,10 +150,10 @@ pub fn load(path: &Path, key: &DbKey) -> Result<Stored, Rejected> {
     let payload = decode(&bytes)?;
     let p: Payload<'_> = postcard::from_bytes(payload)
         .map_err(|e| Rejected::Corrupt(format!("undecodable payload: {e}")))?;
-    if p.key != *key {
+    if key.is_some_and(|k| p.key != *k) {
         return Err(Rejected::OtherKey);
     }
-    if !p.libclang.unchanged() {
+    if check_libclang && !p.libclang.unchanged() {
         return Err(Rejected::Stale(format!(
             "libclang changed ({})",
             p.libclang.libclang.path.display()
@@ -151,8 +176,10 @@ pub fn load(path: &Path, key: &DbKey) -> Result<Stored, Rejected> {
             entry: span(entry),
         });
     }
-    let (deps, headers, target, libclang) = (p.deps, p.headers, p.target, p.libclang);
-    Stored::new(bytes, index, deps, headers, target, libclang).map_err(Rejected::Corrupt)
+    let (deps, headers, target, libclang, key) = (p.deps, p.headers, p.target, p.libclang, p.key);
+    let stored =
+        Stored::new(bytes, index, deps, headers, target, libclang).map_err(Rejected::Corrupt)?;
+    Ok((stored, key))
 }
 
 /// Checks the frame and returns the payload bytes.
@@ -191,7 +218,7 @@ fn first_stale(deps: &[Dep]) -> Option<&Dep> {
 
 /// Whether a file still has the contents it had: same size and time, or, if only the time
 /// changed, the same bytes.
-fn fresh(d: &Dep) -> bool {
+pub(crate) fn fresh(d: &Dep) -> bool {
     let Ok(meta) = std::fs::metadata(&d.path) else {
         return false;
     };

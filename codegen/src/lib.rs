@@ -17,6 +17,7 @@ pub mod db;
 mod decl;
 mod discover;
 mod error;
+pub mod expand;
 mod headers;
 mod rust;
 

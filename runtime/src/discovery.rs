@@ -77,6 +77,7 @@ impl SignatureSource for HeaderSource {
                 library: None,
                 link_name: d.link_name.clone(),
                 origin: d.location(),
+                addr: None,
             })),
             Err(DiscoveryError::NotFound { .. }) => Ok(None),
             Err(DiscoveryError::NotCallable {

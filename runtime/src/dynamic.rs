@@ -353,6 +353,17 @@ fn shared_or_prepare(target: Target<'_>) -> Result<Function> {
 
 fn prepare_uncached(target: Target<'_>) -> Result<Function> {
     let found = find_signature(target.name, target.library)?;
+    if let (Some(addr), None) = (found.addr, target.library) {
+        // A function the macros linked into the program: its address is known.
+        // SAFETY: a linked function's address is valid for the program's life, and its
+        // signature was checked against the header at compile time.
+        let code = unsafe {
+            std::mem::transmute::<*const std::ffi::c_void, unsafe extern "C" fn()>(
+                addr as *const std::ffi::c_void,
+            )
+        };
+        return Function::build(code, None, target.name, found.signature, found.origin);
+    }
     let library = target.library.or(found.library.as_deref());
     let link_name = found.link_name.as_deref().unwrap_or(target.name);
     let symbol = find_symbol(link_name, library)?;

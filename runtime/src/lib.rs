@@ -27,6 +27,7 @@ mod arg;
 mod call;
 mod cif;
 mod class;
+mod compiled;
 #[cfg(feature = "discovery")]
 mod discovery;
 mod dynamic;
@@ -39,6 +40,7 @@ mod value;
 
 pub use arg::{Arg, Args, SafeArg, SafeArgs};
 pub use cif::cif_cache_len;
+pub use compiled::{CompiledSource, compiled_source};
 #[cfg(feature = "discovery")]
 pub use discovery::{
     HeaderSource, add_header, add_include_dir, add_pkg_config, header_set, header_source,
@@ -60,6 +62,10 @@ pub use value::Value;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::compiled::{COMPILED, Compiled, LazySymbol};
+    pub use ffi_auto_sig as sig;
+    pub use linkme;
+
     pub use crate::arg::{Ctx, Fault, Num, Pointee, Slot};
     pub use crate::call::{Frame, RetBuf};
     pub use crate::class::{Class, Target};

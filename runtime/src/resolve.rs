@@ -1,9 +1,9 @@
 //! Where signatures come from: a chain of sources consulted in order.
 //!
-//! The chain holds, in order: the in-process [`Registry`] of explicitly registered signatures,
-//! then (feature `discovery`, on by default) the C headers, read through the on-disk signature
-//! database or libclang. The compile-time registry the macros fill will go first. Each is a
-//! [`SignatureSource`]; the first that knows a name wins.
+//! The chain holds, in order: the functions the macros compiled in (registered at link time),
+//! the in-process [`Registry`] of explicitly registered signatures, then (feature `discovery`,
+//! on by default) the C headers, read through the on-disk signature database or libclang.
+//! Each is a [`SignatureSource`]; the first that knows a name wins.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
@@ -23,6 +23,8 @@ pub struct Found {
     pub link_name: Option<String>,
     /// Where the signature came from: `registry`, or a header and line.
     pub origin: String,
+    /// The function's address, when the source knows it (functions the macros linked in).
+    pub addr: Option<usize>,
 }
 
 /// A source of signatures for by-name calls.
@@ -131,6 +133,7 @@ impl SignatureSource for Registry {
             library: library.map(str::to_owned).or_else(|| l.clone()),
             link_name: None,
             origin: "registry".to_owned(),
+            addr: None,
         }))
     }
 
@@ -148,7 +151,10 @@ static REGISTRY: LazyLock<Arc<Registry>> = LazyLock::new(Arc::default);
 
 static SOURCES: LazyLock<RwLock<Vec<Arc<dyn SignatureSource>>>> = LazyLock::new(|| {
     #[allow(unused_mut)]
-    let mut chain = vec![REGISTRY.clone() as Arc<dyn SignatureSource>];
+    let mut chain = vec![
+        crate::compiled::SOURCE.clone() as Arc<dyn SignatureSource>,
+        REGISTRY.clone() as Arc<dyn SignatureSource>,
+    ];
     #[cfg(feature = "discovery")]
     chain.push(crate::discovery::SOURCE.clone());
     RwLock::new(chain)

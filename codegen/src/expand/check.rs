@@ -1,0 +1,511 @@
+//! The user's Rust signature against the C declaration: every mismatch, each spanned at the
+//! user's token, with the Rust type to write instead.
+
+use ffi_auto_sig::{CType, DataModel, FloatKind, IntKind, Signature};
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{GenericArgument, PathArguments, ReturnType, Type};
+
+use super::item::UserSig;
+use crate::decl::Decl;
+
+/// A Rust type, classified for comparison with a C type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ty {
+    /// `()` or no return type.
+    Unit,
+    /// A Rust integer with a known size.
+    Int {
+        /// Size in bytes.
+        size: u8,
+        /// Signedness.
+        signed: bool,
+    },
+    /// `c_char`: C's plain `char`, whatever its sign.
+    Char,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// `bool`.
+    Bool,
+    /// `c_void`.
+    Void,
+    /// `*const T` / `*mut T`.
+    Ptr {
+        /// `*const`.
+        is_const: bool,
+        /// Pointee.
+        pointee: Box<Ty>,
+    },
+    /// `&T` / `&mut T`.
+    Ref {
+        /// `&mut`.
+        mutable: bool,
+        /// Referent.
+        inner: Box<Ty>,
+    },
+    /// `&CStr`, or `Option<&CStr>` (null for `None`).
+    CStr {
+        /// `Option<&CStr>`.
+        optional: bool,
+    },
+    /// `extern "C" fn` pointer, possibly in `Option`.
+    FnPtr {
+        /// Parameters.
+        params: Vec<Ty>,
+        /// Variadic.
+        variadic: bool,
+        /// Return.
+        ret: Box<Ty>,
+    },
+    /// Any other named type: a struct or opaque type, or an alias ffi-auto cannot see through.
+    Named(String),
+    /// A type that has no C counterpart.
+    Unsupported(String),
+}
+
+impl Ty {
+    /// Whether a safe wrapper may have this type (no raw pointers, function pointers).
+    pub fn is_safe(&self) -> bool {
+        match self {
+            Ty::Ptr { .. } | Ty::FnPtr { .. } => false,
+            Ty::Ref { inner, .. } => inner.is_safe(),
+            _ => true,
+        }
+    }
+}
+
+/// Classifies a Rust type. Integer aliases from `core::ffi`/`std::os::raw` and `libc`'s
+/// `size_t` family are recognised by name; `dm` gives their sizes.
+pub fn classify(ty: &Type, dm: &DataModel) -> Ty {
+    match ty {
+        Type::Paren(p) => classify(&p.elem, dm),
+        Type::Group(g) => classify(&g.elem, dm),
+        Type::Tuple(t) if t.elems.is_empty() => Ty::Unit,
+        Type::Never(_) => Ty::Unit,
+        Type::Ptr(p) => Ty::Ptr {
+            is_const: matches!(p.mutability, syn::PointerMutability::Const(_)),
+            pointee: Box::new(classify(&p.elem, dm)),
+        },
+        Type::Reference(r) => {
+            if path_last(&r.elem).as_deref() == Some("CStr") && r.mutability.is_none() {
+                Ty::CStr { optional: false }
+            } else {
+                Ty::Ref {
+                    mutable: r.mutability.is_some(),
+                    inner: Box::new(classify(&r.elem, dm)),
+                }
+            }
+        }
+        Type::FnPtr(f) => {
+            if f.abi
+                .as_ref()
+                .and_then(|a| a.name.as_ref())
+                .is_none_or(|n| n.value() != "C")
+            {
+                return Ty::Unsupported(format!(
+                    "`{}` (a C function pointer is `extern \"C\" fn`)",
+                    ty.to_token_stream()
+                ));
+            }
+            Ty::FnPtr {
+                params: f.inputs.iter().map(|a| classify(&a.ty, dm)).collect(),
+                variadic: f.variadic.is_some(),
+                ret: Box::new(match &f.output {
+                    ReturnType::Default => Ty::Unit,
+                    ReturnType::Type(_, t) => classify(t, dm),
+                }),
+            }
+        }
+        Type::Path(p) => {
+            let Some(seg) = p.path.segments.last() else {
+                return Ty::Unsupported(ty.to_token_stream().to_string());
+            };
+            let name = seg.ident.to_string();
+            if name == "Option" {
+                if let Some(inner) = generic_arg(&seg.arguments) {
+                    return match classify(inner, dm) {
+                        Ty::CStr { .. } => Ty::CStr { optional: true },
+                        f @ Ty::FnPtr { .. } => f,
+                        _ => Ty::Unsupported(format!(
+                            "`Option<{}>` (only `Option<&CStr>` and `Option<extern \"C\" fn>` have a C form)",
+                            inner.to_token_stream()
+                        )),
+                    };
+                }
+            }
+            named(&name, dm)
+        }
+        other => Ty::Unsupported(format!("`{}`", other.to_token_stream())),
+    }
+}
+
+fn path_last(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+fn generic_arg(args: &PathArguments) -> Option<&Type> {
+    match args {
+        PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+fn named(name: &str, dm: &DataModel) -> Ty {
+    let int = |size: u8, signed: bool| Ty::Int { size, signed };
+    let ptr = dm.pointer.size;
+    match name {
+        "i8" | "c_schar" | "int8_t" => int(1, true),
+        "u8" | "c_uchar" | "uint8_t" => int(1, false),
+        "i16" | "int16_t" => int(2, true),
+        "u16" | "uint16_t" => int(2, false),
+        "i32" | "int32_t" => int(4, true),
+        "u32" | "uint32_t" => int(4, false),
+        "i64" | "int64_t" => int(8, true),
+        "u64" | "uint64_t" => int(8, false),
+        "isize" | "ssize_t" | "intptr_t" | "ptrdiff_t" => int(ptr, true),
+        "usize" | "size_t" | "uintptr_t" => int(ptr, false),
+        "c_short" => int(dm.short.size, true),
+        "c_ushort" => int(dm.short.size, false),
+        "c_int" => int(dm.int.size, true),
+        "c_uint" => int(dm.int.size, false),
+        "c_long" => int(dm.long.size, true),
+        "c_ulong" => int(dm.long.size, false),
+        "c_longlong" => int(dm.long_long.size, true),
+        "c_ulonglong" => int(dm.long_long.size, false),
+        "c_char" => Ty::Char,
+        "f32" | "c_float" => Ty::F32,
+        "f64" | "c_double" => Ty::F64,
+        "bool" => Ty::Bool,
+        "c_void" => Ty::Void,
+        "i128" | "u128" => {
+            Ty::Unsupported(format!("`{name}` (C has no portable 128-bit integer ABI)"))
+        }
+        "String" | "Vec" | "str" | "CString" | "Box" | "Result" => {
+            Ty::Unsupported(format!("`{name}` (not a C type)"))
+        }
+        other => Ty::Named(other.to_owned()),
+    }
+}
+
+/// Where in the signature a mismatch is.
+#[derive(Clone, Copy)]
+enum Place {
+    Param(usize),
+    Return,
+}
+
+/// One mismatch, already phrased.
+pub struct Mismatch {
+    /// Where to point.
+    pub span: Span,
+    /// What is wrong, and what to write.
+    pub message: String,
+}
+
+/// How errors spell a C type's size and sign.
+fn describe_c(c: &CType, dm: &DataModel) -> String {
+    match c.canonical() {
+        CType::Int(k) => format!(
+            "{}-bit {}",
+            u32::from(k.size(dm)) * 8,
+            if k.is_signed(dm) {
+                "signed"
+            } else {
+                "unsigned"
+            }
+        ),
+        _ => String::new(),
+    }
+}
+
+fn describe_rust(t: &Ty) -> String {
+    match t {
+        Ty::Int { size, signed } => format!(
+            "{}-bit {}",
+            u32::from(*size) * 8,
+            if *signed { "signed" } else { "unsigned" }
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The Rust type to suggest for a C type.
+pub fn suggest(c: &CType) -> String {
+    c.rust_type().map_or_else(
+        || format!("nothing: Rust has no type for `{c}`"),
+        |r| {
+            if let CType::Pointer { pointee, .. } = c.canonical() {
+                if matches!(pointee.canonical(), CType::Record(_) | CType::Opaque(_)) {
+                    // Until struct support generates the type, the pointer's address.
+                    let q = if r.starts_with("*const") {
+                        "*const"
+                    } else {
+                        "*mut"
+                    };
+                    return format!(
+                        "{q} c_void` (or a pointer to your own `#[repr(C)]` type `{}`",
+                        c.rust_type()
+                            .unwrap_or_default()
+                            .trim_start_matches(q)
+                            .trim()
+                    );
+                }
+            }
+            r
+        },
+    )
+}
+
+/// Whether Rust type `t` may stand for C type `c`. `Err` explains why not.
+fn compatible(t: &Ty, c: &CType, dm: &DataModel, pointee: bool) -> Result<(), String> {
+    let c_canon = c.canonical();
+    let bad = || Err(String::new());
+    match (t, c_canon) {
+        (Ty::Unsupported(why), _) => Err(format!("{why} cannot be passed to C")),
+        (Ty::Unit, CType::Void) | (Ty::Void, CType::Void) => Ok(()),
+        (Ty::Bool, CType::Bool) | (Ty::F32, CType::Float(FloatKind::Float)) => Ok(()),
+        (Ty::F64, CType::Float(FloatKind::Double)) => Ok(()),
+        (_, CType::Float(FloatKind::LongDouble)) => Err(
+            "Rust has no `long double`; this function cannot have a typed wrapper (call it through the runtime, which reports it unsupported, or use the `double` variant)".to_owned(),
+        ),
+        // Plain `char`, alone or pointed to: any one-byte integer, or `c_char`.
+        (Ty::Char | Ty::Int { size: 1, .. }, CType::Int(IntKind::Char)) => Ok(()),
+        (Ty::Char, CType::Int(k)) if pointee && k.size(dm) == 1 => Ok(()),
+        (Ty::Char, CType::Int(k)) if k.size(dm) == 1 && k.is_signed(dm) == dm.char_signed => Ok(()),
+        (Ty::Int { size, signed }, CType::Int(k)) => {
+            if *size == k.size(dm) && *signed == k.is_signed(dm) {
+                Ok(())
+            } else {
+                bad()
+            }
+        }
+        // Pointers: the pointee must match, and a pointer C writes through is not `*const`.
+        (Ty::Ptr { is_const, pointee: tp }, CType::Pointer { pointee: cp, is_const: cc }) => {
+            if *is_const && !*cc {
+                return Err("the function may write through it, so it cannot be `*const`".to_owned());
+            }
+            pointee_compatible(tp, cp, dm)
+        }
+        (Ty::Ref { mutable, inner }, CType::Pointer { pointee: cp, is_const: cc }) => {
+            if !*mutable && !*cc {
+                return Err("the function may write through it, so it cannot be a shared reference `&`".to_owned());
+            }
+            if matches!(**inner, Ty::Void) {
+                return Err("a reference to `c_void` cannot be made; use a raw pointer".to_owned());
+            }
+            pointee_compatible(inner, cp, dm)
+        }
+        (Ty::CStr { .. }, CType::Pointer { pointee, is_const }) if pointee.is_byte() => {
+            if *is_const {
+                Ok(())
+            } else {
+                Err("the function may write through `char *`, which a `&CStr` does not allow".to_owned())
+            }
+        }
+        (Ty::FnPtr { params, variadic, ret }, CType::FnPtr(sig)) => {
+            if params.len() != sig.params.len() || *variadic != sig.variadic {
+                return bad();
+            }
+            for (p, cp) in params.iter().zip(&sig.params) {
+                compatible(p, &cp.ty, dm, false)?;
+            }
+            compatible(ret, &sig.ret, dm, false)
+        }
+        (Ty::Ptr { pointee, .. }, CType::FnPtr(_)) if matches!(**pointee, Ty::Void) => Ok(()),
+        (Ty::Named(n), _) if names_of(c).iter().any(|cn| cn == n || cn.trim_start_matches('_') == n) => {
+            Ok(())
+        }
+        (Ty::Named(n), CType::Int(_) | CType::Float(_) | CType::Bool) => Err(format!(
+            "ffi-auto sees types by name and cannot tell what `{n}` is"
+        )),
+        _ => bad(),
+    }
+}
+
+fn pointee_compatible(t: &Ty, c: &CType, dm: &DataModel) -> Result<(), String> {
+    match (t, c.canonical()) {
+        // `*mut c_void` stands for any pointer, and any pointer for `void *`.
+        (Ty::Void, _) | (_, CType::Void) => Ok(()),
+        (Ty::Named(n), CType::Record(_) | CType::Opaque(_)) => {
+            if names_of(c).iter().any(|cn| cn == n) {
+                Ok(())
+            } else {
+                Err(String::new())
+            }
+        }
+        _ => compatible(t, c, dm, true),
+    }
+}
+
+/// The names a C type goes by: its typedef names, struct tag, and `enum` tag.
+fn names_of(c: &CType) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut t = c;
+    loop {
+        match t {
+            CType::Named { name, ty } => {
+                out.push(name.to_string());
+                t = ty;
+            }
+            CType::Record(r) => {
+                out.extend(r.name.clone());
+                break;
+            }
+            CType::Opaque(n) => {
+                out.push(n.to_string());
+                break;
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Checks the user's signature against `decl`; every mismatch is returned.
+pub fn check(
+    ident: &syn::Ident,
+    user: &UserSig,
+    user_unsafe: bool,
+    decl: &Decl,
+    dm: &DataModel,
+) -> Vec<Mismatch> {
+    let sig: &Signature = &decl.signature;
+    let declared = format!(
+        "the C declaration is `{}` at {}",
+        sig.declare(&decl.name),
+        decl.location()
+    );
+    let mut out = Vec::new();
+    if user.inputs.len() != sig.params.len() {
+        out.push(Mismatch {
+            span: user.paren_span,
+            message: format!(
+                "`{}` takes {} parameter{} in C, {} here\nhint: {declared}",
+                decl.name,
+                sig.params.len(),
+                if sig.params.len() == 1 { "" } else { "s" },
+                user.inputs.len()
+            ),
+        });
+    }
+    for (i, ((_, ty), p)) in user.inputs.iter().zip(&sig.params).enumerate() {
+        if let Some(m) = mismatch(
+            ty,
+            &p.ty,
+            Place::Param(i),
+            p.name.as_deref(),
+            decl,
+            dm,
+            &declared,
+        ) {
+            out.push(m);
+        }
+    }
+    match (&user.variadic, sig.variadic) {
+        (Some(span), false) => out.push(Mismatch {
+            span: *span,
+            message: format!(
+                "`{}` is not variadic in C\nhint: remove the `...`; {declared}",
+                decl.name
+            ),
+        }),
+        (None, true) => out.push(Mismatch {
+            span: user.paren_span,
+            message: format!(
+                "`{}` is variadic in C\nhint: end the parameters with `...`; {declared}",
+                decl.name
+            ),
+        }),
+        _ => {}
+    }
+    match &user.output {
+        ReturnType::Default => {
+            if !sig.ret.is_void() {
+                out.push(Mismatch {
+                    span: user.paren_span,
+                    message: format!(
+                        "`{}` returns `{}` in C\nhint: add `-> {}`; {declared}",
+                        decl.name,
+                        sig.ret,
+                        suggest(&sig.ret)
+                    ),
+                });
+            }
+        }
+        ReturnType::Type(_, ty) => {
+            if let Some(m) = mismatch(ty, &sig.ret, Place::Return, None, decl, dm, &declared) {
+                out.push(m);
+            }
+        }
+    }
+    if !user_unsafe {
+        let mut raw = user
+            .inputs
+            .iter()
+            .map(|(_, t)| t)
+            .chain(match &user.output {
+                ReturnType::Type(_, t) => Some(&**t),
+                ReturnType::Default => None,
+            });
+        if user.variadic.is_some() || raw.any(|t| !classify(t, dm).is_safe()) {
+            out.push(Mismatch {
+                span: ident.span(),
+                message: format!(
+                    "`{ident}` takes or returns raw pointers (or is variadic), so its wrapper must be `unsafe fn`: ffi-auto cannot check what C does through them\nhint: write `unsafe fn {ident}`, or use `&CStr`, `&T` and `&mut T`, which a safe wrapper may take"
+                ),
+            });
+        }
+    }
+    out
+}
+
+fn mismatch(
+    ty: &Type,
+    c: &CType,
+    place: Place,
+    pname: Option<&str>,
+    decl: &Decl,
+    dm: &DataModel,
+    declared: &str,
+) -> Option<Mismatch> {
+    let t = classify(ty, dm);
+    let why = compatible(&t, c, dm, false).err()?;
+    let what = match place {
+        Place::Param(i) => match pname {
+            Some(n) => format!("parameter {} (`{n}`) of `{}`", i + 1, decl.name),
+            None => format!("parameter {} of `{}`", i + 1, decl.name),
+        },
+        Place::Return => format!("the return type of `{}`", decl.name),
+    };
+    let rust = ty
+        .to_token_stream()
+        .to_string()
+        .replace(" :: ", "::")
+        .replace("* ", "*");
+    let sizes = match (describe_c(c, dm), describe_rust(&t)) {
+        (cd, rd) if !cd.is_empty() && !rd.is_empty() => format!(" ({cd}), but `{rust}` is {rd}"),
+        (cd, _) if !cd.is_empty() => format!(" ({cd}), not `{rust}`"),
+        _ => format!(", not `{rust}`"),
+    };
+    let reason = if why.is_empty() {
+        String::new()
+    } else {
+        format!(": {why}")
+    };
+    Some(Mismatch {
+        span: ty.span(),
+        message: format!(
+            "{what} is `{c}` in C{sizes}{reason}\nhint: write `{}`; {declared}",
+            suggest(c)
+        ),
+    })
+}

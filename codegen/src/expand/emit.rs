@@ -1,0 +1,414 @@
+//! Tokens: the wrapper (or a plain `extern` declaration), its registry entry, and the
+//! rebuild-tracking of the headers it came from.
+
+use std::path::PathBuf;
+
+use ffi_auto_sig::{CType, FloatKind, Record, RecordKind, Signature};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{Attribute, Ident, Path, Type, Visibility};
+
+use super::check::Ty;
+
+/// Everything needed to emit one function.
+pub struct Wrapper {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub is_unsafe: bool,
+    pub ident: Ident,
+    /// Parameters as the wrapper takes them: name, Rust type, classification.
+    pub params: Vec<(Ident, Type, Ty)>,
+    pub variadic: bool,
+    /// The Rust return type (`None` for `()`).
+    pub ret: Option<Type>,
+    pub link_name: String,
+    pub lib: Option<String>,
+    pub lazy: bool,
+    /// The C declaration, when a header gave one: registered for by-name calls.
+    pub c_sig: Option<(String, Signature, String)>,
+    /// Headers to rebuild on.
+    pub headers: Vec<PathBuf>,
+    /// A warning to emit (unchecked signatures).
+    pub warning: Option<String>,
+}
+
+/// The type the `extern` declaration uses for a wrapper parameter.
+fn ffi_type(t: &Type, ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::CStr { .. } => quote!(*const ::core::ffi::c_char),
+        _ => quote!(#t),
+    }
+}
+
+/// How the wrapper passes a parameter on.
+fn convert(name: &Ident, ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::CStr { optional: false } => quote!(::core::ffi::CStr::as_ptr(#name)),
+        Ty::CStr { optional: true } => {
+            quote!(#name.map_or(::core::ptr::null(), ::core::ffi::CStr::as_ptr))
+        }
+        _ => quote!(#name),
+    }
+}
+
+/// Emits the function and its registry entry.
+pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
+    let Wrapper {
+        attrs,
+        vis,
+        ident,
+        link_name,
+        ..
+    } = w;
+    let needs_wrapper = w.lazy
+        || w.params
+            .iter()
+            .any(|(_, _, t)| matches!(t, Ty::CStr { .. }));
+    let link = w
+        .lib
+        .as_ref()
+        .filter(|_| !w.lazy)
+        .map(|l| quote!(#[link(name = #l)]));
+    let params: Vec<TokenStream> = w.params.iter().map(|(n, t, _)| quote!(#n: #t)).collect();
+    let ffi_params: Vec<TokenStream> = w
+        .params
+        .iter()
+        .map(|(n, t, ty)| {
+            let ft = ffi_type(t, ty);
+            quote!(#n: #ft)
+        })
+        .collect();
+    let ffi_types: Vec<TokenStream> = w.params.iter().map(|(_, t, ty)| ffi_type(t, ty)).collect();
+    let args: Vec<TokenStream> = w.params.iter().map(|(n, _, ty)| convert(n, ty)).collect();
+    let dots = w.variadic.then(|| quote!(, ...));
+    let ret = w.ret.as_ref().map(|r| quote!(-> #r));
+    let headers = w.headers.iter().map(|h| {
+        let s = h.display().to_string();
+        quote!(
+            const _: &[u8] = include_bytes!(#s);
+        )
+    });
+    let warning = w.warning.as_ref().map(|msg| {
+        let span = ident.span();
+        quote_spanned! {span=>
+            const _: () = {
+                #[deprecated(note = #msg)]
+                struct FfiAutoUncheckedSignature;
+                let _ = FfiAutoUncheckedSignature;
+            };
+        }
+    });
+    let unsafety = w.is_unsafe.then(|| quote!(unsafe));
+    let safety = if w.is_unsafe {
+        quote!(unsafe)
+    } else {
+        quote!(safe)
+    };
+
+    let (item, addr) = if needs_wrapper {
+        let shim = format_ident!("__ffi_auto_{}", ident);
+        let call = if w.lazy {
+            let lib = w.lib.clone().unwrap_or_default();
+            quote! {
+                static SYMBOL: #krate::__private::LazySymbol =
+                    #krate::__private::LazySymbol::new(#lib, #link_name);
+                let addr = SYMBOL.get()?;
+                // SAFETY: `addr` is the symbol `#link_name` of the library loaded (and kept
+                // loaded) by `SYMBOL`, declared in the header with this signature.
+                let #shim: unsafe extern "C" fn(#(#ffi_types),* #dots) #ret =
+                    unsafe { ::core::mem::transmute::<*const ::core::ffi::c_void, _>(addr) };
+                // SAFETY: the signature was checked against the C declaration; the caller
+                // upholds the function's contract for pointer arguments (`unsafe fn`).
+                ::core::result::Result::Ok(unsafe { #shim(#(#args),*) })
+            }
+        } else {
+            quote! {
+                #link
+                unsafe extern "C" {
+                    #[link_name = #link_name]
+                    fn #shim(#(#ffi_params),* #dots) #ret;
+                }
+                // SAFETY: the signature was checked against the C declaration; `&CStr`
+                // arguments are passed as NUL-terminated pointers that outlive the call.
+                unsafe { #shim(#(#args),*) }
+            }
+        };
+        let wret = if w.lazy {
+            let r = w.ret.as_ref().map_or_else(|| quote!(()), |r| quote!(#r));
+            quote!(-> ::core::result::Result<#r, #krate::Error>)
+        } else {
+            quote!(#ret)
+        };
+        (
+            quote! {
+                #(#attrs)*
+                #[inline]
+                #vis #unsafety fn #ident(#(#params),*) #wret {
+                    #call
+                }
+            },
+            // The wrapper's own address is not the C function's; by-name calls resolve it.
+            quote!(::core::option::Option::None),
+        )
+    } else {
+        (
+            quote! {
+                #link
+                unsafe extern "C" {
+                    #(#attrs)*
+                    #[link_name = #link_name]
+                    #vis #safety fn #ident(#(#params),* #dots) #ret;
+                }
+            },
+            quote! {
+                ::core::option::Option::Some({
+                    fn addr() -> *const ::core::ffi::c_void {
+                        #ident as *const ::core::ffi::c_void
+                    }
+                    addr
+                })
+            },
+        )
+    };
+
+    let registry = w.c_sig.as_ref().map(|(c_name, sig, origin)| {
+        let sig = sig_tokens(sig, krate);
+        let lib = match (&w.lib, w.lazy) {
+            (Some(l), true) => quote!(::core::option::Option::Some(#l)),
+            _ => quote!(::core::option::Option::None),
+        };
+        let linkme = quote!(#krate::__private::linkme);
+        quote! {
+            const _: () = {
+                #[#linkme::distributed_slice(#krate::__private::COMPILED)]
+                #[linkme(crate = #linkme)]
+                static ENTRY: #krate::__private::Compiled = #krate::__private::Compiled {
+                    name: #c_name,
+                    link_name: #link_name,
+                    library: #lib,
+                    signature: {
+                        fn signature() -> #krate::__private::sig::Signature {
+                            #sig
+                        }
+                        signature
+                    },
+                    addr: #addr,
+                    origin: #origin,
+                };
+            };
+        }
+    });
+
+    quote! {
+        #item
+        #registry
+        #(#headers)*
+        #warning
+    }
+}
+
+/// A stub with the user's signature, emitted next to errors so callers see no follow-on
+/// errors.
+pub fn stub(
+    attrs: &[Attribute],
+    vis: &Visibility,
+    is_unsafe: bool,
+    ident: &Ident,
+    params: &[(Ident, Type)],
+    ret: Option<&Type>,
+) -> TokenStream {
+    let unsafety = is_unsafe.then(|| quote!(unsafe));
+    let params = params.iter().map(|(n, t)| quote!(#n: #t));
+    let ret = ret.map(|r| quote!(-> #r));
+    quote! {
+        #(#attrs)*
+        #[allow(unused_variables)]
+        #vis #unsafety fn #ident(#(#params),*) #ret {
+            ::core::unreachable!("ffi-auto: this function did not compile")
+        }
+    }
+}
+
+/// The Rust type for a C type, in generated code.
+///
+/// # Errors
+/// The C type Rust cannot spell here.
+pub fn rust_type(c: &CType, in_pointer: bool) -> Result<TokenStream, String> {
+    Ok(match c.canonical() {
+        CType::Void if in_pointer => quote!(::core::ffi::c_void),
+        CType::Void => quote!(()),
+        CType::Bool => quote!(bool),
+        CType::Int(k) => {
+            let name = Ident::new(k.rust_name(), Span::call_site());
+            if k.rust_name().starts_with("c_") {
+                quote!(::core::ffi::#name)
+            } else {
+                quote!(#name)
+            }
+        }
+        CType::Float(FloatKind::Float) => quote!(f32),
+        CType::Float(FloatKind::Double) => quote!(f64),
+        CType::Float(FloatKind::LongDouble) => {
+            return Err("`long double`, which Rust has no type for".to_owned());
+        }
+        CType::Pointer { pointee, is_const } => {
+            let inner = match pointee.canonical() {
+                // Until struct support generates the types: the address.
+                CType::Record(_) | CType::Opaque(_) => quote!(::core::ffi::c_void),
+                CType::Array { elem, .. } => rust_type(elem, true)?,
+                _ => rust_type(pointee, true)?,
+            };
+            if *is_const {
+                quote!(*const #inner)
+            } else {
+                quote!(*mut #inner)
+            }
+        }
+        CType::FnPtr(sig) => {
+            let params = sig
+                .params
+                .iter()
+                .map(|p| rust_type(&p.ty, false))
+                .collect::<Result<Vec<_>, _>>()?;
+            let dots = sig.variadic.then(|| quote!(, ...));
+            let ret = if sig.ret.is_void() {
+                None
+            } else {
+                let r = rust_type(&sig.ret, false)?;
+                Some(quote!(-> #r))
+            };
+            quote!(::core::option::Option<unsafe extern "C" fn(#(#params),* #dots) #ret>)
+        }
+        CType::Record(r) => {
+            return Err(format!(
+                "`{}` by value, which needs the struct's Rust definition (planned)",
+                r.c_name()
+            ));
+        }
+        CType::Opaque(n) => return Err(format!("`{n}` by value (its definition is not visible)")),
+        CType::Array { .. } => return Err(format!("an array `{c}` by value")),
+        CType::Named { .. } => unreachable!("canonical"),
+    })
+}
+
+/// Tokens that build `sig` at run time, for the registry.
+pub fn sig_tokens(sig: &Signature, krate: &Path) -> TokenStream {
+    let s = quote!(#krate::__private::sig);
+    let ret = ctype_tokens(&sig.ret, &s);
+    let params = sig.params.iter().map(|p| {
+        let ty = ctype_tokens(&p.ty, &s);
+        let name = match &p.name {
+            Some(n) => quote!(::core::option::Option::Some(::std::string::String::from(#n))),
+            None => quote!(::core::option::Option::None),
+        };
+        let nonnull = p.nonnull;
+        quote!(#s::Param { name: #name, ty: #ty, nonnull: #nonnull })
+    });
+    let variadic = sig.variadic;
+    let wur = sig.attrs.warn_unused_result;
+    let noreturn = sig.attrs.noreturn;
+    let deprecated = match &sig.attrs.deprecated {
+        Some(d) => quote!(::core::option::Option::Some(::std::string::String::from(#d))),
+        None => quote!(::core::option::Option::None),
+    };
+    let format = match &sig.attrs.format {
+        Some(f) => {
+            let (a, si, fc) = (&f.archetype, f.string_index, f.first_to_check);
+            quote!(::core::option::Option::Some(#s::FormatAttr {
+                archetype: ::std::string::String::from(#a),
+                string_index: #si,
+                first_to_check: #fc,
+            }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        #s::Signature {
+            ret: #ret,
+            params: ::std::vec![#(#params),*],
+            variadic: #variadic,
+            attrs: #s::FnAttrs {
+                warn_unused_result: #wur,
+                deprecated: #deprecated,
+                format: #format,
+                noreturn: #noreturn,
+            },
+        }
+    }
+}
+
+fn ctype_tokens(c: &CType, s: &TokenStream) -> TokenStream {
+    match c {
+        CType::Void => quote!(#s::CType::Void),
+        CType::Bool => quote!(#s::CType::Bool),
+        CType::Int(k) => {
+            let v = Ident::new(&format!("{k:?}"), Span::call_site());
+            quote!(#s::CType::Int(#s::IntKind::#v))
+        }
+        CType::Float(k) => {
+            let v = Ident::new(&format!("{k:?}"), Span::call_site());
+            quote!(#s::CType::Float(#s::FloatKind::#v))
+        }
+        CType::Pointer { pointee, is_const } => {
+            let p = ctype_tokens(pointee, s);
+            quote!(#s::CType::Pointer { pointee: ::std::boxed::Box::new(#p), is_const: #is_const })
+        }
+        CType::FnPtr(sig) => {
+            let inner = sig_inner_tokens(sig, s);
+            quote!(#s::CType::FnPtr(::std::sync::Arc::new(#inner)))
+        }
+        CType::Record(r) => {
+            let r = record_tokens(r, s);
+            quote!(#s::CType::Record(::std::sync::Arc::new(#r)))
+        }
+        CType::Opaque(n) => {
+            let n = n.to_string();
+            quote!(#s::CType::Opaque(::std::sync::Arc::from(#n)))
+        }
+        CType::Array { elem, len } => {
+            let e = ctype_tokens(elem, s);
+            quote!(#s::CType::Array { elem: ::std::boxed::Box::new(#e), len: #len })
+        }
+        CType::Named { name, ty } => {
+            let n = name.to_string();
+            let t = ctype_tokens(ty, s);
+            quote!(#s::CType::Named { name: ::std::sync::Arc::from(#n), ty: ::std::boxed::Box::new(#t) })
+        }
+    }
+}
+
+fn sig_inner_tokens(sig: &Signature, s: &TokenStream) -> TokenStream {
+    let ret = ctype_tokens(&sig.ret, s);
+    let params = sig.params.iter().map(|p| {
+        let ty = ctype_tokens(&p.ty, s);
+        quote!(#s::Param::new(#ty))
+    });
+    let variadic = sig.variadic;
+    quote!({
+        let mut sig = #s::Signature::new(#ret);
+        sig.params = ::std::vec![#(#params),*];
+        sig.variadic = #variadic;
+        sig
+    })
+}
+
+fn record_tokens(r: &Record, s: &TokenStream) -> TokenStream {
+    let name = match &r.name {
+        Some(n) => quote!(::core::option::Option::Some(::std::string::String::from(#n))),
+        None => quote!(::core::option::Option::None),
+    };
+    let kind = match r.kind {
+        RecordKind::Struct => quote!(#s::RecordKind::Struct),
+        RecordKind::Union => quote!(#s::RecordKind::Union),
+    };
+    let fields = r.fields.iter().map(|f| {
+        let (n, ty, off, bo) = (&f.name, ctype_tokens(&f.ty, s), f.offset, f.bit_offset);
+        let bw = match f.bit_width {
+            Some(w) => quote!(::core::option::Option::Some(#w)),
+            None => quote!(::core::option::Option::None),
+        };
+        quote!(#s::Field { name: ::std::string::String::from(#n), ty: #ty, offset: #off, bit_width: #bw, bit_offset: #bo })
+    });
+    let (size, align) = (r.size, r.align);
+    quote!(#s::Record { name: #name, kind: #kind, fields: ::std::vec![#(#fields),*], size: #size, align: #align })
+}

@@ -1,0 +1,406 @@
+//! The expansion of `#[ffi_auto]` and `defcfuns!`: parse the user's item, look up the C
+//! declaration, check, emit. An ordinary library, so that all of it runs in plain tests; the
+//! proc-macro crate only forwards to [`ffi_auto`] and [`defcfuns`].
+
+mod check;
+mod emit;
+mod item;
+mod options;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use ffi_auto_sig::DataModel;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::{Ident, ReturnType, Type};
+
+pub use check::{Ty, classify};
+pub use item::{Block, FnItem, UserSig};
+pub use options::Options;
+
+use crate::catalog::Catalog;
+use crate::decl::Decl;
+use crate::discover::Discovery;
+use crate::error::DiscoveryError;
+use crate::headers::HeaderSet;
+
+/// Where a macro is expanded: the file it is written in (relative headers resolve against its
+/// directory, like C's `#include "..."`), the crate's manifest directory, and the target's data
+/// model.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// The source file of the invocation, when the compiler says.
+    pub source_file: Option<PathBuf>,
+    /// `CARGO_MANIFEST_DIR`.
+    pub manifest_dir: Option<PathBuf>,
+    /// Sizes of C types (the host's: a proc macro cannot see the target).
+    pub data_model: DataModel,
+    /// A database written by the build script (`FFI_AUTO_DB`), used when an invocation names
+    /// no headers of its own.
+    pub build_database: Option<PathBuf>,
+}
+
+impl Context {
+    /// The context of the current compilation.
+    pub fn new(source_file: Option<PathBuf>) -> Context {
+        Context {
+            source_file,
+            manifest_dir: std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+            data_model: DataModel::native(),
+            build_database: std::env::var_os("FFI_AUTO_DB").map(PathBuf::from),
+        }
+    }
+
+    fn resolve(&self, p: &str, want_dir: bool) -> String {
+        let path = Path::new(p);
+        if path.is_absolute() {
+            return p.to_owned();
+        }
+        let bases = self
+            .source_file
+            .as_ref()
+            .and_then(|f| f.parent().map(Path::to_path_buf))
+            .into_iter()
+            .chain(self.manifest_dir.clone());
+        for base in bases {
+            let cand = base.join(path);
+            if (want_dir && cand.is_dir()) || (!want_dir && cand.is_file()) {
+                return std::fs::canonicalize(&cand)
+                    .unwrap_or(cand)
+                    .display()
+                    .to_string();
+            }
+        }
+        p.to_owned()
+    }
+
+    /// The header set an invocation's options describe.
+    pub fn header_set(&self, opts: &Options) -> HeaderSet {
+        let mut set = HeaderSet::system();
+        for h in &opts.headers {
+            set = set.header(self.resolve(&h.value(), false));
+        }
+        for d in &opts.includes {
+            set = set.include(self.resolve(&d.value(), true));
+        }
+        for d in &opts.defines {
+            let v = d.value();
+            set = match v.split_once('=') {
+                Some((n, val)) => set.define(n, Some(val)),
+                None => set.define(v, None),
+            };
+        }
+        for p in &opts.pkg_config {
+            set = set.pkg_config(p.value());
+        }
+        set
+    }
+}
+
+/// Databases written by build scripts, by path (one rustc process expands many macros).
+static BUILD_DATABASES: LazyLock<Mutex<Vec<(PathBuf, Arc<Catalog>, HeaderSet)>>> =
+    LazyLock::new(Mutex::default);
+
+/// The declarations an invocation sees, and the set they are for.
+fn catalog(opts: &Options, ctx: &Context) -> Result<(Arc<Catalog>, HeaderSet), DiscoveryError> {
+    if let (Some(db), false) = (&ctx.build_database, opts.names_headers()) {
+        let mut cache = BUILD_DATABASES
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, c, set)) = cache.iter().find(|(p, _, _)| p == db) {
+            return Ok((c.clone(), set.clone()));
+        }
+        match crate::db::load_any(db) {
+            Ok((stored, key)) => {
+                let c = Arc::new(Catalog::from(stored));
+                cache.push((db.clone(), c.clone(), key.set.clone()));
+                return Ok((c, key.set));
+            }
+            Err(why) => {
+                return Err(DiscoveryError::Internal(format!(
+                    "the build script's signature database {} cannot be used ({why:?}); run `cargo clean -p` for this crate",
+                    db.display()
+                )));
+            }
+        }
+    }
+    let set = ctx.header_set(opts);
+    Ok((Discovery::new().catalog(&set)?, set))
+}
+
+/// `#[ffi_auto(args)] item`, errors included in the tokens: what the proc macro returns.
+pub fn ffi_auto_tokens(args: TokenStream, item: TokenStream, ctx: &Context) -> TokenStream {
+    ffi_auto(args, item, ctx).unwrap_or_else(syn::Error::into_compile_error)
+}
+
+/// `defcfuns! { ... }`, errors included in the tokens: what the proc macro returns.
+pub fn defcfuns_tokens(input: TokenStream, ctx: &Context) -> TokenStream {
+    defcfuns(input, ctx).unwrap_or_else(syn::Error::into_compile_error)
+}
+
+/// `#[ffi_auto(args)] item`.
+///
+/// # Errors
+/// Only for items and options that cannot be read at all; every other problem is reported in
+/// the returned tokens (with a stub), so that a build reports all of them at once.
+pub fn ffi_auto(args: TokenStream, item: TokenStream, ctx: &Context) -> syn::Result<TokenStream> {
+    let item = item::parse_attribute_item(args, item)?;
+    item.opts.validate(item.ident.span())?;
+    let opts = item.opts.clone();
+    Ok(expand_item(&item, &opts, ctx))
+}
+
+/// `defcfuns! { #![ffi_auto(shared options)] entries... }`.
+///
+/// # Errors
+/// As [`ffi_auto`].
+pub fn defcfuns(input: TokenStream, ctx: &Context) -> syn::Result<TokenStream> {
+    let block: Block = syn::parse2(input)?;
+    let mut out = TokenStream::new();
+    for e in &block.entries {
+        let opts = e.opts.clone().over(&block.shared);
+        opts.validate(e.ident.span())?;
+        out.extend(expand_item(e, &opts, ctx));
+    }
+    Ok(out)
+}
+
+fn krate(opts: &Options) -> syn::Path {
+    opts.krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::ffi_auto))
+}
+
+fn user_params(item: &FnItem) -> Vec<(Ident, Type)> {
+    item.sig
+        .as_ref()
+        .map(|s| s.inputs.clone())
+        .unwrap_or_default()
+}
+
+fn user_ret(item: &FnItem) -> Option<&Type> {
+    match item.sig.as_ref().map(|s| &s.output) {
+        Some(ReturnType::Type(_, t)) => Some(t),
+        _ => None,
+    }
+}
+
+/// Errors, and a stub with the user's signature (for name-only entries, nothing can be
+/// stubbed: there is no signature).
+fn fail(item: &FnItem, errors: Vec<syn::Error>) -> TokenStream {
+    let mut all = errors.into_iter();
+    let mut err = all
+        .next()
+        .unwrap_or_else(|| syn::Error::new(Span::call_site(), "ffi-auto failed"));
+    for e in all {
+        err.combine(e);
+    }
+    let mut out = err.into_compile_error();
+    if item.sig.is_some() && item.sig.as_ref().is_some_and(|s| s.variadic.is_none()) {
+        out.extend(emit::stub(
+            &item.attrs,
+            &item.vis,
+            item.unsafety.is_some(),
+            &item.ident,
+            &user_params(item),
+            user_ret(item),
+        ));
+    }
+    out
+}
+
+fn expand_item(item: &FnItem, opts: &Options, ctx: &Context) -> TokenStream {
+    let krate = krate(opts);
+    let (c_name, c_span) = &item.c_name;
+    let (catalog, set) = match catalog(opts, ctx) {
+        Ok(c) => c,
+        Err(e) => return fail(item, vec![syn::Error::new(*c_span, e.to_string())]),
+    };
+    match catalog.lookup(&set, c_name) {
+        Ok(decl) => found(item, opts, &decl, ctx, &krate),
+        Err(DiscoveryError::NotFound { closest, .. }) => {
+            let maybe = did_you_mean(&closest);
+            if item.sig.is_some() {
+                unchecked(item, opts, &set, &maybe, ctx, &krate)
+            } else if opts.dynamic {
+                dynamic(item, opts, &krate)
+            } else {
+                fail(
+                    item,
+                    vec![syn::Error::new(
+                        *c_span,
+                        format!(
+                            "no declaration of `{c_name}` in {}{maybe}\nhint: name the header that declares it, `#[ffi_auto(header = \"foo.h\")]` (with `include = \"dir\"` if it is not in a system directory); or write its signature to use it unchecked, or add `dynamic` to find it at run time",
+                            set.describe()
+                        ),
+                    )],
+                )
+            }
+        }
+        Err(e) => fail(item, vec![syn::Error::new(*c_span, e.to_string())]),
+    }
+}
+
+/// A declaration was found: check the user's signature, or write one.
+fn found(
+    item: &FnItem,
+    opts: &Options,
+    decl: &Decl,
+    ctx: &Context,
+    krate: &syn::Path,
+) -> TokenStream {
+    let dm = &ctx.data_model;
+    let (params, ret, variadic, is_unsafe) = if let Some(user) = &item.sig {
+        let mismatches = check::check(&item.ident, user, item.unsafety.is_some(), decl, dm);
+        if !mismatches.is_empty() {
+            return fail(
+                item,
+                mismatches
+                    .into_iter()
+                    .map(|m| syn::Error::new(m.span, m.message))
+                    .collect(),
+            );
+        }
+        let params = user
+            .inputs
+            .iter()
+            .map(|(n, t)| (n.clone(), t.clone(), classify(t, dm)))
+            .collect();
+        (
+            params,
+            user_ret(item).cloned(),
+            user.variadic.is_some(),
+            item.unsafety.is_some(),
+        )
+    } else {
+        match generate(decl) {
+            Ok((params, ret)) => {
+                let is_unsafe = crate::rust::needs_unsafe(&decl.signature);
+                let params = params
+                    .into_iter()
+                    .map(|(n, t)| {
+                        let ty = classify(&t, dm);
+                        (n, t, ty)
+                    })
+                    .collect();
+                (params, ret, decl.signature.variadic, is_unsafe)
+            }
+            Err(why) => {
+                return fail(
+                    item,
+                    vec![syn::Error::new(
+                        item.c_name.1,
+                        format!(
+                            "`{}` ({}) cannot have a typed wrapper: it uses {why}",
+                            decl.name,
+                            decl.location()
+                        ),
+                    )],
+                );
+            }
+        }
+    };
+    let w = emit::Wrapper {
+        attrs: item.attrs.clone(),
+        vis: item.vis.clone(),
+        is_unsafe,
+        ident: item.ident.clone(),
+        params,
+        variadic,
+        ret,
+        link_name: decl.symbol().to_owned(),
+        lib: opts.lib.as_ref().map(syn::LitStr::value),
+        lazy: opts.lazy,
+        c_sig: Some((decl.name.clone(), decl.signature.clone(), decl.location())),
+        headers: vec![decl.header.clone()],
+        warning: None,
+    };
+    emit::emit(&w, krate)
+}
+
+/// The Rust parameters and return type of a name-only entry, written from the C declaration.
+fn generate(decl: &Decl) -> Result<(Vec<(Ident, Type)>, Option<Type>), String> {
+    let mut params = Vec::new();
+    for (i, p) in decl.signature.params.iter().enumerate() {
+        let name = crate::rust::param_name(p.name.as_deref(), i);
+        let ident: Ident = syn::parse_str(&name).map_err(|e| e.to_string())?;
+        let ty: Type = syn::parse2(emit::rust_type(&p.ty, false)?).map_err(|e| e.to_string())?;
+        params.push((ident, ty));
+    }
+    let ret = if decl.signature.ret.is_void() {
+        None
+    } else {
+        Some(syn::parse2(emit::rust_type(&decl.signature.ret, false)?).map_err(|e| e.to_string())?)
+    };
+    Ok((params, ret))
+}
+
+fn did_you_mean(closest: &[String]) -> String {
+    match closest {
+        [] => String::new(),
+        [one] => format!(" (did you mean `{one}`?)"),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(|s| format!("`{s}`")).collect();
+            format!(" (did you mean {} or `{last}`?)", init.join(", "))
+        }
+    }
+}
+
+/// No header declares the name, but the user gave a signature: trust it, and say so.
+fn unchecked(
+    item: &FnItem,
+    opts: &Options,
+    set: &HeaderSet,
+    maybe: &str,
+    ctx: &Context,
+    krate: &syn::Path,
+) -> TokenStream {
+    let user = item
+        .sig
+        .as_ref()
+        .expect("unchecked is only for written signatures");
+    let dm = &ctx.data_model;
+    let params = user
+        .inputs
+        .iter()
+        .map(|(n, t)| (n.clone(), t.clone(), classify(t, dm)))
+        .collect();
+    let w = emit::Wrapper {
+        attrs: item.attrs.clone(),
+        vis: item.vis.clone(),
+        is_unsafe: item.unsafety.is_some(),
+        ident: item.ident.clone(),
+        params,
+        variadic: user.variadic.is_some(),
+        ret: user_ret(item).cloned(),
+        link_name: item.c_name.0.clone(),
+        lib: opts.lib.as_ref().map(syn::LitStr::value),
+        lazy: opts.lazy,
+        c_sig: None,
+        headers: Vec::new(),
+        warning: Some(format!(
+            "ffi-auto: no header declares `{}` (searched {}){maybe}, so this signature is NOT checked; name the header with `header = \"...\"` to check it",
+            item.c_name.0,
+            set.describe()
+        )),
+    };
+    emit::emit(&w, krate)
+}
+
+/// No header declares the name and no signature was given, but `dynamic` asks for a wrapper
+/// that finds it at run time.
+fn dynamic(item: &FnItem, opts: &Options, krate: &syn::Path) -> TokenStream {
+    let (vis, ident, attrs) = (&item.vis, &item.ident, &item.attrs);
+    let name = &item.c_name.0;
+    let target = match &opts.lib {
+        Some(l) => quote!((#name, #l)),
+        None => quote!(#name),
+    };
+    quote! {
+        #(#attrs)*
+        #vis fn #ident<R: #krate::FromRet>(args: impl #krate::SafeArgs) -> ::core::result::Result<R, #krate::Error> {
+            #krate::ffi_call(#target, args)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! `#[ffi_auto(...)]` options.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::{LitStr, Path};
+
+/// What an `#[ffi_auto(...)]` attribute (or a `defcfuns!` header) says.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// The C name, when it differs from the Rust one.
+    pub name: Option<LitStr>,
+    /// The library to link (`#[link(name = ...)]`), or to load at run time with `lazy`.
+    pub lib: Option<LitStr>,
+    /// Load `lib` at run time on first call instead of linking it.
+    pub lazy: bool,
+    /// Headers besides the C standard library and POSIX ones.
+    pub headers: Vec<LitStr>,
+    /// Include directories.
+    pub includes: Vec<LitStr>,
+    /// `NAME` or `NAME=VALUE`.
+    pub defines: Vec<LitStr>,
+    /// pkg-config packages.
+    pub pkg_config: Vec<LitStr>,
+    /// The path of the `ffi_auto` crate, when renamed.
+    pub krate: Option<Path>,
+    /// When no header declares the name: call through the runtime instead of failing.
+    pub dynamic: bool,
+}
+
+const KNOWN: &str =
+    "`name`, `lib`, `lazy`, `header`, `include`, `define`, `pkg_config`, `dynamic`, `crate`";
+
+impl Options {
+    /// Parses one option; errors name the option and list the valid ones.
+    ///
+    /// # Errors
+    /// An unknown option, or a value of the wrong kind.
+    pub fn parse_meta(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        let Some(key) = meta.path.get_ident().map(ToString::to_string) else {
+            return Err(meta.error(format!("unknown ffi_auto option; expected one of {KNOWN}")));
+        };
+        let string = || -> syn::Result<LitStr> { meta.value()?.parse() };
+        match key.as_str() {
+            "name" => set_once(&mut self.name, string()?, meta, "name")?,
+            "lib" | "link" => set_once(&mut self.lib, string()?, meta, "lib")?,
+            "header" => self.headers.push(string()?),
+            "include" => self.includes.push(string()?),
+            "define" => self.defines.push(string()?),
+            "pkg_config" => self.pkg_config.push(string()?),
+            "lazy" => self.lazy = true,
+            "dynamic" => self.dynamic = true,
+            "crate" => {
+                let p: Path = meta.value()?.parse()?;
+                self.krate = Some(p);
+            }
+            other => {
+                return Err(meta.error(format!(
+                    "unknown ffi_auto option `{other}`; expected one of {KNOWN}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// This entry's options over the shared ones of a `defcfuns!` block.
+    pub fn over(mut self, shared: &Options) -> Options {
+        self.name = self.name.or(None);
+        if self.lib.is_none() {
+            self.lib.clone_from(&shared.lib);
+            self.lazy |= shared.lazy;
+        }
+        let mut headers = shared.headers.clone();
+        headers.append(&mut self.headers);
+        self.headers = headers;
+        let mut includes = shared.includes.clone();
+        includes.append(&mut self.includes);
+        self.includes = includes;
+        let mut defines = shared.defines.clone();
+        defines.append(&mut self.defines);
+        self.defines = defines;
+        let mut pkg = shared.pkg_config.clone();
+        pkg.append(&mut self.pkg_config);
+        self.pkg_config = pkg;
+        if self.krate.is_none() {
+            self.krate.clone_from(&shared.krate);
+        }
+        self.dynamic |= shared.dynamic;
+        self
+    }
+
+    /// Whether any option changes the header set.
+    pub fn names_headers(&self) -> bool {
+        !(self.headers.is_empty()
+            && self.includes.is_empty()
+            && self.defines.is_empty()
+            && self.pkg_config.is_empty())
+    }
+
+    /// Checks combinations.
+    ///
+    /// # Errors
+    /// `lazy` without `lib`.
+    pub fn validate(&self, span: Span) -> syn::Result<()> {
+        if self.lazy && self.lib.is_none() {
+            return Err(syn::Error::new(
+                span,
+                "`lazy` needs the library to load: add `lib = \"...\"` (a name like \"z\" or a path)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn set_once(
+    slot: &mut Option<LitStr>,
+    v: LitStr,
+    meta: &ParseNestedMeta<'_>,
+    what: &str,
+) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(meta.error(format!("`{what}` is given twice")));
+    }
+    *slot = Some(v);
+    Ok(())
+}
+
+/// Parses `#[ffi_auto(...)]`-style arguments.
+///
+/// # Errors
+/// As [`Options::parse_meta`].
+pub fn parse_args(args: proc_macro2::TokenStream) -> syn::Result<Options> {
+    let mut opts = Options::default();
+    if args.is_empty() {
+        return Ok(opts);
+    }
+    let parser = syn::meta::parser(|meta| opts.parse_meta(&meta));
+    syn::parse::Parser::parse2(parser, args)?;
+    Ok(opts)
+}
