@@ -484,10 +484,10 @@ impl Walker {
         let under = decl
             .get_typedef_underlying_type()
             .ok_or("a typedef of unknown type")?;
-        if let Some(k) = fixed_int(&name) {
-            if under.get_canonical_type().is_integer() {
-                return Ok(CType::Int(k));
-            }
+        if let Some(k) = fixed_int(&name)
+            && under.get_canonical_type().is_integer()
+        {
+            return Ok(CType::Int(k));
         }
         let inner = self.conv(&under, depth, Some(&name))?;
         Ok(inner.named(&name))
@@ -744,14 +744,14 @@ fn parse_attributes(pretty: &str) -> Attributes {
                     );
                 }
                 "format" => {
-                    if let [arch, s, f] = args.as_slice() {
-                        if let (Ok(s), Ok(f)) = (s.trim().parse(), f.trim().parse()) {
-                            out.format = Some(FormatAttr {
-                                archetype: arch.trim().trim_matches('_').to_owned(),
-                                string_index: s,
-                                first_to_check: f,
-                            });
-                        }
+                    if let [arch, s, f] = args.as_slice()
+                        && let (Ok(s), Ok(f)) = (s.trim().parse(), f.trim().parse())
+                    {
+                        out.format = Some(FormatAttr {
+                            archetype: arch.trim().trim_matches('_').to_owned(),
+                            string_index: s,
+                            first_to_check: f,
+                        });
                     }
                 }
                 _ => {}

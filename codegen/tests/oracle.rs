@@ -183,12 +183,11 @@ impl Bindgen {
             syn::Type::Path(p) => {
                 let seg = p.path.segments.last().unwrap();
                 let name = seg.ident.to_string();
-                if name == "Option" {
-                    if let syn::PathArguments::AngleBracketed(a) = &seg.arguments {
-                        if let Some(syn::GenericArgument::Type(inner)) = a.args.first() {
-                            return self.canon(inner, dm, depth + 1);
-                        }
-                    }
+                if name == "Option"
+                    && let syn::PathArguments::AngleBracketed(a) = &seg.arguments
+                    && let Some(syn::GenericArgument::Type(inner)) = a.args.first()
+                {
+                    return self.canon(inner, dm, depth + 1);
                 }
                 let c = |size: u8, signed| int_name(size, signed);
                 match name.as_str() {

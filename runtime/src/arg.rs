@@ -350,10 +350,10 @@ pub(crate) fn store_ptr(
             hint: HINT_CONST_TO_MUT,
         }),
         Class::Ptr { target, .. } => {
-            if let Some(have) = pointee {
-                if !pointee_fits(target, have) {
-                    return Err(Fault::Type { hint: HINT_POINTEE });
-                }
+            if let Some(have) = pointee
+                && !pointee_fits(target, have)
+            {
+                return Err(Fault::Type { hint: HINT_POINTEE });
             }
             slot.put(p);
             Ok(())

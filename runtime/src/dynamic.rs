@@ -108,10 +108,10 @@ impl Local {
         let slot = &self.slots[(hash as usize) % WAYS];
         // SAFETY: a non-null slot points into a box owned by `self.table`; boxes are dropped
         // only by `clear`, which nulls every slot first.
-        if let Some(e) = unsafe { slot.get().as_ref() } {
-            if key.matches(e, name, library) {
-                return Some(e);
-            }
+        if let Some(e) = unsafe { slot.get().as_ref() }
+            && key.matches(e, name, library)
+        {
+            return Some(e);
         }
         self.find_in_table(hash, key, name, library)
     }
@@ -281,13 +281,12 @@ fn with_function<T>(
     // SAFETY: a thread-local lives until its thread ends, which cannot happen during this
     // call on this thread; `try_with` succeeded, so it is initialized and not destroyed.
     let local: Option<&Local> = local.map(|p| unsafe { &*p });
-    if let Some(l) = local {
-        if l.generation.get() == GENERATION.load(Ordering::Acquire) {
-            if let Some(e) = l.find(hash, &key, name, library) {
-                let _in_use = InUse::new(l);
-                return f(&e.func);
-            }
-        }
+    if let Some(l) = local
+        && l.generation.get() == GENERATION.load(Ordering::Acquire)
+        && let Some(e) = l.find(hash, &key, name, library)
+    {
+        let _in_use = InUse::new(l);
+        return f(&e.func);
     }
     let func = miss(local, target, key, hash)?;
     f(&func)

@@ -124,17 +124,17 @@ pub fn classify(ty: &Type, dm: &DataModel) -> Ty {
                 return Ty::Unsupported(ty.to_token_stream().to_string());
             };
             let name = seg.ident.to_string();
-            if name == "Option" {
-                if let Some(inner) = generic_arg(&seg.arguments) {
-                    return match classify(inner, dm) {
-                        Ty::CStr { .. } => Ty::CStr { optional: true },
-                        f @ Ty::FnPtr { .. } => f,
-                        _ => Ty::Unsupported(format!(
-                            "`Option<{}>` (only `Option<&CStr>` and `Option<extern \"C\" fn>` have a C form)",
-                            inner.to_token_stream()
-                        )),
-                    };
-                }
+            if name == "Option"
+                && let Some(inner) = generic_arg(&seg.arguments)
+            {
+                return match classify(inner, dm) {
+                    Ty::CStr { .. } => Ty::CStr { optional: true },
+                    f @ Ty::FnPtr { .. } => f,
+                    _ => Ty::Unsupported(format!(
+                        "`Option<{}>` (only `Option<&CStr>` and `Option<extern \"C\" fn>` have a C form)",
+                        inner.to_token_stream()
+                    )),
+                };
             }
             named(&name, dm)
         }
@@ -196,6 +196,22 @@ fn named(name: &str, dm: &DataModel) -> Ty {
     }
 }
 
+/// A Rust type as a person writes it (`&mut c_long`, `*const c_int`), not as tokens print.
+fn spell(ty: &Type) -> String {
+    ty.to_token_stream()
+        .to_string()
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace("& mut ", "&mut ")
+        .replace("& ", "&")
+        .replace("* const ", "*const ")
+        .replace("* mut ", "*mut ")
+        .replace(" ,", ",")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" (", "(")
+}
+
 /// Where in the signature a mismatch is.
 #[derive(Clone, Copy)]
 enum Place {
@@ -243,22 +259,22 @@ pub fn suggest(c: &CType) -> String {
     c.rust_type().map_or_else(
         || format!("nothing: Rust has no type for `{c}`"),
         |r| {
-            if let CType::Pointer { pointee, .. } = c.canonical() {
-                if matches!(pointee.canonical(), CType::Record(_) | CType::Opaque(_)) {
-                    // Until struct support generates the type, the pointer's address.
-                    let q = if r.starts_with("*const") {
-                        "*const"
-                    } else {
-                        "*mut"
-                    };
-                    return format!(
-                        "{q} c_void` (or a pointer to your own `#[repr(C)]` type `{}`",
-                        c.rust_type()
-                            .unwrap_or_default()
-                            .trim_start_matches(q)
-                            .trim()
-                    );
-                }
+            if let CType::Pointer { pointee, .. } = c.canonical()
+                && matches!(pointee.canonical(), CType::Record(_) | CType::Opaque(_))
+            {
+                // Until struct support generates the type, the pointer's address.
+                let q = if r.starts_with("*const") {
+                    "*const"
+                } else {
+                    "*mut"
+                };
+                return format!(
+                    "{q} c_void` (or a pointer to your own `#[repr(C)]` type `{}`",
+                    c.rust_type()
+                        .unwrap_or_default()
+                        .trim_start_matches(q)
+                        .trim()
+                );
             }
             r
         },
@@ -271,9 +287,10 @@ fn compatible(t: &Ty, c: &CType, dm: &DataModel, pointee: bool) -> Result<(), St
     let bad = || Err(String::new());
     match (t, c_canon) {
         (Ty::Unsupported(why), _) => Err(format!("{why} cannot be passed to C")),
-        (Ty::Unit, CType::Void) | (Ty::Void, CType::Void) => Ok(()),
-        (Ty::Bool, CType::Bool) | (Ty::F32, CType::Float(FloatKind::Float)) => Ok(()),
-        (Ty::F64, CType::Float(FloatKind::Double)) => Ok(()),
+        (Ty::Unit | Ty::Void, CType::Void)
+        | (Ty::Bool, CType::Bool)
+        | (Ty::F32, CType::Float(FloatKind::Float))
+        | (Ty::F64, CType::Float(FloatKind::Double)) => Ok(()),
         (_, CType::Float(FloatKind::LongDouble)) => Err(
             "Rust has no `long double`; this function cannot have a typed wrapper (call it through the runtime, which reports it unsupported, or use the `double` variant)".to_owned(),
         ),
@@ -456,11 +473,18 @@ pub fn check(
                 ReturnType::Type(_, t) => Some(&**t),
                 ReturnType::Default => None,
             });
-        if user.variadic.is_some() || raw.any(|t| !classify(t, dm).is_safe()) {
+        let what = if user.variadic.is_some() {
+            Some("is variadic (C reads arguments no declaration describes)")
+        } else if raw.any(|t| !classify(t, dm).is_safe()) {
+            Some("takes or returns raw pointers (ffi-auto cannot check what C does through them)")
+        } else {
+            None
+        };
+        if let Some(what) = what {
             out.push(Mismatch {
                 span: ident.span(),
                 message: format!(
-                    "`{ident}` takes or returns raw pointers (or is variadic), so its wrapper must be `unsafe fn`: ffi-auto cannot check what C does through them\nhint: write `unsafe fn {ident}`, or use `&CStr`, `&T` and `&mut T`, which a safe wrapper may take"
+                    "`{ident}` {what}, so its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`, or take `&CStr`, `&T` and `&mut T`, which a safe wrapper may"
                 ),
             });
         }
@@ -486,11 +510,7 @@ fn mismatch(
         },
         Place::Return => format!("the return type of `{}`", decl.name),
     };
-    let rust = ty
-        .to_token_stream()
-        .to_string()
-        .replace(" :: ", "::")
-        .replace("* ", "*");
+    let rust = spell(ty);
     let sizes = match (describe_c(c, dm), describe_rust(&t)) {
         (cd, rd) if !cd.is_empty() && !rd.is_empty() => format!(" ({cd}), but `{rust}` is {rd}"),
         (cd, _) if !cd.is_empty() => format!(" ({cd}), not `{rust}`"),
@@ -501,11 +521,17 @@ fn mismatch(
     } else {
         format!(": {why}")
     };
+    // A reference stays a reference in the suggestion.
+    let suggestion = match (&t, c.canonical()) {
+        (Ty::Ref { .. }, CType::Pointer { pointee, .. }) if !pointee.is_void() => pointee
+            .rust_type()
+            .map_or_else(|| suggest(c), |p| format!("&mut {p}")),
+        _ => suggest(c),
+    };
     Some(Mismatch {
         span: ty.span(),
         message: format!(
-            "{what} is `{c}` in C{sizes}{reason}\nhint: write `{}`; {declared}",
-            suggest(c)
+            "{what} is `{c}` in C{sizes}{reason}\nhint: write `{suggestion}`; {declared}"
         ),
     })
 }

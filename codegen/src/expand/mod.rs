@@ -99,8 +99,9 @@ impl Context {
 }
 
 /// Databases written by build scripts, by path (one rustc process expands many macros).
-static BUILD_DATABASES: LazyLock<Mutex<Vec<(PathBuf, Arc<Catalog>, HeaderSet)>>> =
-    LazyLock::new(Mutex::default);
+type BuildDatabase = (PathBuf, Arc<Catalog>, HeaderSet);
+
+static BUILD_DATABASES: LazyLock<Mutex<Vec<BuildDatabase>>> = LazyLock::new(Mutex::default);
 
 /// The declarations an invocation sees, and the set they are for.
 fn catalog(opts: &Options, ctx: &Context) -> Result<(Arc<Catalog>, HeaderSet), DiscoveryError> {
@@ -320,7 +321,9 @@ fn found(
 }
 
 /// The Rust parameters and return type of a name-only entry, written from the C declaration.
-fn generate(decl: &Decl) -> Result<(Vec<(Ident, Type)>, Option<Type>), String> {
+type Generated = (Vec<(Ident, Type)>, Option<Type>);
+
+fn generate(decl: &Decl) -> Result<Generated, String> {
     let mut params = Vec::new();
     for (i, p) in decl.signature.params.iter().enumerate() {
         let name = crate::rust::param_name(p.name.as_deref(), i);
