@@ -113,17 +113,13 @@ fn name_only_entries_get_the_header_signature() {
     assert_eq!(fx_alias(1, 2), 3);
     // Raw pointers make the generated wrappers `unsafe`.
     // SAFETY: "banana" is NUL-terminated.
-    assert_eq!(
-        unsafe { fx_count_char(c"banana".as_ptr(), b'a' as c_char) },
-        3
-    );
+    let n = unsafe { fx_count_char(c"banana".as_ptr(), b'a' as c_char) };
+    assert_eq!(n, 3);
     // SAFETY: variadic: three ints follow the count.
     assert_eq!(unsafe { fx_sum_ints(3, 1, 2, 3) }, 6);
     // SAFETY: the greeting is a static string.
-    assert_eq!(
-        unsafe { CStr::from_ptr(fx_greeting()) },
-        c"hello from fixture"
-    );
+    let greeting = unsafe { CStr::from_ptr(fx_greeting()) };
+    assert_eq!(greeting, c"hello from fixture");
     let mut out = [0 as c_int; 4];
     // SAFETY: fx_fill writes 4 ints.
     unsafe { fx_fill(out.as_mut_ptr(), 4, 10) };
