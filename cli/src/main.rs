@@ -72,6 +72,15 @@ enum Command {
     },
     /// The default header set and the include paths found.
     Headers,
+    /// Writes the signature database of a header set, to commit: a crate whose build script
+    /// names it (`Builder::database`) then builds where libclang is not installed.
+    Prepare {
+        #[command(flatten)]
+        headers: HeaderArgs,
+        /// Where to write it.
+        #[arg(long, default_value = "ffi-auto.db")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Args, Clone, Default)]
@@ -82,6 +91,12 @@ struct HeaderArgs {
     /// An include directory (repeatable).
     #[arg(long = "include", short = 'I', value_name = "DIR")]
     include: Vec<PathBuf>,
+    /// A pkg-config package whose include flags to use (repeatable).
+    #[arg(long = "pkg-config", value_name = "PACKAGE")]
+    pkg_config: Vec<String>,
+    /// A macro definition, `NAME` or `NAME=VALUE` (repeatable).
+    #[arg(long = "define", short = 'D', value_name = "NAME[=VALUE]")]
+    define: Vec<String>,
 }
 
 impl HeaderArgs {
@@ -92,6 +107,15 @@ impl HeaderArgs {
         }
         for d in &self.include {
             set = set.include(d.clone());
+        }
+        for d in &self.define {
+            set = match d.split_once('=') {
+                Some((n, v)) => set.define(n, Some(v)),
+                None => set.define(d.clone(), None),
+            };
+        }
+        for p in &self.pkg_config {
+            set = set.pkg_config(p.clone());
         }
         set
     }
@@ -129,6 +153,19 @@ fn main() -> ExitCode {
             lib,
         } => call(&name, &args, &headers, lib.as_deref()),
         Command::Headers => list_headers(),
+        Command::Prepare { headers, out } => {
+            let set = headers.set();
+            ffi_auto_codegen::prepare(&set, &out)
+                .map(|d| {
+                    println!(
+                        "wrote {} ({} functions of {})",
+                        out.display(),
+                        d.functions.len(),
+                        set.describe()
+                    );
+                })
+                .map_err(Failure::from)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -26,6 +26,11 @@ type Job = Box<dyn FnOnce(&Clang) + Send>;
 static WORKER: OnceLock<Result<Sender<Job>, String>> = OnceLock::new();
 
 fn worker() -> Result<&'static Sender<Job>, DiscoveryError> {
+    if offline() {
+        return Err(DiscoveryError::LibclangMissing {
+            reason: "FFI_AUTO_OFFLINE is set, so libclang is not loaded".to_owned(),
+        });
+    }
     WORKER
         .get_or_init(|| {
             let (jobs, inbox) = channel::<Job>();
@@ -71,6 +76,19 @@ fn run<R: Send + 'static>(
     answer
         .recv()
         .map_err(|_| DiscoveryError::Internal("a libclang job panicked".to_owned()))
+}
+
+/// Whether `FFI_AUTO_OFFLINE` forbids loading libclang (builds must use committed databases).
+pub fn offline() -> bool {
+    std::env::var_os("FFI_AUTO_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The libclang in use, if this process has loaded it already (never loads it).
+pub(crate) fn libclang_if_loaded() -> Option<Libclang> {
+    match WORKER.get() {
+        Some(Ok(_)) => libclang().ok(),
+        _ => None,
+    }
 }
 
 /// Identifies the libclang in use: where it was loaded from, and its version.

@@ -137,10 +137,35 @@ pub fn load_offline(path: &Path) -> Result<(Stored, DbKey), Rejected> {
     load_checked(path, None, false)
 }
 
+/// Reads a database committed in a repository: neither its libclang nor its headers have to
+/// be this machine's. The headers that exist here but changed since are returned.
+///
+/// # Errors
+/// A missing, corrupt or old-format file.
+pub fn load_committed(path: &Path) -> Result<(Stored, DbKey, Vec<PathBuf>), Rejected> {
+    let mut stale = Vec::new();
+    let (s, k) = load_with(path, None, false, &mut |d| {
+        if d.path.exists() && !fresh(d) {
+            stale.push(d.path.clone());
+        }
+        true
+    })?;
+    Ok((s, k, stale))
+}
+
 fn load_checked(
     path: &Path,
     key: Option<&DbKey>,
     check_libclang: bool,
+) -> Result<(Stored, DbKey), Rejected> {
+    load_with(path, key, check_libclang, &mut fresh)
+}
+
+fn load_with(
+    path: &Path,
+    key: Option<&DbKey>,
+    check_libclang: bool,
+    fresh: &mut dyn FnMut(&Dep) -> bool,
 ) -> Result<(Stored, DbKey), Rejected> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -159,7 +184,7 @@ fn load_checked(
             p.libclang.libclang.path.display()
         )));
     }
-    if let Some(d) = first_stale(&p.deps) {
+    if let Some(d) = p.deps.iter().find(|d| !fresh(d)) {
         return Err(Rejected::Stale(format!("{} changed", d.path.display())));
     }
     // Positions of the borrowed names and entries inside `bytes`, so the index outlives the
@@ -210,14 +235,9 @@ fn decode(bytes: &[u8]) -> Result<&[u8], Rejected> {
     Ok(payload)
 }
 
-/// The first file that changed, if any: one `stat` per file (a couple of hundred for the C
-/// library's headers, about half of a warm load's time).
-fn first_stale(deps: &[Dep]) -> Option<&Dep> {
-    deps.iter().find(|d| !fresh(d))
-}
-
 /// Whether a file still has the contents it had: same size and time, or, if only the time
-/// changed, the same bytes.
+/// changed, the same bytes. One `stat` per file: about half of a warm load's time for the C
+/// library's couple of hundred headers.
 pub(crate) fn fresh(d: &Dep) -> bool {
     let Ok(meta) = std::fs::metadata(&d.path) else {
         return false;

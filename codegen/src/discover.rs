@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use crate::catalog::Catalog;
 use crate::clang::{self, ParseInput};
@@ -25,8 +26,15 @@ pub enum Origin {
 
 type MemoryKey = (DbKey, Option<PathBuf>);
 
-/// Declarations already found in this process, by key and database directory.
-static MEMORY: LazyLock<Mutex<HashMap<MemoryKey, Arc<Catalog>>>> = LazyLock::new(Mutex::default);
+/// Declarations already found in this process, by key and database directory, with when
+/// their headers were last checked.
+static MEMORY: LazyLock<Mutex<HashMap<MemoryKey, (Arc<Catalog>, Instant)>>> =
+    LazyLock::new(Mutex::default);
+
+/// How long a process trusts what it found before checking the headers again. A long-lived
+/// process (rust-analyzer expanding macros as the user edits) sees header changes after this;
+/// one build expanding a hundred macros checks once.
+const RECHECK: Duration = Duration::from_millis(500);
 
 /// Finds C declarations.
 ///
@@ -106,12 +114,15 @@ impl Discovery {
     ) -> Result<(Arc<Catalog>, Origin), DiscoveryError> {
         let key = self.key(set)?;
         let mem_key = (key.clone(), self.dir.clone());
-        if let Some(d) = MEMORY
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&mem_key)
         {
-            return Ok((d.clone(), Origin::Memory));
+            let mut memory = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((c, checked)) = memory.get_mut(&mem_key) {
+                if checked.elapsed() < RECHECK || c.deps().iter().all(db::fresh) {
+                    *checked = Instant::now();
+                    return Ok((c.clone(), Origin::Memory));
+                }
+                memory.remove(&mem_key);
+            }
         }
         let path = self.dir.as_ref().map(|d| d.join(key.file_name()));
         if let Some(path) = &path {
@@ -202,7 +213,7 @@ fn remember(key: MemoryKey, catalog: &Arc<Catalog>) {
     MEMORY
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .insert(key, catalog.clone());
+        .insert(key, (catalog.clone(), Instant::now()));
 }
 
 /// The target discovery parses for when no other is given: the one this code runs on.

@@ -11,6 +11,7 @@
 //! assert_eq!(d.symbol(), "__isoc99_sscanf");
 //! ```
 
+mod build;
 mod catalog;
 mod clang;
 pub mod db;
@@ -21,8 +22,9 @@ pub mod expand;
 mod headers;
 mod rust;
 
+pub use build::{Builder, Generated, Source, prepare};
 pub use catalog::{Catalog, Stored};
-pub use clang::{Libclang, libclang};
+pub use clang::{Libclang, libclang, offline};
 pub use decl::{Decl, Declarations, Dep, NotCallable, closest};
 pub use discover::{Discovery, Origin, host_target, include_paths};
 pub use error::DiscoveryError;

@@ -162,3 +162,18 @@ fn parallel_writers_never_leave_a_torn_file() {
         }
     });
 }
+
+#[test]
+fn a_long_lived_process_sees_header_edits() {
+    // rust-analyzer keeps one process across edits: what it remembers is re-checked.
+    let s = Scratch::new();
+    let disc = Discovery::in_dir(s.db_dir());
+    let set = s.set();
+    assert!(disc.lookup(&set, "fx_edited_in").is_err());
+    let mut text = fs::read_to_string(s.header()).unwrap();
+    text.push_str("\nint fx_edited_in(int);\n");
+    fs::write(s.header(), text).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let d = disc.lookup(&set, "fx_edited_in").unwrap();
+    assert_eq!(d.signature.to_string(), "int (int)");
+}

@@ -112,8 +112,10 @@ fn catalog(opts: &Options, ctx: &Context) -> Result<(Arc<Catalog>, HeaderSet), D
         if let Some((_, c, set)) = cache.iter().find(|(p, _, _)| p == db) {
             return Ok((c.clone(), set.clone()));
         }
-        match crate::db::load_any(db) {
-            Ok((stored, key)) => {
+        // The build script wrote it (and reported any staleness); it may come from a
+        // committed database made with another libclang, or none on this machine.
+        match crate::db::load_committed(db) {
+            Ok((stored, key, _)) => {
                 let c = Arc::new(Catalog::from(stored));
                 cache.push((db.clone(), c.clone(), key.set.clone()));
                 return Ok((c, key.set));

@@ -1,0 +1,361 @@
+//! build.rs integration: discovery once per build, its result handed to the macros.
+//!
+//! ```no_run
+//! // in build.rs's main:
+//! ffi_auto_codegen::Builder::new()
+//!     .header("zlib.h")
+//!     .pkg_config("zlib")          // include flags, and `-lz`
+//!     .database("ffi-auto.db")     // committed: lets the crate build without libclang
+//!     .generate()
+//!     .expect("zlib.h's declarations");
+//! ```
+//!
+//! `generate` finds the declarations (libclang, or the user's signature database), writes them
+//! into `OUT_DIR`, points the macros at that file (`FFI_AUTO_DB`), prints `rerun-if-changed` for
+//! every header read, and the link flags. Macros in the crate that name no headers of their own
+//! then use this set. Without libclang (or with `FFI_AUTO_OFFLINE=1`), the committed database is
+//! used instead; a committed database that no longer matches the headers is reported.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::clang;
+use crate::db::{self, LibclangFile, Rejected};
+use crate::decl::Declarations;
+use crate::discover::{Discovery, Origin};
+use crate::error::DiscoveryError;
+use crate::headers::HeaderSet;
+
+/// Configures discovery for a build script.
+#[derive(Clone, Debug)]
+pub struct Builder {
+    set: HeaderSet,
+    links: Vec<String>,
+    database: Option<PathBuf>,
+    out_dir: Option<PathBuf>,
+    emit: bool,
+    offline: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+/// What [`Builder::generate`] did.
+#[derive(Debug)]
+pub struct Generated {
+    /// The database the macros will read.
+    pub path: PathBuf,
+    /// Every declaration of the set.
+    pub declarations: Arc<Declarations>,
+    /// Where they came from: libclang, the user's database, or the committed one.
+    pub source: Source,
+    /// Problems worth a `cargo:warning`: a stale committed database.
+    pub warnings: Vec<String>,
+}
+
+/// Where a build's declarations came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// libclang, or the user's cache of a libclang parse.
+    Discovery(Origin),
+    /// The database committed in the repository (no libclang on this machine).
+    Committed,
+}
+
+impl Builder {
+    /// The C standard library and POSIX headers, plus what is added.
+    pub fn new() -> Builder {
+        Builder {
+            set: HeaderSet::system(),
+            links: Vec::new(),
+            database: None,
+            out_dir: None,
+            emit: true,
+            offline: false,
+        }
+    }
+
+    /// Uses the committed database even where libclang is installed (what `FFI_AUTO_OFFLINE=1`
+    /// does for every build).
+    pub fn offline(mut self) -> Builder {
+        self.offline = true;
+        self
+    }
+
+    /// Adds a header (a name searched in the include paths, or a path).
+    pub fn header(mut self, header: impl Into<String>) -> Builder {
+        self.set = self.set.header(header);
+        self
+    }
+
+    /// Adds an include directory.
+    pub fn include(mut self, dir: impl Into<PathBuf>) -> Builder {
+        self.set = self.set.include(dir);
+        self
+    }
+
+    /// Defines a macro.
+    pub fn define(mut self, name: &str, value: Option<&str>) -> Builder {
+        self.set = self.set.define(name, value);
+        self
+    }
+
+    /// Adds a clang argument.
+    pub fn clang_arg(mut self, arg: impl Into<String>) -> Builder {
+        self.set = self.set.clang_arg(arg);
+        self
+    }
+
+    /// Adds a pkg-config package: its include flags, and its libraries to link.
+    pub fn pkg_config(mut self, package: impl Into<String>) -> Builder {
+        self.set = self.set.pkg_config(package);
+        self
+    }
+
+    /// Links a library (`cargo:rustc-link-lib`).
+    pub fn link(mut self, lib: impl Into<String>) -> Builder {
+        self.links.push(lib.into());
+        self
+    }
+
+    /// A database committed in the repository (written by `ffi-auto prepare`), used where
+    /// libclang is not installed. Relative to the package directory.
+    pub fn database(mut self, path: impl Into<PathBuf>) -> Builder {
+        self.database = Some(path.into());
+        self
+    }
+
+    /// Writes into `dir` instead of `OUT_DIR`, and prints no cargo directives (for tests and
+    /// tools).
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Builder {
+        self.out_dir = Some(dir.into());
+        self.emit = false;
+        self
+    }
+
+    /// The header set.
+    pub fn header_set(&self) -> &HeaderSet {
+        &self.set
+    }
+
+    fn directive(&self, line: &str) {
+        if self.emit {
+            println!("cargo:{line}");
+        }
+    }
+
+    /// Runs discovery (or reads the committed database), writes the result for the macros,
+    /// and prints the cargo directives.
+    ///
+    /// # Errors
+    /// A discovery error (a header that does not parse, no libclang and no committed
+    /// database), or an I/O error writing `OUT_DIR`.
+    pub fn generate(self) -> Result<Generated, DiscoveryError> {
+        let out_dir = match &self.out_dir {
+            Some(d) => d.clone(),
+            None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or_else(|| {
+                DiscoveryError::Internal(
+                    "Builder::generate runs in a build script (OUT_DIR is not set); use Builder::out_dir elsewhere".to_owned(),
+                )
+            })?,
+        };
+        for lib in &self.links {
+            self.directive(&format!("rustc-link-lib={lib}"));
+        }
+        for pkg in &self.set.pkg_config {
+            for flag in pkg_config_libs(pkg)? {
+                if let Some(l) = flag.strip_prefix("-l") {
+                    self.directive(&format!("rustc-link-lib={l}"));
+                } else if let Some(d) = flag.strip_prefix("-L") {
+                    self.directive(&format!("rustc-link-search=native={d}"));
+                }
+            }
+        }
+        self.directive("rerun-if-env-changed=LIBCLANG_PATH");
+        self.directive("rerun-if-env-changed=FFI_AUTO_OFFLINE");
+        if let Some(db) = &self.database {
+            self.directive(&format!("rerun-if-changed={}", db.display()));
+        }
+        let path = out_dir.join("ffi-auto.ffidb");
+        let disc = Discovery::new();
+        let mut warnings = Vec::new();
+        // A build script is one run, but tools may run several in one process: check the
+        // headers now rather than trust what this process saw before.
+        disc.refresh(&self.set)?;
+        let found = if self.offline {
+            Err(DiscoveryError::LibclangMissing {
+                reason: "Builder::offline asks for the committed database".to_owned(),
+            })
+        } else {
+            disc.declarations_with_origin(&self.set)
+        };
+        let (decls, source, libclang) = match found {
+            Ok((decls, origin)) => {
+                if let Some(committed) = &self.database
+                    && let Some(w) = committed_differs(committed, &self.set, &decls)
+                {
+                    warnings.push(w);
+                }
+                let lib = match clang::libclang_if_loaded() {
+                    Some(l) => LibclangFile::of(l),
+                    None => committed_or_cached_libclang(&disc, &self.set),
+                };
+                (decls, Source::Discovery(origin), lib)
+            }
+            Err(DiscoveryError::LibclangMissing { reason }) => {
+                let Some(committed) = &self.database else {
+                    return Err(DiscoveryError::LibclangMissing {
+                        reason: format!(
+                            "{reason}\n(or commit a signature database with `ffi-auto prepare` and name it with Builder::database)"
+                        ),
+                    });
+                };
+                let (catalog, lib, stale) = offline(committed, &self.set)?;
+                if !stale.is_empty() {
+                    warnings.push(format!(
+                        "the committed signature database {} is stale: {} changed since it was prepared; regenerate it with `ffi-auto prepare` on a machine with libclang",
+                        committed.display(),
+                        stale.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                (catalog.all(), Source::Committed, lib)
+            }
+            Err(e) => return Err(e),
+        };
+        let key = disc.key(&self.set)?;
+        db::store(&path, &key, &libclang, &decls).map_err(|e| {
+            DiscoveryError::Internal(format!("could not write {}: {e}", path.display()))
+        })?;
+        for dep in &decls.deps {
+            self.directive(&format!("rerun-if-changed={}", dep.path.display()));
+        }
+        for w in &warnings {
+            self.directive(&format!("warning=ffi-auto: {w}"));
+        }
+        self.directive(&format!("rustc-env=FFI_AUTO_DB={}", path.display()));
+        Ok(Generated {
+            path,
+            declarations: decls,
+            source,
+            warnings,
+        })
+    }
+}
+
+/// Writes the database of `set` to `path`, for committing (what `ffi-auto prepare` does).
+///
+/// # Errors
+/// A discovery error, or an I/O error.
+pub fn prepare(set: &HeaderSet, path: &Path) -> Result<Arc<Declarations>, DiscoveryError> {
+    let disc = Discovery::new();
+    disc.refresh(set)?;
+    let decls = disc.declarations(set)?;
+    let lib = LibclangFile::of(clang::libclang()?);
+    db::store(path, &disc.key(set)?, &lib, &decls).map_err(|e| {
+        DiscoveryError::Internal(format!("could not write {}: {e}", path.display()))
+    })?;
+    Ok(decls)
+}
+
+/// Reads a committed database without libclang: the set must match, and headers that
+/// changed since are returned (headers missing on this machine cannot be checked).
+fn offline(
+    path: &Path,
+    set: &HeaderSet,
+) -> Result<(Catalog, LibclangFile, Vec<PathBuf>), DiscoveryError> {
+    let unusable = |why: String| {
+        DiscoveryError::Internal(format!(
+            "the committed signature database {} cannot be used: {why}; regenerate it with `ffi-auto prepare`",
+            path.display()
+        ))
+    };
+    let (stored, key, stale) = db::load_committed(path).map_err(|r| unusable(format!("{r:?}")))?;
+    if key.set != *set {
+        return Err(unusable(format!(
+            "it was prepared for {}, and the build asks for {}",
+            key.set.describe(),
+            set.describe()
+        )));
+    }
+    let lib = stored.libclang().clone();
+    Ok((Catalog::from(stored), lib, stale))
+}
+
+/// With libclang at hand: whether the committed database still says what the headers say.
+fn committed_differs(path: &Path, set: &HeaderSet, fresh: &Declarations) -> Option<String> {
+    let stale = |why: String| {
+        Some(format!(
+            "the committed signature database {} is stale ({why}); regenerate it with `ffi-auto prepare`",
+            path.display()
+        ))
+    };
+    match db::load_committed(path) {
+        Err(Rejected::Missing) => stale("it does not exist yet".to_owned()),
+        Err(r) => stale(format!("{r:?}")),
+        Ok((_, key, _)) if key.set != *set => {
+            stale(format!("it was prepared for {}", key.set.describe()))
+        }
+        Ok((stored, _, changed)) => {
+            if !changed.is_empty() {
+                return stale(format!(
+                    "{} changed",
+                    changed
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            let committed = Catalog::from(stored).all();
+            (committed.functions != fresh.functions).then(|| {
+                format!(
+                    "the committed signature database {} differs from the headers' declarations; regenerate it with `ffi-auto prepare`",
+                    path.display()
+                )
+            })
+        }
+    }
+}
+
+fn committed_or_cached_libclang(disc: &Discovery, set: &HeaderSet) -> LibclangFile {
+    // The declarations came from the user's database, so libclang was never loaded: the
+    // database knows which libclang wrote it.
+    disc.database_path(set)
+        .ok()
+        .flatten()
+        .and_then(|p| db::load_any(&p).ok())
+        .map_or_else(
+            || {
+                LibclangFile::of(clang::Libclang {
+                    path: PathBuf::new(),
+                    version: String::new(),
+                })
+            },
+            |(s, _)| s.libclang().clone(),
+        )
+}
+
+fn pkg_config_libs(package: &str) -> Result<Vec<String>, DiscoveryError> {
+    let out = Command::new("pkg-config")
+        .args(["--libs", package])
+        .output()
+        .map_err(|e| DiscoveryError::PkgConfig {
+            package: package.to_owned(),
+            reason: format!("could not run pkg-config: {e}"),
+        })?;
+    if !out.status.success() {
+        return Err(DiscoveryError::PkgConfig {
+            package: package.to_owned(),
+            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect())
+}

@@ -1,0 +1,15 @@
+//! Finds zlib.h's declarations once per build (libclang, or the user's signature database),
+//! links zlib, and hands the declarations to the macros. Where libclang is not installed, the
+//! committed `ffi-auto.db` is used instead (written by `ffi-auto prepare`).
+
+fn main() {
+    let built = ffi_auto_codegen::Builder::new()
+        .header("zlib.h")
+        .pkg_config("zlib")
+        .database("ffi-auto.db")
+        .generate();
+    if let Err(e) = built {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,16 @@
+//! zlib through macro-generated wrappers.
+
+#[test]
+fn compress_then_uncompress_gives_the_input_back() {
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    let packed = ffi_auto_example_zlib::compress(&data).unwrap();
+    assert!(packed.len() < data.len() / 4, "{} bytes", packed.len());
+    let unpacked = ffi_auto_example_zlib::uncompress(&packed, data.len()).unwrap();
+    assert_eq!(unpacked, data);
+    // Too small a buffer is zlib's Z_BUF_ERROR (-5), not a crash.
+    assert_eq!(
+        ffi_auto_example_zlib::uncompress(&packed, 10),
+        Err(ffi_auto_example_zlib::ZError(-5))
+    );
+    assert!(ffi_auto_example_zlib::version().starts_with('1'));
+}
