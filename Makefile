@@ -1,7 +1,8 @@
 # The two commands the README starts with, and the benchmark.
 #   make demo   runs examples/tour.rs: real calls into libc and libm
 #   make test   every test, plus the format and lint checks CI enforces
-#   make bench  criterion timings, callgrind instruction counts and discovery start-up times,
+#   make bench  criterion timings, callgrind instruction counts, discovery start-up times and
+#               build times (ffi-auto vs extern blocks vs bindgen),
 #               as tables for the README
 
 CARGO ?= cargo
@@ -26,7 +27,8 @@ bench:
 	@echo "criterion, median ns per call ($$(date -u +%F)):"
 	@python3 scripts/bench_table.py
 	$(CARGO) bench --bench instructions --no-run
-	valgrind --tool=callgrind --callgrind-out-file=target/instructions.callgrind \
+	LD_LIBRARY_PATH=$$(dirname $$(ls -t target/release/build/ffi-auto-fixture-*/out/libffiauto_fixture.so | head -n 1)) \
+		valgrind --tool=callgrind --callgrind-out-file=target/instructions.callgrind \
 		$$(ls -t target/release/deps/instructions-* | grep -v '\.d$$' | head -n 1) >/dev/null 2>&1
 	@echo
 	@echo "callgrind, instructions per call ($$(date -u +%F)):"
@@ -35,3 +37,6 @@ bench:
 	@echo
 	@echo "signature discovery ($$(date -u +%F)):"
 	$(CARGO) bench --bench discovery_startup
+	@echo
+	@echo "build times, 100 libc functions ($$(date -u +%F)):"
+	@python3 scripts/build_times.py

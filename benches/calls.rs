@@ -10,7 +10,58 @@ use std::ffi::{CStr, c_char, c_long, c_void};
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ffi_auto::{Function, Library, Signature, Value, ffi_call, registry};
+use ffi_auto::{Function, Library, Signature, Value, ffi_auto, ffi_call, registry};
+use std::ffi::c_int;
+
+// The same two functions, declared by hand and by the macro.
+#[link(name = "ffiauto_fixture")]
+unsafe extern "C" {
+    #[link_name = "add_i32"]
+    safe fn extern_add_i32(a: c_int, b: c_int) -> c_int;
+    #[link_name = "mix"]
+    safe fn extern_mix(a: c_int, b: f64, c: c_long, d: f32) -> f64;
+}
+
+unsafe extern "C" {
+    #[link_name = "strlen"]
+    fn extern_strlen(s: *const c_char) -> usize;
+}
+
+#[ffi_auto(lib = "ffiauto_fixture", header = "../tests/fixture/c/fixture.h")]
+fn add_i32(a: c_int, b: c_int) -> c_int;
+
+#[ffi_auto(lib = "ffiauto_fixture", header = "../tests/fixture/c/fixture.h")]
+fn mix(a: c_int, b: f64, c: c_long, d: f32) -> f64;
+
+#[ffi_auto]
+fn strlen(s: &CStr) -> usize;
+
+/// `#[ffi_auto]` wrappers against hand-written `extern` declarations: the macro's promise is
+/// that they cost the same.
+fn bench_wrappers(c: &mut Criterion) {
+    let s: &CStr = c"hello, world";
+    let mut g = c.benchmark_group("wrapper");
+    g.bench_function("add_i32/extern", |b| {
+        b.iter(|| extern_add_i32(black_box(20), black_box(22)));
+    });
+    g.bench_function("add_i32/ffi_auto", |b| {
+        b.iter(|| add_i32(black_box(20), black_box(22)));
+    });
+    g.bench_function("mix/extern", |b| {
+        b.iter(|| extern_mix(black_box(1), black_box(2.5), black_box(3), black_box(4.5)));
+    });
+    g.bench_function("mix/ffi_auto", |b| {
+        b.iter(|| mix(black_box(1), black_box(2.5), black_box(3), black_box(4.5)));
+    });
+    g.bench_function("strlen/extern", |b| {
+        // SAFETY: `s` is NUL-terminated.
+        b.iter(|| unsafe { extern_strlen(black_box(s).as_ptr()) });
+    });
+    g.bench_function("strlen/ffi_auto", |b| {
+        b.iter(|| strlen(black_box(s)));
+    });
+    g.finish();
+}
 use libffi::middle::{Cif, CodePtr, Type, arg};
 
 const LIB: &str = ffi_auto_fixture::LIB;
@@ -253,6 +304,7 @@ fn benches(c: &mut Criterion) {
     bench_sum6(c, &lib);
     bench_mix(c, &lib);
     bench_strlen(c);
+    bench_wrappers(c);
 }
 
 criterion_group!(calls, benches);

@@ -9,7 +9,25 @@
 use std::ffi::{CStr, c_char, c_long, c_void};
 use std::hint::black_box;
 
-use ffi_auto::{Function, Library, Signature, Value, ffi_call, registry};
+use ffi_auto::{Function, Library, Signature, Value, ffi_auto, ffi_call, registry};
+use std::ffi::c_int;
+
+#[link(name = "ffiauto_fixture")]
+unsafe extern "C" {
+    #[link_name = "add_i32"]
+    safe fn extern_add_i32(a: c_int, b: c_int) -> c_int;
+}
+
+unsafe extern "C" {
+    #[link_name = "strlen"]
+    fn extern_strlen(s: *const c_char) -> usize;
+}
+
+#[ffi_auto(lib = "ffiauto_fixture", header = "../tests/fixture/c/fixture.h")]
+fn add_i32(a: c_int, b: c_int) -> c_int;
+
+#[ffi_auto]
+fn strlen(s: &CStr) -> usize;
 use libffi::middle::{Cif, CodePtr, Type, arg};
 
 const LIB: &str = ffi_auto_fixture::LIB;
@@ -221,6 +239,20 @@ bench!(bench_strlen_libffi_cif, |fx, _i| {
     unsafe { fx.cif_strlen.call::<usize>(code(&fx.strlen), &[arg(&p)]) }
 });
 
+bench!(bench_wrapper_add_i32_extern, |fx, i| extern_add_i32(
+    black_box(i as i32),
+    1
+));
+bench!(bench_wrapper_add_i32_ffi_auto, |fx, i| add_i32(
+    black_box(i as i32),
+    1
+));
+bench!(bench_wrapper_strlen_extern, |fx, _i| {
+    // SAFETY: `S` is NUL-terminated.
+    unsafe { extern_strlen(black_box(S).as_ptr()) }
+});
+bench!(bench_wrapper_strlen_ffi_auto, |fx, _i| strlen(black_box(S)));
+
 fn main() {
     let lib = Library::open(LIB).unwrap();
     let libc = Library::open("c").unwrap();
@@ -287,6 +319,14 @@ fn main() {
         bench_strlen_libffi_cif,
     ];
     for r in runs {
+        r(&fx);
+    }
+    for r in [
+        bench_wrapper_add_i32_extern,
+        bench_wrapper_add_i32_ffi_auto,
+        bench_wrapper_strlen_extern,
+        bench_wrapper_strlen_ffi_auto,
+    ] {
         r(&fx);
     }
     println!("calls per function: {N}");

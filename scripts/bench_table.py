@@ -23,6 +23,13 @@ def median(group, path):
 
 def main():
     groups = sys.argv[1:] or GROUPS
+    try:
+        table(groups)
+    finally:
+        wrappers()
+
+
+def table(groups):
     print("| function | " + " | ".join(PATHS) + " | handle / libffi | by-name / libffi |")
     print("|---|" + "---:|" * (len(PATHS) + 2))
     for g in groups:
@@ -31,6 +38,17 @@ def main():
         cells = ["%.1f" % v if v is not None else "-" for v in (vals[p] for p in PATHS)]
         ratio = lambda p: "%.2fx" % (vals[p] / base) if vals[p] and base else "-"
         print("| %s | %s | %s | %s |" % (g, " | ".join(cells), ratio("handle_tuple"), ratio("by_name")))
+
+
+def wrappers():
+    print()
+    print("| function | hand-written extern (ns) | #[ffi_auto] (ns) | ratio |")
+    print("|---|---:|---:|---:|")
+    for g in ["add_i32", "mix", "strlen"]:
+        e = median("wrapper", g + "_extern")
+        a = median("wrapper", g + "_ffi_auto")
+        if e and a:
+            print("| %s | %.2f | %.2f | %.2fx |" % (g, e, a, a / e))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ need_pkg zlib1g-dev
 if [ "${1:-}" = "bench" ]; then
     need_cmd valgrind valgrind
     need_cmd python3 python3
+    # the `system-libffi` row of the build-time table
+    need_pkg libffi-dev
 fi
 
 if [ -n "$missing" ]; then
@@ -42,7 +44,7 @@ if [ -n "$missing" ]; then
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-    echo "ffi-auto needs a Rust toolchain (1.85 or newer)."
+    echo "ffi-auto needs a Rust toolchain (1.88 or newer)."
     echo "run: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh"
     exit 1
 fi

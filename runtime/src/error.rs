@@ -258,6 +258,17 @@ pub enum Error {
         hint: String,
     },
 
+    /// A signature a macro compiled into the program could not be read back.
+    #[error(
+        "the signature compiled in for `{function}` could not be read ({reason}); hint: the program was built with a different version of ffi-auto-macros than the ffi-auto-runtime it runs with: depend on one version of `ffi-auto` (`cargo update -p ffi-auto`) and rebuild"
+    )]
+    CompiledSignature {
+        /// The function.
+        function: String,
+        /// What was wrong with the bytes.
+        reason: String,
+    },
+
     /// A signature or type name that could not be read.
     #[error(transparent)]
     BadSignature(#[from] ffi_auto_sig::ParseTypeError),

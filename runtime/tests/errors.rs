@@ -330,3 +330,45 @@ fn bad_signature_strings_are_errors() {
         .unwrap_err();
     assert!(err.to_string().contains("hint:"), "{err}");
 }
+
+// Registry entries as a macro from another ffi-auto version, or a damaged build, would leave
+// them: by-name calls must refuse them with a message that says what to do.
+#[linkme::distributed_slice(ffi_auto_runtime::__private::COMPILED)]
+#[linkme(crate = linkme)]
+static OTHER_FORMAT: ffi_auto_runtime::__private::Compiled =
+    ffi_auto_runtime::__private::Compiled {
+        name: "ffi_auto_test_other_format",
+        link_name: "strlen",
+        library: None,
+        signature: b"\x63\x00",
+        addr: None,
+        origin: "errors.rs",
+    };
+
+#[linkme::distributed_slice(ffi_auto_runtime::__private::COMPILED)]
+#[linkme(crate = linkme)]
+static TRUNCATED: ffi_auto_runtime::__private::Compiled = ffi_auto_runtime::__private::Compiled {
+    name: "ffi_auto_test_truncated",
+    link_name: "strlen",
+    library: None,
+    signature: b"\x01\x04",
+    addr: None,
+    origin: "errors.rs",
+};
+
+#[test]
+fn unreadable_compiled_signatures_are_errors_that_say_rebuild() {
+    for (name, reason) in [
+        ("ffi_auto_test_other_format", "format 99"),
+        ("ffi_auto_test_truncated", "not an encoded signature"),
+    ] {
+        let err = ffi_call::<usize>(name, ("x",)).unwrap_err();
+        let Error::CompiledSignature { function, .. } = &err else {
+            panic!("expected CompiledSignature, got {err}");
+        };
+        assert_eq!(function, name);
+        let msg = err.to_string();
+        assert!(msg.contains(reason), "{msg}");
+        assert!(msg.contains("cargo update -p ffi-auto"), "{msg}");
+    }
+}

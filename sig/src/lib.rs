@@ -12,6 +12,8 @@
 //! assert_eq!(strlen.declare("strlen"), "size_t strlen(const char *)");
 //! ```
 
+#[cfg(feature = "serde")]
+pub mod encoding;
 mod model;
 mod parse;
 mod record;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use ffi_auto_sig::{CType, FloatKind, Record, RecordKind, Signature};
+use ffi_auto_sig::{CType, FloatKind, Signature};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{Attribute, Ident, Path, Type, Visibility};
@@ -26,8 +26,6 @@ pub struct Wrapper {
     pub lazy: bool,
     /// The C declaration, when a header gave one: registered for by-name calls.
     pub c_sig: Option<(String, Signature, String)>,
-    /// Headers to rebuild on.
-    pub headers: Vec<PathBuf>,
     /// A warning to emit (unchecked signatures).
     pub warning: Option<String>,
 }
@@ -82,12 +80,6 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
     let args: Vec<TokenStream> = w.params.iter().map(|(n, _, ty)| convert(n, ty)).collect();
     let dots = w.variadic.then(|| quote!(, ...));
     let ret = w.ret.as_ref().map(|r| quote!(-> #r));
-    let headers = w.headers.iter().map(|h| {
-        let s = h.display().to_string();
-        quote!(
-            const _: &[u8] = include_bytes!(#s);
-        )
-    });
     let warning = w.warning.as_ref().map(|msg| {
         let span = ident.span();
         quote_spanned! {span=>
@@ -172,7 +164,7 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
     };
 
     let registry = w.c_sig.as_ref().map(|(c_name, sig, origin)| {
-        let sig = sig_tokens(sig, krate);
+        let sig = syn::LitByteStr::new(&ffi_auto_sig::encoding::encode(sig), Span::call_site());
         let lib = match (&w.lib, w.lazy) {
             (Some(l), true) => quote!(::core::option::Option::Some(#l)),
             _ => quote!(::core::option::Option::None),
@@ -186,12 +178,7 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
                     name: #c_name,
                     link_name: #link_name,
                     library: #lib,
-                    signature: {
-                        fn signature() -> #krate::__private::sig::Signature {
-                            #sig
-                        }
-                        signature
-                    },
+                    signature: #sig,
                     addr: #addr,
                     origin: #origin,
                 };
@@ -202,9 +189,15 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
     quote! {
         #item
         #registry
-        #(#headers)*
         #warning
     }
+}
+
+/// Rebuild the crate when one of these headers changes: `include_bytes!` makes the compiler
+/// track the file (once per header and macro invocation).
+pub fn track_headers<'a>(headers: impl IntoIterator<Item = &'a PathBuf>) -> TokenStream {
+    let headers = headers.into_iter().map(|h| h.display().to_string());
+    quote!(#(const _: &[u8] = include_bytes!(#headers);)*)
 }
 
 /// A stub with the user's signature, emitted next to errors so callers see no follow-on
@@ -289,126 +282,4 @@ pub fn rust_type(c: &CType, in_pointer: bool) -> Result<TokenStream, String> {
         CType::Array { .. } => return Err(format!("an array `{c}` by value")),
         CType::Named { .. } => unreachable!("canonical"),
     })
-}
-
-/// Tokens that build `sig` at run time, for the registry.
-pub fn sig_tokens(sig: &Signature, krate: &Path) -> TokenStream {
-    let s = quote!(#krate::__private::sig);
-    let ret = ctype_tokens(&sig.ret, &s);
-    let params = sig.params.iter().map(|p| {
-        let ty = ctype_tokens(&p.ty, &s);
-        let name = match &p.name {
-            Some(n) => quote!(::core::option::Option::Some(::std::string::String::from(#n))),
-            None => quote!(::core::option::Option::None),
-        };
-        let nonnull = p.nonnull;
-        quote!(#s::Param { name: #name, ty: #ty, nonnull: #nonnull })
-    });
-    let variadic = sig.variadic;
-    let wur = sig.attrs.warn_unused_result;
-    let noreturn = sig.attrs.noreturn;
-    let deprecated = match &sig.attrs.deprecated {
-        Some(d) => quote!(::core::option::Option::Some(::std::string::String::from(#d))),
-        None => quote!(::core::option::Option::None),
-    };
-    let format = match &sig.attrs.format {
-        Some(f) => {
-            let (a, si, fc) = (&f.archetype, f.string_index, f.first_to_check);
-            quote!(::core::option::Option::Some(#s::FormatAttr {
-                archetype: ::std::string::String::from(#a),
-                string_index: #si,
-                first_to_check: #fc,
-            }))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    quote! {
-        #s::Signature {
-            ret: #ret,
-            params: ::std::vec![#(#params),*],
-            variadic: #variadic,
-            attrs: #s::FnAttrs {
-                warn_unused_result: #wur,
-                deprecated: #deprecated,
-                format: #format,
-                noreturn: #noreturn,
-            },
-        }
-    }
-}
-
-fn ctype_tokens(c: &CType, s: &TokenStream) -> TokenStream {
-    match c {
-        CType::Void => quote!(#s::CType::Void),
-        CType::Bool => quote!(#s::CType::Bool),
-        CType::Int(k) => {
-            let v = Ident::new(&format!("{k:?}"), Span::call_site());
-            quote!(#s::CType::Int(#s::IntKind::#v))
-        }
-        CType::Float(k) => {
-            let v = Ident::new(&format!("{k:?}"), Span::call_site());
-            quote!(#s::CType::Float(#s::FloatKind::#v))
-        }
-        CType::Pointer { pointee, is_const } => {
-            let p = ctype_tokens(pointee, s);
-            quote!(#s::CType::Pointer { pointee: ::std::boxed::Box::new(#p), is_const: #is_const })
-        }
-        CType::FnPtr(sig) => {
-            let inner = sig_inner_tokens(sig, s);
-            quote!(#s::CType::FnPtr(::std::sync::Arc::new(#inner)))
-        }
-        CType::Record(r) => {
-            let r = record_tokens(r, s);
-            quote!(#s::CType::Record(::std::sync::Arc::new(#r)))
-        }
-        CType::Opaque(n) => {
-            let n = n.to_string();
-            quote!(#s::CType::Opaque(::std::sync::Arc::from(#n)))
-        }
-        CType::Array { elem, len } => {
-            let e = ctype_tokens(elem, s);
-            quote!(#s::CType::Array { elem: ::std::boxed::Box::new(#e), len: #len })
-        }
-        CType::Named { name, ty } => {
-            let n = name.to_string();
-            let t = ctype_tokens(ty, s);
-            quote!(#s::CType::Named { name: ::std::sync::Arc::from(#n), ty: ::std::boxed::Box::new(#t) })
-        }
-    }
-}
-
-fn sig_inner_tokens(sig: &Signature, s: &TokenStream) -> TokenStream {
-    let ret = ctype_tokens(&sig.ret, s);
-    let params = sig.params.iter().map(|p| {
-        let ty = ctype_tokens(&p.ty, s);
-        quote!(#s::Param::new(#ty))
-    });
-    let variadic = sig.variadic;
-    quote!({
-        let mut sig = #s::Signature::new(#ret);
-        sig.params = ::std::vec![#(#params),*];
-        sig.variadic = #variadic;
-        sig
-    })
-}
-
-fn record_tokens(r: &Record, s: &TokenStream) -> TokenStream {
-    let name = match &r.name {
-        Some(n) => quote!(::core::option::Option::Some(::std::string::String::from(#n))),
-        None => quote!(::core::option::Option::None),
-    };
-    let kind = match r.kind {
-        RecordKind::Struct => quote!(#s::RecordKind::Struct),
-        RecordKind::Union => quote!(#s::RecordKind::Union),
-    };
-    let fields = r.fields.iter().map(|f| {
-        let (n, ty, off, bo) = (&f.name, ctype_tokens(&f.ty, s), f.offset, f.bit_offset);
-        let bw = match f.bit_width {
-            Some(w) => quote!(::core::option::Option::Some(#w)),
-            None => quote!(::core::option::Option::None),
-        };
-        quote!(#s::Field { name: ::std::string::String::from(#n), ty: #ty, offset: #off, bit_width: #bw, bit_offset: #bo })
-    });
-    let (size, align) = (r.size, r.align);
-    quote!(#s::Record { name: #name, kind: #kind, fields: ::std::vec![#(#fields),*], size: #size, align: #align })
 }

@@ -7,6 +7,7 @@ mod emit;
 mod item;
 mod options;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
@@ -151,7 +152,10 @@ pub fn ffi_auto(args: TokenStream, item: TokenStream, ctx: &Context) -> syn::Res
     let item = item::parse_attribute_item(args, item)?;
     item.opts.validate(item.ident.span())?;
     let opts = item.opts.clone();
-    Ok(expand_item(&item, &opts, ctx))
+    let mut headers = BTreeSet::new();
+    let mut out = expand_item(&item, &opts, ctx, &mut headers);
+    out.extend(emit::track_headers(&headers));
+    Ok(out)
 }
 
 /// `defcfuns! { #![ffi_auto(shared options)] entries... }`.
@@ -161,11 +165,13 @@ pub fn ffi_auto(args: TokenStream, item: TokenStream, ctx: &Context) -> syn::Res
 pub fn defcfuns(input: TokenStream, ctx: &Context) -> syn::Result<TokenStream> {
     let block: Block = syn::parse2(input)?;
     let mut out = TokenStream::new();
+    let mut headers = BTreeSet::new();
     for e in &block.entries {
         let opts = e.opts.clone().over(&block.shared);
         opts.validate(e.ident.span())?;
-        out.extend(expand_item(e, &opts, ctx));
+        out.extend(expand_item(e, &opts, ctx, &mut headers));
     }
+    out.extend(emit::track_headers(&headers));
     Ok(out)
 }
 
@@ -213,7 +219,13 @@ fn fail(item: &FnItem, errors: Vec<syn::Error>) -> TokenStream {
     out
 }
 
-fn expand_item(item: &FnItem, opts: &Options, ctx: &Context) -> TokenStream {
+/// One function; the headers its declaration came from are added to `headers`.
+fn expand_item(
+    item: &FnItem,
+    opts: &Options,
+    ctx: &Context,
+    headers: &mut BTreeSet<PathBuf>,
+) -> TokenStream {
     let krate = krate(opts);
     let (c_name, c_span) = &item.c_name;
     let (catalog, set) = match catalog(opts, ctx) {
@@ -221,7 +233,10 @@ fn expand_item(item: &FnItem, opts: &Options, ctx: &Context) -> TokenStream {
         Err(e) => return fail(item, vec![syn::Error::new(*c_span, e.to_string())]),
     };
     match catalog.lookup(&set, c_name) {
-        Ok(decl) => found(item, opts, &decl, ctx, &krate),
+        Ok(decl) => {
+            headers.insert(decl.header.clone());
+            found(item, opts, &decl, ctx, &krate)
+        }
         Err(DiscoveryError::NotFound { closest, .. }) => {
             let maybe = did_you_mean(&closest);
             if item.sig.is_some() {
@@ -316,7 +331,6 @@ fn found(
         lib: opts.lib.as_ref().map(syn::LitStr::value),
         lazy: opts.lazy,
         c_sig: Some((decl.name.clone(), decl.signature.clone(), decl.location())),
-        headers: vec![decl.header.clone()],
         warning: None,
     };
     emit::emit(&w, krate)
@@ -383,7 +397,6 @@ fn unchecked(
         lib: opts.lib.as_ref().map(syn::LitStr::value),
         lazy: opts.lazy,
         c_sig: None,
-        headers: Vec::new(),
         warning: Some(format!(
             "ffi-auto: no header declares `{}` (searched {}){maybe}, so this signature is NOT checked; name the header with `header = \"...\"` to check it",
             item.c_name.0,
