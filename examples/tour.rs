@@ -2,16 +2,48 @@
 //!
 //! Run with `make demo` (or `cargo run --example tour`).
 
-use std::ffi::{CStr, c_char};
+use std::ffi::{CStr, c_char, c_int};
 
-use ffi_auto::{Error, Function, Library, Signature, Value, ffi_call, prepare};
+use ffi_auto::{Error, Function, Library, Signature, Value, defcfuns, ffi_auto, ffi_call, prepare};
+
+// Compile time: the macros read the declarations in <string.h>, <stdlib.h> and <math.h>, check
+// these signatures against them (a wrong one does not compile), and expand to plain `extern`
+// declarations: calls cost what hand-written bindings cost.
+#[ffi_auto]
+fn strlen(s: &CStr) -> usize;
+
+#[ffi_auto]
+fn abs(x: c_int) -> c_int;
+
+defcfuns! {
+    #![ffi_auto(lib = "m")]
+    fn cbrt;                    // name only: `fn cbrt(__x: f64) -> f64`, written from the header
+    fn hypotenuse = hypot;      // a Rust name for a C name
+    fn getpid;                  // `__pid_t getpid(void)`: returns c_int
+}
 
 fn main() -> Result<(), Error> {
     println!("== ffi-auto tour: calling C without writing bindings ==\n");
 
+    println!("-- compile time: #[ffi_auto] and defcfuns!, checked against the headers --");
+    println!("strlen(c\"hello\")         = {}", strlen(c"hello"));
+    println!("abs(-7)                  = {}", abs(-7));
+    println!("cbrt(64.0)               = {}", cbrt(64.0));
+    println!("hypotenuse(3.0, 4.0)     = {}", hypotenuse(3.0, 4.0));
+    println!(
+        "getpid()                 = {}   (std says {})",
+        getpid(),
+        std::process::id()
+    );
+    // By-name calls find the functions the macros compiled in first: no libclang, no database.
+    println!(
+        "prepare(\"cbrt\") found in : {}\n",
+        prepare("cbrt")?.origin()
+    );
+
     // No setup: signatures come from the system headers (libclang on the first run, the
     // signature database in ~/.cache/ffi-auto after that).
-    println!("-- by name, signatures from the headers (the original's ffi-call) --");
+    println!("-- run time, by name, signatures from the headers (the original's ffi-call) --");
     let n: usize = ffi_call("strlen", "hello")?;
     println!("strlen(\"hello\")          = {n}");
     let s: f64 = ffi_call(("sin", "m"), 1.0)?;

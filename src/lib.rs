@@ -1,8 +1,22 @@
 //! Call any C function from Rust without writing bindings by hand.
 //!
-//! This is the crate to depend on. Today it offers the run-time engine: call a C function whose
-//! signature is known only at run time, through libffi, with every argument checked against the
-//! C declaration before any C code runs.
+//! This is the crate to depend on. It has two halves:
+//!
+//! - at compile time, [`macro@ffi_auto`] and [`defcfuns!`] check the Rust signatures you write
+//!   (or write them for you) against the C headers, and expand to plain `extern "C"`
+//!   declarations;
+//! - at run time, the runtime calls a C function whose signature is known only at run time,
+//!   through libffi, with every argument checked against the C declaration before any C code
+//!   runs.
+//!
+//! ```
+//! use std::ffi::CStr;
+//!
+//! #[ffi_auto::ffi_auto]
+//! fn strlen(s: &CStr) -> usize; // checked against <string.h> while compiling
+//!
+//! assert_eq!(strlen(c"hello"), 5);
+//! ```
 //!
 //! ```
 //! use ffi_auto::{ffi_call, registry, Function, Library, Signature};
