@@ -31,6 +31,18 @@ unsafe fn strtol(s: *const c_char, end: *mut *mut c_char, base: c_int) -> c_long
 #[ffi_auto]
 fn atoi(s: Option<&CStr>) -> c_int;
 
+// A function pointer parameter: `qsort(void *, size_t, size_t, __compar_fn_t)`, written from
+// <stdlib.h> as `Option<unsafe extern "C" fn(*const c_void, *const c_void) -> c_int>`.
+defcfuns! {
+    unsafe fn qsort;
+}
+
+unsafe extern "C" fn by_value(a: *const c_void, b: *const c_void) -> c_int {
+    // SAFETY: qsort passes pointers to two elements of the `i32` array being sorted.
+    let (a, b) = unsafe { (*a.cast::<i32>(), *b.cast::<i32>()) };
+    a.cmp(&b) as c_int
+}
+
 // libm, name-only entries: signatures written from <math.h>.
 defcfuns! {
     #![ffi_auto(lib = "m")]
@@ -151,4 +163,24 @@ fn wrapped_functions_are_registered_for_by_name_calls() {
     let f = prepare("hypot").unwrap();
     assert!(f.origin().starts_with("compiled in"), "{}", f.origin());
     assert!(ffi_auto::compiled_source().len() >= 20);
+}
+
+#[test]
+fn function_pointer_parameters_work_and_register_their_whole_signature() {
+    let mut v = [5i32, -1, 3, 9, 0];
+    // SAFETY: `v` holds 5 `i32`s of 4 bytes, which `by_value` compares.
+    unsafe { qsort(v.as_mut_ptr().cast(), v.len(), 4, Some(by_value)) };
+    assert_eq!(v, [-1, 0, 3, 5, 9]);
+    // The registry's copy of the declaration keeps the function pointer's own signature.
+    let f = prepare("qsort").unwrap();
+    assert!(f.origin().starts_with("compiled in"), "{}", f.origin());
+    assert_eq!(
+        f.declaration(),
+        "void qsort(void *__base, size_t __nmemb, size_t __size, __compar_fn_t __compar)"
+    );
+    let sig = f.signature();
+    let ffi_auto::sig::CType::FnPtr(cmp) = sig.params[3].ty.canonical() else {
+        panic!("{:?}", sig.params[3].ty);
+    };
+    assert_eq!(cmp.to_string(), "int (const void *, const void *)");
 }

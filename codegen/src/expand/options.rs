@@ -64,7 +64,6 @@ impl Options {
 
     /// This entry's options over the shared ones of a `defcfuns!` block.
     pub fn over(mut self, shared: &Options) -> Options {
-        self.name = self.name.or(None);
         if self.lib.is_none() {
             self.lib.clone_from(&shared.lib);
             self.lazy |= shared.lazy;
