@@ -6,35 +6,17 @@
 //!
 //! `make bench` runs this and prints the table the README quotes.
 
+mod common;
+
 use std::ffi::{CStr, c_char, c_long, c_void};
 use std::hint::black_box;
 
+use common::{
+    LIB, add_i32, code, extern_add_i32, extern_mix, extern_strlen, mix, prepared, strlen,
+};
 use criterion::{Criterion, criterion_group, criterion_main};
-use ffi_auto::{Function, Library, Signature, Value, ffi_auto, ffi_call, registry};
-use std::ffi::c_int;
-
-// The same two functions, declared by hand and by the macro.
-#[link(name = "ffiauto_fixture")]
-unsafe extern "C" {
-    #[link_name = "add_i32"]
-    safe fn extern_add_i32(a: c_int, b: c_int) -> c_int;
-    #[link_name = "mix"]
-    safe fn extern_mix(a: c_int, b: f64, c: c_long, d: f32) -> f64;
-}
-
-unsafe extern "C" {
-    #[link_name = "strlen"]
-    fn extern_strlen(s: *const c_char) -> usize;
-}
-
-#[ffi_auto(lib = "ffiauto_fixture", header = "../tests/fixture/c/fixture.h")]
-fn add_i32(a: c_int, b: c_int) -> c_int;
-
-#[ffi_auto(lib = "ffiauto_fixture", header = "../tests/fixture/c/fixture.h")]
-fn mix(a: c_int, b: f64, c: c_long, d: f32) -> f64;
-
-#[ffi_auto]
-fn strlen(s: &CStr) -> usize;
+use ffi_auto::{Library, Value, ffi_call};
+use libffi::middle::{Cif, Type, arg};
 
 /// `#[ffi_auto]` wrappers against hand-written `extern` declarations: the macro's promise is
 /// that they cost the same.
@@ -62,23 +44,6 @@ fn bench_wrappers(c: &mut Criterion) {
     });
     g.finish();
 }
-use libffi::middle::{Cif, CodePtr, Type, arg};
-
-const LIB: &str = ffi_auto_fixture::LIB;
-
-fn prepared(lib: &Library, name: &str, sig: &str) -> Function {
-    let sig: Signature = sig.parse().unwrap();
-    // SAFETY: each signature below is the declaration in tests/fixture/c/fixture.h or
-    // <string.h>.
-    unsafe { registry().register(name, Some(lib.name()), sig.clone()) };
-    // SAFETY: as above.
-    unsafe { Function::new(lib.symbol(name).unwrap(), name, sig) }.unwrap()
-}
-
-fn code(f: &Function) -> CodePtr {
-    CodePtr(f.addr().cast_mut())
-}
-
 fn bench_add_i32(c: &mut Criterion, lib: &Library) {
     let f = prepared(lib, "add_i32", "int (int, int)");
     // SAFETY: `int add_i32(int, int)`.

@@ -6,44 +6,16 @@
 //! `scripts/instructions_table.py` divides each `bench_*` function's inclusive instruction count
 //! by the number of calls it made. Run on its own, it just makes the calls.
 
+mod common;
+
 use std::ffi::{CStr, c_char, c_long, c_void};
 use std::hint::black_box;
 
-use ffi_auto::{Function, Library, Signature, Value, ffi_auto, ffi_call, registry};
-use std::ffi::c_int;
+use common::{LIB, add_i32, code, extern_add_i32, extern_strlen, prepared, strlen};
+use ffi_auto::{Function, Library, Value, ffi_call};
+use libffi::middle::{Cif, Type, arg};
 
-#[link(name = "ffiauto_fixture")]
-unsafe extern "C" {
-    #[link_name = "add_i32"]
-    safe fn extern_add_i32(a: c_int, b: c_int) -> c_int;
-}
-
-unsafe extern "C" {
-    #[link_name = "strlen"]
-    fn extern_strlen(s: *const c_char) -> usize;
-}
-
-#[ffi_auto(lib = "ffiauto_fixture", header = "../tests/fixture/c/fixture.h")]
-fn add_i32(a: c_int, b: c_int) -> c_int;
-
-#[ffi_auto]
-fn strlen(s: &CStr) -> usize;
-use libffi::middle::{Cif, CodePtr, Type, arg};
-
-const LIB: &str = ffi_auto_fixture::LIB;
 const N: usize = 100_000;
-
-fn prepared(lib: &Library, name: &str, sig: &str) -> Function {
-    let sig: Signature = sig.parse().unwrap();
-    // SAFETY: each signature is the declaration in tests/fixture/c/fixture.h or <string.h>.
-    unsafe { registry().register(name, Some(lib.name()), sig.clone()) };
-    // SAFETY: as above.
-    unsafe { Function::new(lib.symbol(name).unwrap(), name, sig) }.unwrap()
-}
-
-fn code(f: &Function) -> CodePtr {
-    CodePtr(f.addr().cast_mut())
-}
 
 macro_rules! bench {
     ($name:ident, |$fx:ident, $i:ident| $body:expr) => {

@@ -83,12 +83,9 @@ def by_value_record(r):
 def rust_type(r):
     # Pointers to structs (FILE *) are declared as addresses, as ffi-auto's name-only
     # entries do until struct support generates the types.
-    for word in r.replace("*const", "").replace("*mut", "").split():
-        if word not in ("c_void", "c_char", "c_schar", "c_uchar", "c_short", "c_ushort", "c_int",
-                        "c_uint", "c_long", "c_ulong", "c_longlong", "c_ulonglong", "usize",
-                        "isize", "f32", "f64", "bool", "i8", "i16", "i32", "i64", "u8", "u16",
-                        "u32", "u64", "Option<unsafe", "extern", '"C"', "fn(", ")", "->") \
-                and word.isidentifier():
+    syntax = {"*const", "*mut", "Option<unsafe", "extern", '"C"', "fn(", ")", "->"}
+    for word in r.split():
+        if word not in KNOWN and word not in syntax and word.isidentifier():
             r = r.replace(word, "c_void")
     return r
 

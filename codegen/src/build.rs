@@ -17,7 +17,6 @@
 //! used instead; a committed database that no longer matches the headers is reported.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
@@ -168,7 +167,7 @@ impl Builder {
             self.directive(&format!("rustc-link-lib={lib}"));
         }
         for pkg in &self.set.pkg_config {
-            for flag in pkg_config_libs(pkg)? {
+            for flag in crate::headers::pkg_config("--libs", pkg)? {
                 if let Some(l) = flag.strip_prefix("-l") {
                     self.directive(&format!("rustc-link-lib={l}"));
                 } else if let Some(d) = flag.strip_prefix("-L") {
@@ -338,24 +337,4 @@ fn committed_or_cached_libclang(disc: &Discovery, set: &HeaderSet) -> LibclangFi
             },
             |(s, _)| s.libclang().clone(),
         )
-}
-
-fn pkg_config_libs(package: &str) -> Result<Vec<String>, DiscoveryError> {
-    let out = Command::new("pkg-config")
-        .args(["--libs", package])
-        .output()
-        .map_err(|e| DiscoveryError::PkgConfig {
-            package: package.to_owned(),
-            reason: format!("could not run pkg-config: {e}"),
-        })?;
-    if !out.status.success() {
-        return Err(DiscoveryError::PkgConfig {
-            package: package.to_owned(),
-            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect())
 }

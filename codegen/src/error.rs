@@ -6,7 +6,8 @@ fn list(items: &[String]) -> String {
     items.join("\n  ")
 }
 
-fn did_you_mean(closest: &[String]) -> String {
+/// ` (did you mean `a`, `b` or `c`?)`, or nothing when there is no close name.
+pub(crate) fn did_you_mean(closest: &[String]) -> String {
     match closest {
         [] => String::new(),
         [one] => format!(" (did you mean `{one}`?)"),

@@ -179,7 +179,7 @@ impl HeaderSet {
             });
         }
         for p in &self.pkg_config {
-            args.extend(pkg_config_cflags(p)?);
+            args.extend(pkg_config("--cflags", p)?);
         }
         args.extend(self.clang_args.iter().cloned());
         Ok(args)
@@ -200,9 +200,10 @@ impl HeaderSet {
     }
 }
 
-fn pkg_config_cflags(package: &str) -> Result<Vec<String>, DiscoveryError> {
+/// `pkg-config <flag> <package>`, split into arguments (`--cflags`, `--libs`).
+pub(crate) fn pkg_config(flag: &str, package: &str) -> Result<Vec<String>, DiscoveryError> {
     let out = Command::new("pkg-config")
-        .args(["--cflags", package])
+        .args([flag, package])
         .output()
         .map_err(|e| DiscoveryError::PkgConfig {
             package: package.to_owned(),

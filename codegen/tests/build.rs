@@ -46,14 +46,15 @@ fn a_committed_database_serves_offline_builds_and_staleness_is_reported() {
     let out = dir.path().join("out");
     fs::create_dir_all(&out).unwrap();
 
+    let build = |offline: bool| {
+        let b = Builder::new()
+            .header(&header)
+            .database(&committed)
+            .out_dir(&out);
+        if offline { b.offline() } else { b }.generate().unwrap()
+    };
     // Offline, headers unchanged: the committed database, no warning.
-    let g = Builder::new()
-        .header(&header)
-        .database(&committed)
-        .out_dir(&out)
-        .offline()
-        .generate()
-        .unwrap();
+    let g = build(true);
     assert_eq!(g.source, Source::Committed);
     assert!(g.warnings.is_empty(), "{:?}", g.warnings);
     assert!(g.declarations.functions.contains_key("fx_many"));
@@ -62,13 +63,7 @@ fn a_committed_database_serves_offline_builds_and_staleness_is_reported() {
     let mut text = fs::read_to_string(&header).unwrap();
     text.push_str("\nint fx_added(int);\n");
     fs::write(&header, text).unwrap();
-    let g = Builder::new()
-        .header(&header)
-        .database(&committed)
-        .out_dir(&out)
-        .offline()
-        .generate()
-        .unwrap();
+    let g = build(true);
     assert_eq!(g.source, Source::Committed);
     assert!(
         g.warnings
@@ -78,12 +73,7 @@ fn a_committed_database_serves_offline_builds_and_staleness_is_reported() {
         g.warnings
     );
     // With libclang, the fresh declarations are used and the stale database reported.
-    let g = Builder::new()
-        .header(&header)
-        .database(&committed)
-        .out_dir(&out)
-        .generate()
-        .unwrap();
+    let g = build(false);
     assert!(matches!(g.source, Source::Discovery(_)));
     assert!(g.declarations.functions.contains_key("fx_added"));
     assert!(

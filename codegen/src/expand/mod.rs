@@ -23,7 +23,7 @@ pub use options::Options;
 use crate::catalog::Catalog;
 use crate::decl::Decl;
 use crate::discover::Discovery;
-use crate::error::DiscoveryError;
+use crate::error::{DiscoveryError, did_you_mean};
 use crate::headers::HeaderSet;
 
 /// Where a macro is expanded: the file it is written in (relative headers resolve against its
@@ -353,17 +353,6 @@ fn generate(decl: &Decl) -> Result<Generated, String> {
         Some(syn::parse2(emit::rust_type(&decl.signature.ret, false)?).map_err(|e| e.to_string())?)
     };
     Ok((params, ret))
-}
-
-fn did_you_mean(closest: &[String]) -> String {
-    match closest {
-        [] => String::new(),
-        [one] => format!(" (did you mean `{one}`?)"),
-        [init @ .., last] => {
-            let init: Vec<String> = init.iter().map(|s| format!("`{s}`")).collect();
-            format!(" (did you mean {} or `{last}`?)", init.join(", "))
-        }
-    }
 }
 
 /// No header declares the name, but the user gave a signature: trust it, and say so.

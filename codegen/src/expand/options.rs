@@ -68,18 +68,15 @@ impl Options {
             self.lib.clone_from(&shared.lib);
             self.lazy |= shared.lazy;
         }
-        let mut headers = shared.headers.clone();
-        headers.append(&mut self.headers);
-        self.headers = headers;
-        let mut includes = shared.includes.clone();
-        includes.append(&mut self.includes);
-        self.includes = includes;
-        let mut defines = shared.defines.clone();
-        defines.append(&mut self.defines);
-        self.defines = defines;
-        let mut pkg = shared.pkg_config.clone();
-        pkg.append(&mut self.pkg_config);
-        self.pkg_config = pkg;
+        // The block's headers, include directories, defines and packages come first.
+        for (own, shared) in [
+            (&mut self.headers, &shared.headers),
+            (&mut self.includes, &shared.includes),
+            (&mut self.defines, &shared.defines),
+            (&mut self.pkg_config, &shared.pkg_config),
+        ] {
+            own.splice(0..0, shared.iter().cloned());
+        }
         if self.krate.is_none() {
             self.krate.clone_from(&shared.krate);
         }
