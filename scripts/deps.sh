@@ -23,6 +23,8 @@ need_pkg libc6-dev
 need_pkg libclang-dev
 need_cmd pkg-config pkg-config
 need_pkg zlib1g-dev
+# sqlite3: the real-library tests (exec callbacks, prepared statements).
+need_pkg libsqlite3-dev
 if [ "${1:-}" = "bench" ]; then
     need_cmd valgrind valgrind
     need_cmd python3 python3

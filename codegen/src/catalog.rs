@@ -9,7 +9,7 @@ use ffi_auto_sig::Record;
 use serde::{Deserialize, Serialize};
 
 use crate::db::LibclangFile;
-use crate::decl::{Decl, Declarations, Dep, NotCallable};
+use crate::decl::{Constant, Decl, Declarations, Dep, NotCallable, OpaqueDecl};
 use crate::error::DiscoveryError;
 use crate::headers::HeaderSet;
 
@@ -20,6 +20,8 @@ pub(crate) enum Kind {
     Function = 0,
     NotCallable = 1,
     Record = 2,
+    Constant = 3,
+    Opaque = 4,
 }
 
 impl Kind {
@@ -28,6 +30,8 @@ impl Kind {
             0 => Kind::Function,
             1 => Kind::NotCallable,
             2 => Kind::Record,
+            3 => Kind::Constant,
+            4 => Kind::Opaque,
             _ => return None,
         })
     }
@@ -39,6 +43,8 @@ pub(crate) enum Entry {
     Function(Decl),
     NotCallable(NotCallable),
     Record(Record),
+    Constant(Constant),
+    Opaque(OpaqueDecl),
 }
 
 /// Where a name and its entry sit in the file's bytes.
@@ -187,6 +193,56 @@ impl Catalog {
         }
     }
 
+    /// A constant (macro or enumerator).
+    pub fn constant(&self, name: &str) -> Option<Constant> {
+        match &self.inner {
+            Inner::Parsed(d) => d.constants.get(name).cloned(),
+            Inner::Stored(s) => match s.entry(s.find(Kind::Constant, name)?) {
+                Some(Entry::Constant(c)) => Some(c),
+                _ => None,
+            },
+        }
+    }
+
+    /// A struct declared but not defined.
+    pub fn opaque(&self, name: &str) -> Option<OpaqueDecl> {
+        match &self.inner {
+            Inner::Parsed(d) => d.opaque.get(name).cloned(),
+            Inner::Stored(s) => match s.entry(s.find(Kind::Opaque, name)?) {
+                Some(Entry::Opaque(o)) => Some(o),
+                _ => None,
+            },
+        }
+    }
+
+    /// The names of every complete struct and union.
+    pub fn record_names(&self) -> Vec<String> {
+        self.kind_names(Kind::Record)
+    }
+
+    /// The names of every constant.
+    pub fn constant_names(&self) -> Vec<String> {
+        self.kind_names(Kind::Constant)
+    }
+
+    fn kind_names(&self, kind: Kind) -> Vec<String> {
+        match &self.inner {
+            Inner::Parsed(d) => match kind {
+                Kind::Record => d.records.keys().cloned().collect(),
+                Kind::Constant => d.constants.keys().cloned().collect(),
+                Kind::Opaque => d.opaque.keys().cloned().collect(),
+                Kind::Function => d.functions.keys().cloned().collect(),
+                Kind::NotCallable => d.not_callable.keys().cloned().collect(),
+            },
+            Inner::Stored(s) => s
+                .index
+                .iter()
+                .filter(|i| i.kind == kind)
+                .map(|i| s.name(i).to_owned())
+                .collect(),
+        }
+    }
+
     /// Every callable and uncallable name.
     pub fn names(&self) -> Vec<String> {
         match &self.inner {
@@ -199,7 +255,7 @@ impl Catalog {
             Inner::Stored(s) => s
                 .index
                 .iter()
-                .filter(|i| i.kind != Kind::Record)
+                .filter(|i| matches!(i.kind, Kind::Function | Kind::NotCallable))
                 .map(|i| s.name(i).to_owned())
                 .collect(),
         }
@@ -244,6 +300,12 @@ impl Catalog {
                             }
                             Some(Entry::Record(r)) => {
                                 out.records.insert(name, r);
+                            }
+                            Some(Entry::Constant(c)) => {
+                                out.constants.insert(name, c);
+                            }
+                            Some(Entry::Opaque(o)) => {
+                                out.opaque.insert(name, o);
                             }
                             None => {}
                         }

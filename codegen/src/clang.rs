@@ -7,18 +7,21 @@
 //! scripts and macro expansions are therefore serialized through it.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Sender, channel, sync_channel};
 use std::sync::{Arc, OnceLock};
 
 use clang::diagnostic::Severity;
-use clang::{Clang, Entity, EntityKind, Index, StorageClass, Type, TypeKind, Unsaved};
+use clang::{
+    Clang, Entity, EntityKind, EvaluationResult, Index, StorageClass, Type, TypeKind, Unsaved,
+};
 use ffi_auto_sig::{
     CType, Field, FloatKind, FnAttrs, FormatAttr, IntKind, Param, Record, RecordKind, Signature,
 };
 
-use crate::decl::{Decl, Declarations, Dep, NotCallable};
+use crate::decl::{ConstValue, Constant, Decl, Declarations, Dep, NotCallable, OpaqueDecl};
 use crate::error::DiscoveryError;
 
 type Job = Box<dyn FnOnce(&Clang) + Send>;
@@ -165,7 +168,170 @@ fn parse_on_worker(clang: &Clang, input: &ParseInput) -> Result<Declarations, Di
     for e in tu.get_entity().get_children() {
         walker.visit(e);
     }
-    Ok(walker.finish(tu.get_target().triple))
+    let target = tu.get_target().triple;
+    drop(tu);
+    walker.evaluate_macros(&index, input);
+    Ok(walker.finish(target))
+}
+
+/// The prefix of the variables the constant-evaluation parse declares.
+const CONST_PREFIX: &str = "__ffi_auto_c_";
+
+impl Walker {
+    /// Evaluates the object-like macros that look like constants. String literals are read
+    /// from their tokens; everything else is left to clang: one more parse of the same
+    /// translation unit with `__auto_type __ffi_auto_c_NAME = (NAME);` appended for each, so
+    /// that the value and its C type are the compiler's (`ULONG_MAX` is `unsigned long`,
+    /// `O_RDONLY | O_CLOEXEC` is folded). Macros that are not constant expressions (types,
+    /// statements, `errno`) fail to compile there and are left out.
+    fn evaluate_macros(&mut self, index: &Index<'_>, input: &ParseInput) {
+        let mut source = input.source.clone();
+        let mut pending = HashMap::new();
+        for m in &self.macros {
+            if m.function_like
+                || m.name.starts_with('_')
+                || m.body.is_empty()
+                || self.functions.contains_key(&m.name)
+                || m.body.contains(&m.name)
+            {
+                continue;
+            }
+            if m.body.iter().all(|t| t.starts_with('"')) {
+                let bytes: Vec<u8> = m.body.iter().flat_map(|t| unescape(t)).collect();
+                self.constants.insert(
+                    m.name.clone(),
+                    Constant {
+                        name: m.name.clone(),
+                        ty: CType::const_ptr(CType::Int(IntKind::Char)),
+                        value: ConstValue::Str(bytes),
+                        header: m.header.clone(),
+                        line: m.line,
+                    },
+                );
+                continue;
+            }
+            let _ = write!(
+                source,
+                "\nstatic __auto_type {CONST_PREFIX}{0} = ({0});",
+                m.name
+            );
+            pending.insert(m.name.clone(), (m.header.clone(), m.line));
+        }
+        if pending.is_empty() {
+            return;
+        }
+        let mut args = input.args.clone();
+        args.extend(["-ferror-limit=0".to_owned(), "-w".to_owned()]);
+        let mut parser = index.parser(&input.file);
+        parser
+            .arguments(&args)
+            .skip_function_bodies(true)
+            .unsaved(&[Unsaved::new(&input.file, &source)]);
+        let Ok(tu) = parser.parse() else { return };
+        for e in tu.get_entity().get_children() {
+            if e.get_kind() != EntityKind::VarDecl || !e.is_in_main_file() {
+                continue;
+            }
+            let Some(var) = e.get_name() else { continue };
+            let Some(name) = var.strip_prefix(CONST_PREFIX) else {
+                continue;
+            };
+            let Some((header, line)) = pending.remove(name) else {
+                continue;
+            };
+            let (Some(ty), Some(result)) = (e.get_type(), e.evaluate()) else {
+                continue;
+            };
+            // `__auto_type` is the deduced type's sugar: its canonical type is the C type.
+            let Ok(cty) = self.conv(&ty.get_canonical_type(), 0, None) else {
+                continue;
+            };
+            let value = match (cty.canonical(), result) {
+                (CType::Int(_) | CType::Bool, EvaluationResult::SignedInteger(v)) => {
+                    ConstValue::Int(v)
+                }
+                (CType::Int(_) | CType::Bool, EvaluationResult::UnsignedInteger(v)) => {
+                    match i64::try_from(v) {
+                        Ok(v) if is_signed(&cty) => ConstValue::Int(v),
+                        _ => ConstValue::UInt(v),
+                    }
+                }
+                (
+                    CType::Float(FloatKind::Float | FloatKind::Double),
+                    EvaluationResult::Float(v),
+                ) => ConstValue::Float(v),
+                _ => continue,
+            };
+            self.constants.insert(
+                name.to_owned(),
+                Constant {
+                    name: name.to_owned(),
+                    ty: cty,
+                    value,
+                    header,
+                    line,
+                },
+            );
+        }
+    }
+}
+
+/// Whether an integer type is signed on the host (which clang parsed for).
+fn is_signed(ty: &CType) -> bool {
+    match ty.canonical() {
+        CType::Int(k) => k.is_signed(&ffi_auto_sig::DataModel::native()),
+        _ => false,
+    }
+}
+
+/// The bytes of one C string literal token (`"a\n"`), escapes decoded.
+fn unescape(tok: &str) -> Vec<u8> {
+    let inner = tok
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or("");
+    let b = inner.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' || i + 1 == b.len() {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let c = b[i];
+        i += 1;
+        out.push(match c {
+            b'n' => b'\n',
+            b't' => b'\t',
+            b'r' => b'\r',
+            b'0'..=b'7' => {
+                let mut v = u32::from(c - b'0');
+                let mut n = 1;
+                while n < 3 && i < b.len() && (b'0'..=b'7').contains(&b[i]) {
+                    v = v * 8 + u32::from(b[i] - b'0');
+                    i += 1;
+                    n += 1;
+                }
+                v as u8
+            }
+            b'x' => {
+                let mut v = 0u32;
+                while i < b.len() && b[i].is_ascii_hexdigit() {
+                    v = v * 16 + (b[i] as char).to_digit(16).unwrap_or(0);
+                    i += 1;
+                }
+                v as u8
+            }
+            b'a' => 7,
+            b'b' => 8,
+            b'f' => 12,
+            b'v' => 11,
+            other => other,
+        });
+    }
+    out
 }
 
 #[derive(Default)]
@@ -177,6 +343,8 @@ struct Walker {
     headers: Vec<PathBuf>,
     records: HashMap<String, Arc<Record>>,
     in_progress: HashSet<String>,
+    opaque: HashMap<String, OpaqueDecl>,
+    constants: HashMap<String, Constant>,
 }
 
 struct Macro {
@@ -222,6 +390,59 @@ impl Walker {
                     line,
                 });
             }
+            EntityKind::StructDecl | EntityKind::UnionDecl => self.record_decl(&e, None),
+            EntityKind::TypedefDecl => {
+                let (Some(name), Some(under)) = (e.get_name(), e.get_typedef_underlying_type())
+                else {
+                    return;
+                };
+                let canon = under.get_canonical_type();
+                if canon.get_kind() == TypeKind::Record
+                    && let Some(decl) = canon.get_declaration()
+                {
+                    self.record_decl(&decl, Some((name, &e)));
+                }
+            }
+            EntityKind::EnumDecl => {
+                let Some(ty) = e.get_type() else { return };
+                let anon = e.get_name().filter(|n| !n.is_empty() && !e.is_anonymous());
+                let Ok(cty) = self.conv(&ty, 0, None) else {
+                    return;
+                };
+                let cty = if anon.is_none() {
+                    cty.canonical().clone()
+                } else {
+                    cty
+                };
+                for c in e.get_children() {
+                    if c.get_kind() != EntityKind::EnumConstantDecl {
+                        continue;
+                    }
+                    let (Some(name), Some((v, u))) = (c.get_name(), c.get_enum_constant_value())
+                    else {
+                        continue;
+                    };
+                    if name.starts_with('_') {
+                        continue;
+                    }
+                    let (header, line) = location(&c);
+                    let value = if is_signed(&cty) {
+                        ConstValue::Int(v)
+                    } else {
+                        ConstValue::UInt(u)
+                    };
+                    self.constants.insert(
+                        name.clone(),
+                        Constant {
+                            name,
+                            ty: cty.clone(),
+                            value,
+                            header,
+                            line,
+                        },
+                    );
+                }
+            }
             EntityKind::InclusionDirective => {
                 if let Some(f) = e.get_file() {
                     let path = f.get_path();
@@ -232,6 +453,49 @@ impl Walker {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A struct or union declaration (or a typedef naming one, `alias`): its layout by name
+    /// when complete, else an opaque type.
+    fn record_decl(&mut self, decl: &Entity<'_>, alias: Option<(String, &Entity<'_>)>) {
+        let tag = decl
+            .get_name()
+            .filter(|n| !n.is_empty() && !decl.is_anonymous());
+        let Some(name) = alias.as_ref().map(|(a, _)| a.clone()).or(tag) else {
+            return;
+        };
+        if name.starts_with("__") && alias.is_none() {
+            return;
+        }
+        let Some(ty) = decl.get_type() else { return };
+        let complete = ty.get_sizeof().is_ok();
+        let at = alias.as_ref().map_or(decl, |(_, e)| *e);
+        if !complete {
+            if !self.records.contains_key(&name) {
+                let (header, line) = location(at);
+                self.opaque
+                    .entry(name.clone())
+                    .or_insert(OpaqueDecl { name, header, line });
+            }
+            return;
+        }
+        if self.records.contains_key(&name) {
+            return;
+        }
+        self.in_progress.insert(name.clone());
+        let r = self.layout(&ty, decl, Some(name.clone()));
+        self.in_progress.remove(&name);
+        if let Ok(mut r) = r {
+            // A typedef of a tagged struct keeps the tag as the record's name.
+            if let Some(tag) = decl
+                .get_name()
+                .filter(|n| !n.is_empty() && !decl.is_anonymous())
+            {
+                Arc::make_mut(&mut r).name = Some(tag);
+            }
+            self.opaque.remove(&name);
+            self.records.insert(name, r);
         }
     }
 
@@ -595,8 +859,11 @@ impl Walker {
             includes,
             headers,
             records,
+            mut opaque,
+            constants,
             ..
         } = self;
+        opaque.retain(|n, _| !records.contains_key(n));
         for m in macros {
             if functions.contains_key(&m.name) {
                 continue;
@@ -641,6 +908,8 @@ impl Walker {
                 .into_iter()
                 .map(|(k, v)| (k, Arc::unwrap_or_clone(v)))
                 .collect(),
+            opaque,
+            constants,
             headers,
             deps,
             target,

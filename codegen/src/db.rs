@@ -27,7 +27,7 @@ use crate::headers::HeaderSet;
 
 const MAGIC: &[u8; 8] = b"FFIAUTO\0";
 /// Bumped whenever the payload's shape changes.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8;
 
 /// What a database file is for: equal keys, same file.
@@ -279,6 +279,16 @@ pub fn store(
     }
     for (name, r) in &decls.records {
         owned.push((Kind::Record as u8, name, enc(&Entry::Record(r.clone()))?));
+    }
+    for (name, c) in &decls.constants {
+        owned.push((
+            Kind::Constant as u8,
+            name,
+            enc(&Entry::Constant(c.clone()))?,
+        ));
+    }
+    for (name, o) in &decls.opaque {
+        owned.push((Kind::Opaque as u8, name, enc(&Entry::Opaque(o.clone()))?));
     }
     owned.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let payload = postcard::to_allocvec(&Payload {

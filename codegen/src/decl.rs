@@ -50,6 +50,49 @@ pub struct NotCallable {
     pub line: u32,
 }
 
+/// A constant a header defines: an object-like macro that evaluates to a number or a string
+/// (`O_RDONLY`, `ZLIB_VERSION`), or an enumerator (`SEEK_SET` in some libcs, `Z_OK`-style
+/// enums).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Constant {
+    /// The name.
+    pub name: String,
+    /// Its C type as the compiler gives it (`int`, `unsigned long`, `double`, `const char *`
+    /// for strings, `enum tag` for enumerators).
+    pub ty: ffi_auto_sig::CType,
+    /// The value.
+    pub value: ConstValue,
+    /// Where it is defined.
+    pub header: PathBuf,
+    /// The line.
+    pub line: u32,
+}
+
+/// The value of a [`Constant`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ConstValue {
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer too large for `i64`, or of an unsigned type.
+    UInt(u64),
+    /// A floating-point number.
+    Float(f64),
+    /// A string literal's bytes, without the terminating NUL.
+    Str(Vec<u8>),
+}
+
+/// A struct or union a header declares without defining it (`FILE` in some libcs, `sqlite3`):
+/// usable only behind a pointer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpaqueDecl {
+    /// The name (tag or typedef name).
+    pub name: String,
+    /// Where it is declared.
+    pub header: PathBuf,
+    /// The line.
+    pub line: u32,
+}
+
 /// A file read while parsing, with what identifies its contents.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dep {
@@ -64,7 +107,7 @@ pub struct Dep {
 }
 
 /// Everything discovery learned from one header set.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Declarations {
     /// Callable functions, by C name.
     pub functions: HashMap<String, Arc<Decl>>,
@@ -73,6 +116,10 @@ pub struct Declarations {
     /// Layouts of the complete structs and unions the signatures refer to by name (behind a
     /// pointer a record is `CType::Opaque(name)`; its layout, when complete, is here).
     pub records: HashMap<String, Record>,
+    /// Structs and unions declared but not defined, by name.
+    pub opaque: HashMap<String, OpaqueDecl>,
+    /// Constants: macros that evaluate to numbers or strings, and enumerators.
+    pub constants: HashMap<String, Constant>,
     /// The top-level headers of the set, as found.
     pub headers: Vec<PathBuf>,
     /// Every file read, for staleness checks.

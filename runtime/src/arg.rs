@@ -17,7 +17,7 @@ impl Slot {
     pub(crate) const UNINIT: Slot = Slot(MaybeUninit::uninit());
 
     #[inline]
-    fn put<T: Copy>(&mut self, v: T) {
+    pub(crate) fn put<T: Copy>(&mut self, v: T) {
         const { assert!(size_of::<T>() <= 16 && align_of::<T>() <= 16) };
         // SAFETY: the slot is 16 bytes aligned to 16, and `T` fits (checked at compile time).
         // The value is written at the start of the slot in native byte order, which is where
@@ -138,6 +138,7 @@ const HINT_INT_TO_PTR: &str =
     "pass a pointer (a string for `const char *`, or a raw pointer through `call_raw`)";
 const HINT_FLOAT_TO_INT: &str =
     "C would truncate it silently; convert it explicitly (`x as i64`) if that is what you mean";
+pub(crate) const HINT_STRUCT: &str = "pass a struct value: an `ffi_auto::Struct`, or the `#[repr(C)]` type `#[ffi_auto] struct name;` generates";
 const HINT_TO_BOOL: &str = "pass `true` or `false`";
 const HINT_STR_TO_MUT: &str = "the function may write through this pointer; pass a mutable buffer (`&mut [u8]`) through `call_raw`";
 const HINT_STR_TO_OTHER: &str = "strings are passed only as `const char *`";
@@ -183,6 +184,7 @@ pub(crate) fn store_i64(v: i64, class: Class, slot: &mut Slot) -> Stored {
         Class::Ptr { .. } | Class::Void => Err(Fault::Type {
             hint: HINT_INT_TO_PTR,
         }),
+        Class::Record(_) => Err(Fault::Type { hint: HINT_STRUCT }),
     }
 }
 
@@ -211,6 +213,7 @@ pub(crate) fn store_u64(v: u64, class: Class, slot: &mut Slot) -> Stored {
         Class::Ptr { .. } | Class::Void => Err(Fault::Type {
             hint: HINT_INT_TO_PTR,
         }),
+        Class::Record(_) => Err(Fault::Type { hint: HINT_STRUCT }),
     }
 }
 
@@ -244,6 +247,7 @@ pub(crate) fn store_f64(v: f64, class: Class, slot: &mut Slot) -> Stored {
         Class::Ptr { .. } | Class::Void => Err(Fault::Type {
             hint: HINT_NOT_NUMBER,
         }),
+        Class::Record(_) => Err(Fault::Type { hint: HINT_STRUCT }),
     }
 }
 
@@ -369,6 +373,7 @@ fn pointee_fits(want: Target, have: Target) -> bool {
 }
 
 pub(crate) mod sealed {
+    /// Seals [`Arg`](super::Arg): implemented by ffi-auto (and the code its macros generate).
     pub trait Sealed {}
 }
 

@@ -17,6 +17,10 @@ pub(crate) const INLINE: usize = 16;
 #[derive(Debug)]
 pub(crate) struct Plan {
     pub params: Box<[Class]>,
+    /// Whether a parameter is a struct by value (its slot holds a pointer to the struct).
+    pub record_params: bool,
+    /// For a struct return larger than the inline return buffer, its size.
+    pub big_ret: Option<usize>,
     pub ret: Class,
     pub variadic: bool,
     pub cif: Arc<PreparedCif>,
@@ -42,8 +46,18 @@ impl Plan {
             fixed: sig.variadic.then_some(params.len()),
         };
         let cif = cif::get(key).map_err(PlanError::Prepare)?;
+        let record_params = params.iter().any(|c| matches!(c, Class::Record(_)));
+        let big_ret = match ret {
+            Class::Record(id) => {
+                let size = crate::layout::record(id).size as usize;
+                (size > RET_INLINE).then_some(size)
+            }
+            _ => None,
+        };
         Ok(Plan {
             params,
+            record_params,
+            big_ret,
             ret,
             variadic: sig.variadic,
             cif,
@@ -191,23 +205,32 @@ impl<'p, 'f> Frame<'p, 'f> {
         &mut self,
         code: unsafe extern "C" fn(),
         n: usize,
+        errno: Option<&mut i32>,
     ) -> Result<RetBuf, String> {
-        let mut ret = RetBuf::new();
+        let mut ret = RetBuf::for_plan(self.plan);
+        let records = self.plan.record_params;
         let Some(rare) = &mut *self.rare else {
             let mut ptrs = [MaybeUninit::<*mut c_void>::uninit(); INLINE];
             let base = self.slots.as_mut_ptr().cast::<Slot>();
             for (i, p) in ptrs.iter_mut().enumerate().take(n) {
                 // SAFETY: `n <= INLINE` without heap slots, so `base + i` is in bounds.
-                p.write(unsafe { base.add(i) }.cast());
+                let slot = unsafe { base.add(i) };
+                p.write(if records {
+                    // SAFETY: argument `i` was stored by `push`, so the slot is initialized.
+                    unsafe { arg_ptr(self.plan.params.get(i).copied(), slot) }
+                } else {
+                    slot.cast()
+                });
             }
             // SAFETY: see `call`; `ptrs[..n]` is initialized, and libffi reads only the
             // first `n` (the CIF's argument count).
             unsafe {
-                call(
+                call_errno(
                     self.plan.cif.raw(),
                     code,
                     &mut ret,
                     ptrs.as_mut_ptr().cast(),
+                    errno,
                 );
             };
             return Ok(ret);
@@ -226,9 +249,29 @@ impl<'p, 'f> Frame<'p, 'f> {
         } else {
             rare.heap.iter_mut().map(Slot::as_mut_ptr).collect()
         };
+        if records {
+            for (i, p) in ptrs.iter_mut().enumerate() {
+                // SAFETY: every argument `0..n` was stored by `push`.
+                *p = unsafe { arg_ptr(self.plan.params.get(i).copied(), p.cast()) };
+            }
+        }
         // SAFETY: see `call`.
-        unsafe { call(cif, code, &mut ret, ptrs.as_mut_ptr()) };
+        unsafe { call_errno(cif, code, &mut ret, ptrs.as_mut_ptr(), errno) };
         Ok(ret)
+    }
+}
+
+/// Where libffi reads argument `slot` from: the slot itself, or for a struct by value the
+/// struct the slot points to.
+///
+/// # Safety
+/// `slot` holds an argument stored for `class`.
+#[inline]
+unsafe fn arg_ptr(class: Option<Class>, slot: *mut Slot) -> *mut c_void {
+    match class {
+        // SAFETY: a struct argument's slot holds a pointer to the struct (`store_record`).
+        Some(Class::Record(_)) => unsafe { slot.cast::<*mut c_void>().read() },
+        _ => slot.cast(),
     }
 }
 
@@ -245,7 +288,7 @@ pub(crate) unsafe fn invoke_exact(
     slots: &mut InlineSlots,
     n: usize,
 ) -> RetBuf {
-    let mut ret = RetBuf::new();
+    let mut ret = RetBuf::for_plan(plan);
     let mut ptrs = [MaybeUninit::<*mut c_void>::uninit(); INLINE];
     let base = slots.as_mut_ptr().cast::<Slot>();
     for (i, p) in ptrs.iter_mut().enumerate().take(n) {
@@ -275,10 +318,39 @@ unsafe fn call(
     unsafe { libffi::raw::ffi_call(cif, Some(code), ret.as_mut_ptr(), args) }
 }
 
+/// Bytes of return value held inline; larger struct returns get a heap buffer.
+pub(crate) const RET_INLINE: usize = 16;
+
+/// [`call`], clearing `errno` right before and reading it right after when asked.
+///
+/// # Safety
+/// As [`call`].
+#[inline(always)]
+unsafe fn call_errno(
+    cif: *mut libffi::low::ffi_cif,
+    code: unsafe extern "C" fn(),
+    ret: &mut RetBuf,
+    args: *mut *mut c_void,
+    errno: Option<&mut i32>,
+) {
+    match errno {
+        None => {
+            // SAFETY: the caller upholds `call`'s contract.
+            unsafe { call(cif, code, ret, args) };
+        }
+        Some(e) => {
+            crate::errno::set_errno(0);
+            // SAFETY: as above.
+            unsafe { call(cif, code, ret, args) };
+            *e = crate::errno::errno();
+        }
+    }
+}
+
 /// Where `ffi_call` writes a return value.
 #[doc(hidden)]
 #[repr(C, align(16))]
-pub struct RetBuf(MaybeUninit<[u8; 16]>);
+pub struct RetBuf(MaybeUninit<[u8; RET_INLINE]>, Option<Box<[u128]>>);
 
 /// Integer types whose C representation is one class exactly.
 pub(crate) trait ExactRet: Copy {
@@ -309,12 +381,31 @@ pub(crate) enum RawInt {
 }
 
 impl RetBuf {
-    fn new() -> RetBuf {
-        RetBuf(MaybeUninit::zeroed())
+    #[inline(always)]
+    fn for_plan(plan: &Plan) -> RetBuf {
+        RetBuf(
+            MaybeUninit::zeroed(),
+            plan.big_ret
+                .map(|size| vec![0u128; size.div_ceil(16)].into_boxed_slice()),
+        )
     }
 
     fn as_mut_ptr(&mut self) -> *mut c_void {
-        self.0.as_mut_ptr().cast()
+        match &mut self.1 {
+            Some(b) => b.as_mut_ptr().cast(),
+            None => self.0.as_mut_ptr().cast(),
+        }
+    }
+
+    /// The first `size` bytes of the return (a struct), or `None` if it is smaller.
+    pub(crate) fn bytes(&self, size: usize) -> Option<&[u8]> {
+        let (p, have) = match &self.1 {
+            Some(b) => (b.as_ptr().cast::<u8>(), b.len() * 16),
+            None => (self.0.as_ptr().cast::<u8>(), RET_INLINE),
+        };
+        // SAFETY: both buffers are initialized (zeroed, then written by `ffi_call`) and hold
+        // `have` bytes.
+        (size <= have).then(|| unsafe { std::slice::from_raw_parts(p, size) })
     }
 
     fn read<T: Copy>(&self) -> T {

@@ -61,6 +61,7 @@ fn ffi_type(a: Abi) -> Type {
         Abi::F32 => Type::f32(),
         Abi::F64 => Type::f64(),
         Abi::Ptr => Type::pointer(),
+        Abi::Record(id) => crate::layout::ffi_record(id),
     }
 }
 

@@ -35,6 +35,9 @@ pub enum Class {
     F32,
     /// `double`.
     F64,
+    /// A struct passed or returned by value: an index into the process's table of record
+    /// layouts (`layout::record`).
+    Record(u32),
     /// A data or function pointer.
     Ptr {
         /// What it points to.
@@ -69,7 +72,11 @@ pub enum Target {
     Bool,
     /// Another pointer.
     Ptr,
-    /// A struct, union, function, opaque type or `long double`.
+    /// A function: the index of its ABI shape in the process's table of shapes (0 when the
+    /// shape cannot be described), so that a callback is accepted only where C will call it
+    /// with the arguments it expects.
+    Fn(u32),
+    /// A struct, union, opaque type or `long double`.
     Other,
 }
 
@@ -88,6 +95,8 @@ pub(crate) enum Abi {
     F32,
     F64,
     Ptr,
+    /// A struct by value: index into the record table.
+    Record(u32),
 }
 
 /// Why a C type cannot be passed or returned by the runtime.
@@ -126,17 +135,20 @@ impl Class {
                 is_const: false,
                 nonnull,
             },
-            CType::FnPtr(_) => Class::Ptr {
-                target: Target::Other,
+            CType::FnPtr(sig) => Class::Ptr {
+                target: Target::Fn(crate::layout::fn_shape(sig)),
                 is_const: true,
                 nonnull,
             },
-            CType::Record(_) => {
-                return Err(unsupported(
-                    format!("passing `{ty}` by value"),
-                    "pass a pointer to it, or wait for structs by value (planned)",
-                ));
-            }
+            CType::Record(r) => match crate::layout::record_id(r) {
+                Ok(id) => Class::Record(id),
+                Err(why) => {
+                    return Err(unsupported(
+                        format!("`{ty}` by value ({why})"),
+                        "pass a pointer to it, or wrap the function in C",
+                    ));
+                }
+            },
             CType::Opaque(name) => {
                 return Err(unsupported(
                     format!("`{name}` by value (its definition is not visible)"),
@@ -204,6 +216,7 @@ impl Class {
             Class::F32 => Abi::F32,
             Class::F64 => Abi::F64,
             Class::Ptr { .. } => Abi::Ptr,
+            Class::Record(id) => Abi::Record(id),
         }
     }
 
@@ -226,13 +239,14 @@ impl Class {
             }
             Class::F32 => "float".to_owned(),
             Class::F64 => "double".to_owned(),
+            Class::Record(id) => crate::layout::record(id).c_name(),
             Class::Ptr {
                 target, is_const, ..
             } => {
                 let c = if is_const { "const " } else { "" };
                 let t = match target {
                     Target::Byte => "char",
-                    Target::Void | Target::Other => "void",
+                    Target::Void | Target::Other | Target::Fn(_) => "void",
                     Target::Int { .. } => "int",
                     Target::F32 => "float",
                     Target::F64 => "double",

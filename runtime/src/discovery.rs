@@ -63,6 +63,26 @@ impl HeaderSource {
     }
 }
 
+/// The layout of struct `name` (tag or typedef name) from the header source's headers.
+pub(crate) fn record(name: &str) -> Result<Arc<ffi_auto_sig::Record>> {
+    let (catalog, set) = SOURCE.catalog()?;
+    let key = name
+        .strip_prefix("struct ")
+        .or_else(|| name.strip_prefix("union "))
+        .unwrap_or(name);
+    catalog
+        .record(key)
+        .map(Arc::new)
+        .ok_or_else(|| Error::UnknownStruct {
+            name: name.to_owned(),
+            searched: format!("the headers ({})", set.describe()),
+            closest: ffi_auto_codegen::closest(
+                key,
+                catalog.record_names().iter().map(String::as_str),
+            ),
+        })
+}
+
 impl SignatureSource for HeaderSource {
     fn describe(&self) -> String {
         let st = self.state.read().unwrap_or_else(PoisonError::into_inner);

@@ -442,6 +442,36 @@ pub unsafe fn ffi_call_raw<'a, R: FromRet>(
     with_function(target.into(), |f| unsafe { f.call_raw_boxed(args) }).map_err(|e| *e)
 }
 
+/// Calls a C function by name and returns `errno` with its value (see
+/// [`Function::call_errno`]).
+///
+/// # Errors
+/// As [`ffi_call`].
+pub fn ffi_call_errno<'a, R: FromRet>(
+    target: impl Into<Target<'a>>,
+    args: impl SafeArgs,
+) -> Result<(R, crate::Errno)> {
+    with_function(target.into(), |f| f.call_errno(args).map_err(Box::new)).map_err(|e| *e)
+}
+
+/// [`ffi_call_errno`] with any arguments.
+///
+/// # Safety
+/// As [`Function::call_raw`].
+///
+/// # Errors
+/// As [`ffi_call`].
+pub unsafe fn ffi_call_raw_errno<'a, R: FromRet>(
+    target: impl Into<Target<'a>>,
+    args: impl Args,
+) -> Result<(R, crate::Errno)> {
+    // SAFETY: the caller vouches for the pointer arguments.
+    with_function(target.into(), |f| {
+        unsafe { f.call_raw_errno(args) }.map_err(Box::new)
+    })
+    .map_err(|e| *e)
+}
+
 /// Calls a C function by name with dynamic values.
 ///
 /// # Errors

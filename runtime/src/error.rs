@@ -247,6 +247,45 @@ pub enum Error {
         hint: String,
     },
 
+    /// A struct field name the layout does not have.
+    #[error("`{record}` has no field `{field}`; it has {}", quoted(.fields))]
+    UnknownField {
+        /// The struct.
+        record: String,
+        /// The name asked for.
+        field: String,
+        /// The fields it has.
+        fields: Vec<String>,
+    },
+
+    /// A value that does not fit a struct field.
+    #[error(
+        "field `{field}` of `{record}` has type `{c_type}`, which cannot hold {given}; hint: {hint}"
+    )]
+    FieldValue {
+        /// The struct.
+        record: String,
+        /// The field.
+        field: String,
+        /// Its C type.
+        c_type: String,
+        /// What was given.
+        given: String,
+        /// What to do instead.
+        hint: String,
+    },
+
+    /// A struct name no header of the search path defines completely.
+    #[error("no complete definition of struct `{name}` was found in {searched}; hint: add the header that defines it (`add_header`), or check the spelling{}", did_you_mean(.closest))]
+    UnknownStruct {
+        /// The name asked for.
+        name: String,
+        /// What was searched.
+        searched: String,
+        /// Similar names.
+        closest: Vec<String>,
+    },
+
     /// Something ffi-auto cannot do (yet) for this signature.
     #[error("`{function}`: {what} is not supported; hint: {hint}")]
     Unsupported {

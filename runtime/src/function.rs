@@ -11,6 +11,7 @@ use crate::call::{
     Frame, INLINE, InlineSlots, Plan, PlanError, Storage, frame_storage, invoke_exact,
 };
 use crate::class::Class;
+use crate::errno::Errno;
 use crate::error::{ArgPos, Error, Result};
 use crate::library::{Library, Symbol};
 use crate::ret::FromRet;
@@ -281,6 +282,43 @@ impl Function {
         unsafe { self.call_raw(args) }
     }
 
+    /// Calls with safe arguments, and returns `errno` as the call left it: cleared right
+    /// before the C function runs and read right after it returns, before anything else
+    /// (argument conversion, allocation) can change it.
+    ///
+    /// ```
+    /// use ffi_auto_runtime::{Function, Signature, find_symbol};
+    /// let sig: Signature = "int (const char *, int)".parse().unwrap();
+    /// // SAFETY: `int open(const char *, int, ...)`, called here with its two fixed arguments.
+    /// let open = unsafe { Function::new(find_symbol("open", None).unwrap(), "open", sig) }.unwrap();
+    /// let (fd, e) = open.call_errno::<i32>(("/no/such/file", 0)).unwrap();
+    /// assert_eq!(fd, -1);
+    /// assert_eq!(e.code(), libc::ENOENT);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Function::call`].
+    pub fn call_errno<R: FromRet>(&self, args: impl SafeArgs) -> Result<(R, Errno)> {
+        let mut e = 0;
+        // SAFETY: as in `call_boxed`: safe arguments, a vouched-for signature.
+        let r = unsafe { self.call_checked(&args, true, Some(&mut e)) }.map_err(|e| *e)?;
+        Ok((r, Errno(e)))
+    }
+
+    /// [`Function::call_errno`] with any arguments.
+    ///
+    /// # Safety
+    /// As [`Function::call_raw`].
+    ///
+    /// # Errors
+    /// As [`Function::call_raw`].
+    pub unsafe fn call_raw_errno<R: FromRet>(&self, args: impl Args) -> Result<(R, Errno)> {
+        let mut e = 0;
+        // SAFETY: the caller vouches for the pointers.
+        let r = unsafe { self.call_checked(&args, false, Some(&mut e)) }.map_err(|e| *e)?;
+        Ok((r, Errno(e)))
+    }
+
     /// # Safety
     /// When `safe` is false, the caller vouches for every pointer argument.
     #[inline(always)]
@@ -304,7 +342,7 @@ impl Function {
             }
         }
         // SAFETY: the caller's contract, passed on.
-        unsafe { self.call_checked(args, safe) }
+        unsafe { self.call_checked(args, safe, None) }
     }
 
     /// The general path: every argument converted and checked, variadics, strings copied.
@@ -316,6 +354,7 @@ impl Function {
         &self,
         args: &A,
         safe: bool,
+        errno: Option<&mut i32>,
     ) -> Result<R, Box<Error>> {
         let inner = &*self.inner;
         let plan = &inner.plan;
@@ -338,7 +377,7 @@ impl Function {
         // SAFETY: the signature is the function's (vouched for at preparation), all `n`
         // arguments were stored and checked against it, and pointer arguments are either
         // checked (safe frame) or vouched for by the caller of `call_raw`.
-        let ret = unsafe { frame.invoke(inner.code, n) }.map_err(|reason| {
+        let ret = unsafe { frame.invoke(inner.code, n, errno) }.map_err(|reason| {
             Box::new(Error::Prepare {
                 function: inner.name.to_string(),
                 declaration: self.declaration(),

@@ -25,27 +25,35 @@
 
 mod arg;
 mod call;
+mod callback;
 mod cif;
 mod class;
 mod compiled;
 #[cfg(feature = "discovery")]
 mod discovery;
 mod dynamic;
+mod errno;
 mod error;
 mod function;
+mod layout;
 mod library;
 mod resolve;
 mod ret;
+mod structs;
 mod value;
 
 pub use arg::{Arg, Args, SafeArg, SafeArgs};
+pub use callback::{Callback, CallbackArg, CallbackRet, IntoCallback};
 pub use cif::cif_cache_len;
 pub use compiled::{CompiledSource, compiled_source};
 #[cfg(feature = "discovery")]
 pub use discovery::{
     HeaderSource, add_header, add_include_dir, add_pkg_config, header_set, header_source,
 };
-pub use dynamic::{Target, ffi_call, ffi_call_raw, ffi_call_values, prepare};
+pub use dynamic::{
+    Target, ffi_call, ffi_call_errno, ffi_call_raw, ffi_call_raw_errno, ffi_call_values, prepare,
+};
+pub use errno::Errno;
 pub use error::{ArgPos, Attempt, Error, Result};
 pub use ffi_auto_sig::{
     CType, DataModel, Field, FloatKind, FnAttrs, FnPointer, IntKind, Param, ParseTypeError, Record,
@@ -58,15 +66,20 @@ pub use resolve::{
     signature_sources,
 };
 pub use ret::FromRet;
+pub use structs::{CStruct, Struct};
 pub use value::Value;
 
 #[doc(hidden)]
 pub mod __private {
     pub use crate::compiled::{COMPILED, Compiled, LazySymbol};
+    pub use crate::errno::{errno, set_errno};
     pub use ffi_auto_sig as sig;
     pub use linkme;
 
+    pub use crate::arg::sealed::Sealed as ArgSealed;
     pub use crate::arg::{Ctx, Fault, Num, Pointee, Slot};
     pub use crate::call::{Frame, RetBuf};
     pub use crate::class::{Class, Target};
+    pub use crate::ret::sealed::Sealed as RetSealed;
+    pub use crate::structs::{read_record, record_id_of, store_record};
 }

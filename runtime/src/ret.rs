@@ -7,6 +7,7 @@ use crate::call::{RawInt, RetBuf};
 use crate::class::Class;
 
 pub(crate) mod sealed {
+    /// Seals [`FromRet`](super::FromRet): implemented by ffi-auto (and the code its macros generate).
     pub trait Sealed {}
 }
 
@@ -25,6 +26,7 @@ pub trait FromRet: Sized + sealed::Sealed {
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault>;
 }
 
+const HINT_STRUCT: &str = "read a struct return as `ffi_auto::Struct` or as the struct type `#[ffi_auto] struct name;` generates";
 const HINT_INT: &str = "read it as an integer type";
 const HINT_FLOAT: &str = "read it as `f64`";
 const HINT_PTR: &str = "read it as a raw pointer (`*mut c_void`, `*const c_char`)";
@@ -43,6 +45,7 @@ macro_rules! int_ret {
                     Class::Bool => Ok(<$t>::from(int_truth(ret.int(class)))),
                     Class::F32 | Class::F64 => Err(Fault::Type { hint: HINT_FLOAT }),
                     Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
+                    Class::Record(_) => Err(Fault::Type { hint: HINT_STRUCT }),
                     Class::Void => Err(Fault::Type { hint: "it returns nothing; read it as `()`" }),
                     _ => match ret.int(class) {
                         Some(RawInt::S(v)) => <$t>::try_from(v).map_err(|_| Fault::Range(Num::I(v))),
@@ -74,6 +77,7 @@ impl FromRet for f64 {
             Class::F64 => Ok(ret.f64()),
             Class::F32 => Ok(f64::from(ret.f32())),
             Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
+            Class::Record(_) => Err(Fault::Type { hint: HINT_STRUCT }),
             _ => Err(Fault::Type { hint: HINT_INT }),
         }
     }
@@ -90,6 +94,7 @@ impl FromRet for f32 {
                 hint: "`double` would lose precision as `f32`; read it as `f64`",
             }),
             Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
+            Class::Record(_) => Err(Fault::Type { hint: HINT_STRUCT }),
             _ => Err(Fault::Type { hint: HINT_INT }),
         }
     }
@@ -163,6 +168,7 @@ pub(crate) fn read_value(class: Class, ret: &RetBuf) -> crate::Value<'static> {
         },
         Class::F32 => Value::F32(ret.f32()),
         Class::F64 => Value::F64(ret.f64()),
+        Class::Record(_) => Value::Void,
         Class::Ptr { .. } => {
             let p: *mut c_void = ret.ptr();
             if p.is_null() {

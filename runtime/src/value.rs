@@ -259,6 +259,11 @@ impl FromRet for Value<'static> {
     const NAME: &'static str = "Value";
     #[inline]
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
+        if let Class::Record(_) = class {
+            return Err(Fault::Type {
+                hint: "read a struct return as `ffi_auto::Struct` or as the struct type `#[ffi_auto] struct name;` generates",
+            });
+        }
         Ok(crate::ret::read_value(class, ret))
     }
 }

@@ -2,7 +2,7 @@
 //! (the macros' registry entries): a byte string in the generated code costs the compiler and
 //! the linker far less than code that builds the value.
 
-use crate::Signature;
+use crate::{Record, Signature};
 
 /// The first byte of every encoded signature; bumped when the model's serialized form changes.
 pub const FORMAT: u8 = 1;
@@ -58,6 +58,41 @@ pub fn decode(bytes: &[u8]) -> Result<Signature, DecodeError> {
             Ok((sig, [])) => Ok(sig),
             Ok((_, extra)) => Err(DecodeError::Corrupt(format!(
                 "{} bytes after the signature",
+                extra.len()
+            ))),
+            Err(e) => Err(DecodeError::Corrupt(e.to_string())),
+        },
+        Some((&found, _)) => Err(DecodeError::Format { found }),
+        None => Err(DecodeError::Corrupt("no bytes".to_owned())),
+    }
+}
+
+/// Encodes a struct layout (what a `#[ffi_auto] struct` compiles in), in the same framing as
+/// [`encode`].
+///
+/// ```
+/// use ffi_auto_sig::{encoding, CType, DataModel, Record, RecordKind};
+/// let r = Record::with_c_layout(RecordKind::Struct, Some("p"),
+///     vec![("x".into(), CType::INT)], &DataModel::native()).unwrap();
+/// assert_eq!(encoding::decode_record(&encoding::encode_record(&r)).unwrap(), r);
+/// ```
+pub fn encode_record(r: &Record) -> Vec<u8> {
+    match postcard::to_extend(r, vec![FORMAT]) {
+        Ok(v) => v,
+        Err(e) => unreachable!("a Record always serializes: {e}"),
+    }
+}
+
+/// Decodes what [`encode_record`] wrote.
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_record(bytes: &[u8]) -> Result<Record, DecodeError> {
+    match bytes.split_first() {
+        Some((&FORMAT, rest)) => match postcard::take_from_bytes(rest) {
+            Ok((r, [])) => Ok(r),
+            Ok((_, extra)) => Err(DecodeError::Corrupt(format!(
+                "{} bytes after the struct layout",
                 extra.len()
             ))),
             Err(e) => Err(DecodeError::Corrupt(e.to_string())),

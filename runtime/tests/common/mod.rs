@@ -23,3 +23,16 @@ pub fn sys(name: &str, lib: Option<&str>, sig: &str) -> Function {
     // SAFETY: every caller passes the declaration from the C library's header.
     unsafe { Function::new(symbol, name, sig) }.expect("prepares")
 }
+
+/// Makes the header source read `fixture.h` (once per process) and returns the library to
+/// name in by-name calls, so that fixture functions are called with their discovered
+/// declarations.
+#[cfg(feature = "discovery")]
+pub fn discover_fixture() -> &'static str {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        ffi_auto_runtime::add_include_dir(ffi_auto_fixture::INCLUDE_DIR);
+        ffi_auto_runtime::add_header(&ffi_auto_fixture::header().display().to_string());
+    });
+    ffi_auto_fixture::LIB
+}

@@ -1,0 +1,734 @@
+//! Rust closures as C function pointers, through libffi closures.
+
+use std::any::Any;
+use std::ffi::c_void;
+use std::fmt;
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use ffi_auto_sig::{RustType, Signature};
+use libffi::low::ffi_closure;
+
+use crate::arg::{self, Arg, Ctx, Fault, SCRATCH, Slot, Spill};
+use crate::cif::{self, CifKey, PreparedCif};
+use crate::class::{Class, Target};
+use crate::error::{Error, Result};
+use crate::value::Value;
+
+/// What a callback runs: reads the arguments from libffi's array and writes the return.
+type Invoke<'a> = Box<dyn FnMut(*mut c_void, *const *const c_void) + Send + 'a>;
+
+/// A Rust closure made callable from C: the guard that owns the closure and the executable
+/// trampoline libffi wrote for it.
+///
+/// [`Callback::code`] is a real C function pointer (`F` is its type for closures whose
+/// signature is known from their Rust types); it stays valid exactly as long as this guard, and
+/// the guard borrows whatever the closure captured, so neither can be freed while the guard
+/// lives. Give C the pointer only for as long as C may call it (`qsort`, `bsearch`, a thread
+/// you join): a library that keeps it (`atexit`, `signal`, an event loop) needs the guard kept
+/// alive as long, for example in a `static` or with [`Box::leak`].
+///
+/// ```
+/// use std::ffi::{c_int, c_void};
+/// use ffi_auto_runtime::Callback;
+///
+/// let mut calls = 0;
+/// let cmp = Callback::new(|a: *const c_void, b: *const c_void| -> c_int {
+///     calls += 1;
+///     // SAFETY: qsort passes pointers to two elements of the `i32` array below.
+///     let (a, b) = unsafe { (*a.cast::<i32>(), *b.cast::<i32>()) };
+///     a.cmp(&b) as c_int
+/// })
+/// .unwrap();
+/// let mut v = [3, 1, 2];
+/// // SAFETY: `v` holds 3 elements of 4 bytes; the comparator matches qsort's declaration.
+/// unsafe { libc::qsort(v.as_mut_ptr().cast(), 3, 4, Some(cmp.code())) };
+/// drop(cmp);
+/// assert_eq!(v, [1, 2, 3]);
+/// assert!(calls >= 2);
+/// ```
+///
+/// # Panics and errors inside a callback
+/// A panic never unwinds into C: the trampoline catches it, returns zero (or nothing) to C,
+/// and stops calling the closure (C may call the pointer again; it gets zero). The panic is
+/// re-raised in Rust when the guard is dropped (or taken with [`Callback::take_panic`]), after
+/// the C function has returned. A dynamic callback's return value that does not fit its C
+/// type is handled the same way, as an error the guard reports.
+///
+/// # Threads
+/// C may call the pointer from any thread (a thread it created with `pthread_create`
+/// included), so the closure must be `Send`. Calls are serialized: a closure is `FnMut` and
+/// runs one call at a time. A call that re-enters the closure from inside itself (the closure
+/// calls C, which calls the pointer again) cannot run it and is reported like a panic.
+pub struct Callback<'a, F = unsafe extern "C" fn()> {
+    closure: *mut ffi_closure,
+    code: *const c_void,
+    state: Box<State<'a>>,
+    signature: Signature,
+    shape: u32,
+    _cif: Arc<PreparedCif>,
+    _fn: PhantomData<F>,
+}
+
+// SAFETY: the closure is `Send` (required by every constructor) and runs under a mutex; the
+// libffi closure and CIF are only read after preparation. Moving or sharing the guard between
+// threads is therefore sound.
+unsafe impl<F> Send for Callback<'_, F> {}
+// SAFETY: as above; `&Callback` only exposes the code pointer and the panic slot (a mutex).
+unsafe impl<F> Sync for Callback<'_, F> {}
+
+struct State<'a> {
+    invoke: Mutex<Invoke<'a>>,
+    ret: Class,
+    /// The thread now running the closure (the address of a thread-local), 0 when idle.
+    running_on: AtomicUsize,
+    /// Set once the closure panicked: it is not called again.
+    poisoned: AtomicBool,
+    failure: Mutex<Option<Box<dyn Any + Send>>>,
+    calls: AtomicUsize,
+}
+
+thread_local! {
+    static THREAD_TAG: u8 = const { 0 };
+}
+
+fn thread_tag() -> usize {
+    THREAD_TAG.with(|t| std::ptr::from_ref(t) as usize)
+}
+
+/// A closure whose C signature comes from its Rust argument and return types: every
+/// `FnMut(A1, ..) -> R + Send` with up to 6 arguments of [`RustType`]s (numbers, `bool`, raw
+/// pointers) and a [`RustType`] return (or `()`).
+pub trait IntoCallback<'a, Marker> {
+    /// The C function pointer type (`unsafe extern "C" fn(A1, ..) -> R`).
+    type Fn: Copy;
+    #[doc(hidden)]
+    fn signature() -> Signature;
+    #[doc(hidden)]
+    fn into_invoke(self) -> Box<dyn FnMut(*mut c_void, *const *const c_void) + Send + 'a>;
+}
+
+/// A value C passes to a callback, read from libffi's argument array.
+pub trait CallbackArg: RustType + Copy {
+    #[doc(hidden)]
+    /// # Safety
+    /// `p` points at a value of this type's C representation.
+    unsafe fn read(p: *const c_void) -> Self;
+}
+
+/// A value a callback returns to C.
+pub trait CallbackRet: RustType {
+    #[doc(hidden)]
+    /// # Safety
+    /// `ret` is libffi's return buffer for this type (at least an `ffi_arg`).
+    unsafe fn write(self, ret: *mut c_void);
+}
+
+macro_rules! callback_int {
+    ($($t:ty),*) => {$(
+        impl CallbackArg for $t {
+            unsafe fn read(p: *const c_void) -> Self {
+                // SAFETY: the caller guarantees `p` points at a `$t`.
+                unsafe { p.cast::<$t>().read_unaligned() }
+            }
+        }
+        impl CallbackRet for $t {
+            #[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
+            unsafe fn write(self, ret: *mut c_void) {
+                // libffi expects integer returns narrower than `ffi_arg` widened to one.
+                if size_of::<$t>() < size_of::<libffi::raw::ffi_arg>() {
+                    // SAFETY: the caller guarantees room for an `ffi_arg`; `as` sign- or
+                    // zero-extends by the source's signedness.
+                    unsafe { ret.cast::<libffi::raw::ffi_arg>().write_unaligned(self as i64 as libffi::raw::ffi_arg) }
+                } else {
+                    // SAFETY: as above.
+                    unsafe { ret.cast::<$t>().write_unaligned(self) }
+                }
+            }
+        }
+    )*};
+}
+
+callback_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+macro_rules! callback_plain {
+    ($($t:ty),*) => {$(
+        impl CallbackArg for $t {
+            unsafe fn read(p: *const c_void) -> Self {
+                // SAFETY: the caller guarantees `p` points at a `$t`.
+                unsafe { p.cast::<$t>().read_unaligned() }
+            }
+        }
+        impl CallbackRet for $t {
+            unsafe fn write(self, ret: *mut c_void) {
+                // SAFETY: the caller guarantees room for the return.
+                unsafe { ret.cast::<$t>().write_unaligned(self) }
+            }
+        }
+    )*};
+}
+
+callback_plain!(f32, f64);
+
+impl CallbackArg for bool {
+    unsafe fn read(p: *const c_void) -> Self {
+        // SAFETY: a C `_Bool` is one byte; read as a byte so that no bit pattern is UB.
+        unsafe { p.cast::<u8>().read() != 0 }
+    }
+}
+impl CallbackRet for bool {
+    unsafe fn write(self, ret: *mut c_void) {
+        // SAFETY: the caller guarantees room for an `ffi_arg`.
+        unsafe { u8::from(self).write(ret) }
+    }
+}
+impl CallbackRet for () {
+    unsafe fn write(self, _ret: *mut c_void) {}
+}
+impl<T: RustType> CallbackArg for *const T {
+    unsafe fn read(p: *const c_void) -> Self {
+        // SAFETY: the caller guarantees `p` points at a pointer.
+        unsafe { p.cast::<*const T>().read_unaligned() }
+    }
+}
+impl<T: RustType> CallbackArg for *mut T {
+    unsafe fn read(p: *const c_void) -> Self {
+        // SAFETY: the caller guarantees `p` points at a pointer.
+        unsafe { p.cast::<*mut T>().read_unaligned() }
+    }
+}
+impl<T: RustType> CallbackRet for *const T {
+    unsafe fn write(self, ret: *mut c_void) {
+        // SAFETY: the caller guarantees room for a pointer.
+        unsafe { ret.cast::<*const T>().write_unaligned(self) }
+    }
+}
+impl<T: RustType> CallbackRet for *mut T {
+    unsafe fn write(self, ret: *mut c_void) {
+        // SAFETY: the caller guarantees room for a pointer.
+        unsafe { ret.cast::<*mut T>().write_unaligned(self) }
+    }
+}
+
+macro_rules! into_callback {
+    ($($a:ident),*) => {
+        impl<'a, Func, R, $($a),*> IntoCallback<'a, fn($($a),*) -> R> for Func
+        where
+            Func: FnMut($($a),*) -> R + Send + 'a,
+            R: CallbackRet,
+            $($a: CallbackArg),*
+        {
+            type Fn = unsafe extern "C" fn($($a),*) -> R;
+            fn signature() -> Signature {
+                Signature::new(R::c_type())$(.param($a::c_type()))*
+            }
+            #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
+            fn into_invoke(mut self) -> Box<dyn FnMut(*mut c_void, *const *const c_void) + Send + 'a> {
+                Box::new(move |ret, args| {
+                    let mut i = 0;
+                    $(
+                        // SAFETY: libffi passes one pointer per parameter of the CIF built
+                        // from these very types.
+                        let $a = unsafe { $a::read(*args.add(i)) };
+                        i += 1;
+                    )*
+                    let r = self($($a),*);
+                    // SAFETY: `ret` is libffi's return buffer for `R`'s C type.
+                    unsafe { r.write(ret) }
+                })
+            }
+        }
+    };
+}
+
+into_callback!();
+into_callback!(A1);
+into_callback!(A1, A2);
+into_callback!(A1, A2, A3);
+into_callback!(A1, A2, A3, A4);
+into_callback!(A1, A2, A3, A4, A5);
+into_callback!(A1, A2, A3, A4, A5, A6);
+
+impl<'a, F: Copy> Callback<'a, F> {
+    /// A callback from a closure whose argument and return types say the C signature.
+    ///
+    /// # Errors
+    /// [`Error::Prepare`] when libffi cannot allocate the closure.
+    pub fn new<M, C>(f: C) -> Result<Callback<'a, F>>
+    where
+        C: IntoCallback<'a, M, Fn = F>,
+    {
+        const {
+            assert!(size_of::<F>() == size_of::<*const c_void>());
+        }
+        Self::build(C::signature(), f.into_invoke())
+    }
+
+    /// The C function pointer, valid while this guard lives.
+    pub fn code(&self) -> F {
+        // SAFETY: `F` is the function pointer type of the signature the closure was prepared
+        // with (or `unsafe extern "C" fn()` for a dynamic callback), pointer-sized (checked at
+        // compile time), and `code` is the libffi trampoline's executable address.
+        unsafe { std::mem::transmute_copy::<*const c_void, F>(&self.code) }
+    }
+}
+
+impl<'a> Callback<'a> {
+    /// A callback whose C signature is known only at run time: the closure receives the
+    /// arguments as [`Value`]s (pointers as `Value::Ptr` or `Value::Null`) and returns one,
+    /// which is converted to the C return type with the same checks as an argument.
+    ///
+    /// ```
+    /// use ffi_auto_runtime::{Callback, Value};
+    /// let sig = "int (int, int)".parse().unwrap();
+    /// let add = Callback::dynamic(&sig, |args| {
+    ///     Value::I64(args[0].as_i64().unwrap() + args[1].as_i64().unwrap())
+    /// })
+    /// .unwrap();
+    /// // SAFETY: the callback was prepared for `int (int, int)`.
+    /// let f: unsafe extern "C" fn(i32, i32) -> i32 = unsafe { std::mem::transmute(add.code()) };
+    /// // SAFETY: as above.
+    /// assert_eq!(unsafe { f(40, 2) }, 42);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for a signature with a type callbacks cannot take (a struct by
+    /// value, `long double`, a variadic signature); [`Error::Prepare`] when libffi fails.
+    pub fn dynamic(
+        signature: &Signature,
+        mut f: impl FnMut(&[Value<'_>]) -> Value<'static> + Send + 'a,
+    ) -> Result<Callback<'a>> {
+        let classes = signature
+            .params
+            .iter()
+            .map(|p| Class::of(&p.ty, false))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| unsupported(signature, e.what, e.hint))?;
+        let ret =
+            Class::of(&signature.ret, false).map_err(|e| unsupported(signature, e.what, e.hint))?;
+        let decl = signature.to_string();
+        let invoke: Invoke<'a> = Box::new(move |out, args| {
+            let values: Vec<Value<'static>> = classes
+                .iter()
+                .enumerate()
+                // SAFETY: libffi passes one pointer per parameter, each at a value of the
+                // parameter's class.
+                .map(|(i, c)| unsafe { read_arg(*c, *args.add(i)) })
+                .collect();
+            let v = f(&values);
+            if let Err(e) = store_ret(v, ret, out) {
+                std::panic::panic_any(format!(
+                    "a callback of type `{decl}` returned {}: {e}",
+                    v.describe()
+                ));
+            }
+        });
+        Self::build(signature.clone(), invoke)
+    }
+}
+
+impl<'a, F> Callback<'a, F> {
+    fn build(signature: Signature, invoke: Invoke<'a>) -> Result<Callback<'a, F>> {
+        if signature.variadic {
+            return Err(unsupported(
+                &signature,
+                "a variadic callback".to_owned(),
+                "C cannot call a variadic function through libffi closures; give the callback a fixed signature".to_owned(),
+            ));
+        }
+        let classes = signature
+            .params
+            .iter()
+            .map(|p| Class::of(&p.ty, false))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| unsupported(&signature, e.what, e.hint))?;
+        let ret = Class::of(&signature.ret, false)
+            .map_err(|e| unsupported(&signature, e.what, e.hint))?;
+        if let Some(c) = classes
+            .iter()
+            .chain([&ret])
+            .find(|c| matches!(c, Class::Record(_)))
+        {
+            return Err(unsupported(
+                &signature,
+                format!("`{}` by value in a callback", c.c_spelling()),
+                "take a pointer to the struct instead".to_owned(),
+            ));
+        }
+        let key = CifKey {
+            ret: ret.abi(),
+            args: classes.iter().map(|c| c.abi()).collect(),
+            fixed: None,
+        };
+        let cif = cif::get(key).map_err(|reason| Error::Prepare {
+            function: "callback".to_owned(),
+            declaration: signature.to_string(),
+            reason,
+        })?;
+        let shape = crate::layout::fn_shape(&signature);
+        let state = Box::new(State {
+            invoke: Mutex::new(invoke),
+            ret,
+            running_on: AtomicUsize::new(0),
+            poisoned: AtomicBool::new(false),
+            failure: Mutex::new(None),
+            calls: AtomicUsize::new(0),
+        });
+        let Some((closure, code)) = libffi::low::try_closure_alloc() else {
+            return Err(Error::Prepare {
+                function: "callback".to_owned(),
+                declaration: signature.to_string(),
+                reason: "libffi could not allocate an executable closure".to_owned(),
+            });
+        };
+        // SAFETY: `closure` was just allocated by libffi; the CIF is kept alive (an `Arc` in
+        // the guard) for as long as the closure, and so is `state` (boxed: its address is
+        // stable) which the trampoline receives as user data. The trampoline's signature is
+        // libffi's closure callback type.
+        let status = unsafe {
+            libffi::raw::ffi_prep_closure_loc(
+                closure,
+                cif.raw(),
+                Some(trampoline),
+                std::ptr::from_ref::<State<'a>>(&state).cast_mut().cast(),
+                code.as_mut_ptr(),
+            )
+        };
+        if status != libffi::raw::ffi_status_FFI_OK {
+            // SAFETY: allocated above with `ffi_closure_alloc`, not used since.
+            unsafe { libffi::low::closure_free(closure) };
+            return Err(Error::Prepare {
+                function: "callback".to_owned(),
+                declaration: signature.to_string(),
+                reason: format!("ffi_prep_closure_loc failed (status {status})"),
+            });
+        }
+        Ok(Callback {
+            closure,
+            code: code.as_ptr(),
+            state,
+            signature,
+            shape,
+            _cif: cif,
+            _fn: PhantomData,
+        })
+    }
+
+    /// The code pointer as an untyped pointer.
+    pub fn as_ptr(&self) -> *const c_void {
+        self.code
+    }
+
+    /// The C signature C must call it with.
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// How many times C has called it.
+    pub fn calls(&self) -> usize {
+        self.state.calls.load(Ordering::Relaxed)
+    }
+
+    /// The payload of a panic (or the error) the callback stopped with, if any, taking it so
+    /// that dropping the guard does not re-raise it.
+    pub fn take_panic(&self) -> Option<Box<dyn Any + Send>> {
+        self.state
+            .failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+impl<F> Drop for Callback<'_, F> {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `ffi_closure_alloc` in `build` and freed only here; the guard's
+        // owner promised C no longer holds the pointer.
+        unsafe { libffi::low::closure_free(self.closure) };
+        if let Some(p) = self.take_panic()
+            && !std::thread::panicking()
+        {
+            resume_unwind(p);
+        }
+    }
+}
+
+impl<F> fmt::Debug for Callback<'_, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Callback")
+            .field("signature", &self.signature.to_string())
+            .field("code", &self.code)
+            .field("calls", &self.calls())
+            .finish_non_exhaustive()
+    }
+}
+
+fn unsupported(sig: &Signature, what: String, hint: String) -> Error {
+    Error::Unsupported {
+        function: format!("callback `{sig}`"),
+        what,
+        hint,
+    }
+}
+
+/// What libffi calls: runs the closure, catching any panic so that none unwinds into C.
+unsafe extern "C" fn trampoline(
+    _cif: *mut libffi::low::ffi_cif,
+    ret: *mut c_void,
+    args: *mut *mut c_void,
+    data: *mut c_void,
+) {
+    // SAFETY: `data` is the `State` the closure was prepared with, which the guard keeps alive
+    // for as long as the closure exists.
+    let state = unsafe { &*data.cast::<State<'_>>() };
+    state.calls.fetch_add(1, Ordering::Relaxed);
+    let size = ret_size(state.ret);
+    // Zero first: what C sees if the closure does not run or does not finish.
+    // SAFETY: libffi's return buffer holds the return type, widened to an `ffi_arg` for
+    // integers (`ret_size`).
+    unsafe { ret.cast::<u8>().write_bytes(0, size) };
+    if state.poisoned.load(Ordering::Acquire) {
+        return;
+    }
+    let me = thread_tag();
+    if state.running_on.load(Ordering::Acquire) == me {
+        fail(
+            state,
+            Box::new(
+                "a callback was re-entered (C called it again from inside the closure); a closure runs one call at a time",
+            ),
+        );
+        return;
+    }
+    let mut invoke = state.invoke.lock().unwrap_or_else(PoisonError::into_inner);
+    state.running_on.store(me, Ordering::Release);
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        (*invoke)(ret, args.cast_const().cast());
+    }));
+    state.running_on.store(0, Ordering::Release);
+    drop(invoke);
+    if let Err(p) = outcome {
+        // SAFETY: as above.
+        unsafe { ret.cast::<u8>().write_bytes(0, size) };
+        fail(state, p);
+    }
+}
+
+/// The bytes libffi's return buffer holds for a callback return of `class`.
+fn ret_size(class: Class) -> usize {
+    let arg = size_of::<libffi::raw::ffi_arg>();
+    match class {
+        Class::Void | Class::Record(_) => 0,
+        Class::F32 => 4,
+        Class::F64 => 8,
+        Class::Ptr { .. } => size_of::<*const c_void>(),
+        c => c.int_parts().map_or(arg, |(s, _)| usize::from(s).max(arg)),
+    }
+}
+
+fn fail(state: &State<'_>, p: Box<dyn Any + Send>) {
+    state.poisoned.store(true, Ordering::Release);
+    let mut slot = state.failure.lock().unwrap_or_else(PoisonError::into_inner);
+    if slot.is_none() {
+        *slot = Some(p);
+    }
+}
+
+/// Reads one argument of `class` for a dynamic callback.
+///
+/// # Safety
+/// `p` points at a value of `class`'s C representation.
+unsafe fn read_arg(class: Class, p: *const c_void) -> Value<'static> {
+    // SAFETY: the caller guarantees `p` points at a value of `class`, which is what each arm
+    // reads.
+    unsafe {
+        match class {
+            Class::Bool => Value::Bool(p.cast::<u8>().read() != 0),
+            Class::I8 => Value::I8(p.cast::<i8>().read_unaligned()),
+            Class::U8 => Value::U8(p.cast::<u8>().read_unaligned()),
+            Class::I16 => Value::I16(p.cast::<i16>().read_unaligned()),
+            Class::U16 => Value::U16(p.cast::<u16>().read_unaligned()),
+            Class::I32 => Value::I32(p.cast::<i32>().read_unaligned()),
+            Class::U32 => Value::U32(p.cast::<u32>().read_unaligned()),
+            Class::I64 => Value::I64(p.cast::<i64>().read_unaligned()),
+            Class::U64 => Value::U64(p.cast::<u64>().read_unaligned()),
+            Class::F32 => Value::F32(p.cast::<f32>().read_unaligned()),
+            Class::F64 => Value::F64(p.cast::<f64>().read_unaligned()),
+            Class::Ptr { .. } => {
+                let v = p.cast::<*mut c_void>().read_unaligned();
+                if v.is_null() {
+                    Value::Null
+                } else {
+                    Value::Ptr(v)
+                }
+            }
+            Class::Void | Class::Record(_) => Value::Void,
+        }
+    }
+}
+
+/// A scalar of `class` from the start of `bytes`.
+pub(crate) fn read_bytes(class: Class, bytes: &[u8; 16]) -> Value<'static> {
+    // SAFETY: 16 bytes hold any scalar class; every bit pattern is a valid number or pointer
+    // (bools are read as a byte).
+    unsafe { read_arg(class, bytes.as_ptr().cast()) }
+}
+
+/// Converts a dynamic callback's return to `class` and writes it where libffi expects it.
+fn store_ret(v: Value<'_>, class: Class, out: *mut c_void) -> std::result::Result<(), String> {
+    if class == Class::Void {
+        return Ok(());
+    }
+    let mut slot = Slot::UNINIT;
+    let mut scratch = MaybeUninit::<[u8; SCRATCH]>::uninit();
+    let mut spill: Spill = None;
+    let mut ctx = Ctx::new(&mut scratch, &mut spill, false);
+    v.store(class, &mut slot, &mut ctx).map_err(|f| match f {
+        Fault::Type { hint } => hint.to_owned(),
+        Fault::Range(n) => format!("{n} is out of range"),
+        Fault::Nul(_) | Fault::Null | Fault::Raw => {
+            "a string or pointer cannot be returned".to_owned()
+        }
+    })?;
+    if let Class::Ptr { .. } = class
+        && matches!(v, Value::Str(_) | Value::Bytes(_))
+    {
+        return Err("a Rust string copy does not outlive the callback; return a pointer to memory that does".to_owned());
+    }
+    let p = slot.as_mut_ptr();
+    // SAFETY: `store` wrote a value of `class` at the start of the slot; `out` is libffi's
+    // return buffer (at least an `ffi_arg`), and narrow integers are widened to one.
+    unsafe {
+        match class.int_parts() {
+            Some((size, signed)) if usize::from(size) < size_of::<libffi::raw::ffi_arg>() => {
+                let wide: i64 = match (size, signed) {
+                    (1, true) => i64::from(p.cast::<i8>().read()),
+                    (1, false) => i64::from(p.cast::<u8>().read()),
+                    (2, true) => i64::from(p.cast::<i16>().read()),
+                    (2, false) => i64::from(p.cast::<u16>().read()),
+                    (_, true) => i64::from(p.cast::<i32>().read()),
+                    (_, false) => i64::from(p.cast::<u32>().read()),
+                };
+                out.cast::<libffi::raw::ffi_arg>()
+                    .write_unaligned(wide as libffi::raw::ffi_arg);
+            }
+            _ if class == Class::Bool => {
+                out.cast::<libffi::raw::ffi_arg>()
+                    .write_unaligned(libffi::raw::ffi_arg::from(p.cast::<u8>().read()));
+            }
+            _ => std::ptr::copy_nonoverlapping(p.cast::<u8>(), out.cast::<u8>(), 8),
+        }
+    }
+    Ok(())
+}
+
+const HINT_CALLBACK: &str = "this callback's signature does not match the function pointer type the parameter is declared with";
+
+/// Stores a code pointer for a function-pointer parameter whose ABI shape is `shape`.
+fn store_code(
+    code: *const c_void,
+    shape: u32,
+    class: Class,
+    slot: &mut Slot,
+) -> std::result::Result<(), Fault> {
+    match class {
+        Class::Ptr {
+            target: Target::Fn(want),
+            ..
+        } if want == shape && shape != 0 => {}
+        Class::Ptr {
+            target: Target::Void,
+            ..
+        } => {}
+        Class::Ptr { .. } => {
+            return Err(Fault::Type {
+                hint: HINT_CALLBACK,
+            });
+        }
+        _ => {
+            return Err(Fault::Type {
+                hint: "a callback is passed only for function pointer parameters",
+            });
+        }
+    }
+    slot.put(code);
+    Ok(())
+}
+
+impl<F> arg::sealed::Sealed for Callback<'_, F> {}
+/// A callback passes its code pointer, to a parameter whose function type has the same ABI
+/// shape. Only through `call_raw`: C may keep the pointer beyond the guard.
+impl<F> Arg for Callback<'_, F> {
+    fn store(
+        &self,
+        class: Class,
+        slot: &mut Slot,
+        ctx: &mut Ctx<'_>,
+    ) -> std::result::Result<(), Fault> {
+        if ctx.safe {
+            return Err(Fault::Raw);
+        }
+        store_code(self.code, self.shape, class, slot)
+    }
+    fn variadic_class(&self) -> Class {
+        Class::Ptr {
+            target: Target::Fn(self.shape),
+            is_const: true,
+            nonnull: false,
+        }
+    }
+    fn describe(&self) -> String {
+        format!("a callback of type `{}`", self.signature)
+    }
+}
+
+macro_rules! fn_arg {
+    ($($a:ident),*) => {
+        impl<R: RustType $(, $a: RustType)*> arg::sealed::Sealed for extern "C" fn($($a),*) -> R {}
+        /// A plain `extern "C" fn` passes its address directly: no closure, no trampoline.
+        impl<R: RustType $(, $a: RustType)*> Arg for extern "C" fn($($a),*) -> R {
+            fn store(&self, class: Class, slot: &mut Slot, _ctx: &mut Ctx<'_>) -> std::result::Result<(), Fault> {
+                let sig = Signature::new(R::c_type())$(.param($a::c_type()))*;
+                store_code(*self as *const c_void, crate::layout::fn_shape(&sig), class, slot)
+            }
+            fn variadic_class(&self) -> Class {
+                Class::Ptr { target: Target::Void, is_const: true, nonnull: false }
+            }
+            fn describe(&self) -> String {
+                format!("a function pointer ({})", std::any::type_name::<Self>())
+            }
+        }
+        // SAFETY: a safe `extern "C" fn` may be called with any arguments, for ever (its code
+        // is static), and C calls it with the ABI shape checked in `store`.
+        unsafe impl<R: RustType $(, $a: RustType)*> arg::SafeArg for extern "C" fn($($a),*) -> R {}
+
+        impl<R: RustType $(, $a: RustType)*> arg::sealed::Sealed for unsafe extern "C" fn($($a),*) -> R {}
+        /// An `unsafe extern "C" fn` passes its address directly, through `call_raw` only.
+        impl<R: RustType $(, $a: RustType)*> Arg for unsafe extern "C" fn($($a),*) -> R {
+            fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> std::result::Result<(), Fault> {
+                if ctx.safe {
+                    return Err(Fault::Raw);
+                }
+                let sig = Signature::new(R::c_type())$(.param($a::c_type()))*;
+                store_code(*self as *const c_void, crate::layout::fn_shape(&sig), class, slot)
+            }
+            fn variadic_class(&self) -> Class {
+                Class::Ptr { target: Target::Void, is_const: true, nonnull: false }
+            }
+            fn describe(&self) -> String {
+                format!("a function pointer ({})", std::any::type_name::<Self>())
+            }
+        }
+    };
+}
+
+fn_arg!();
+fn_arg!(A1);
+fn_arg!(A1, A2);
+fn_arg!(A1, A2, A3);
+fn_arg!(A1, A2, A3, A4);
+fn_arg!(A1, A2, A3, A4, A5);
+fn_arg!(A1, A2, A3, A4, A5, A6);

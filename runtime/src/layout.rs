@@ -1,0 +1,153 @@
+//! Process-wide tables that keep [`Class`](crate::class::Class) small and `Copy`: struct layouts
+//! passed by value, and the ABI shapes of function pointer types (what a callback must match).
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use ffi_auto_sig::{CType, FloatKind, Record, RecordKind, Signature};
+use libffi::middle::Type;
+
+use crate::cif::CifKey;
+use crate::class::{Class, DM};
+
+#[derive(Default)]
+struct Records {
+    list: Vec<Arc<Record>>,
+    ids: HashMap<Arc<Record>, u32>,
+}
+
+static RECORDS: LazyLock<Mutex<Records>> = LazyLock::new(Mutex::default);
+static SHAPES: LazyLock<Mutex<HashMap<CifKey, u32>>> = LazyLock::new(Mutex::default);
+
+/// The id of a record passed by value, after checking that libffi can describe it.
+///
+/// libffi lays a struct out by the C rules from its fields' types, so a record is accepted
+/// only when that reproduces the header's layout: no unions (libffi has no union type), no
+/// bitfields, no packed or over-aligned fields, and only fields of types it can describe.
+pub(crate) fn record_id(r: &Arc<Record>) -> Result<u32, String> {
+    {
+        let t = RECORDS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&id) = t.ids.get(r) {
+            return Ok(id);
+        }
+    }
+    check_record(r)?;
+    let mut t = RECORDS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(&id) = t.ids.get(r) {
+        return Ok(id);
+    }
+    let id = u32::try_from(t.list.len()).map_err(|_| "too many struct types".to_owned())?;
+    t.list.push(r.clone());
+    t.ids.insert(r.clone(), id);
+    Ok(id)
+}
+
+/// The record with this id.
+pub(crate) fn record(id: u32) -> Arc<Record> {
+    RECORDS.lock().unwrap_or_else(PoisonError::into_inner).list[id as usize].clone()
+}
+
+fn check_record(r: &Record) -> Result<(), String> {
+    if r.kind == RecordKind::Union {
+        return Err("libffi cannot pass unions by value".to_owned());
+    }
+    if r.has_bitfields() {
+        return Err("it has bitfields, which libffi cannot describe".to_owned());
+    }
+    for f in &r.fields {
+        check_field(&f.ty).map_err(|e| format!("field `{}`: {e}", f.name))?;
+    }
+    let natural = Record::with_c_layout(
+        r.kind,
+        r.name.as_deref(),
+        r.fields
+            .iter()
+            .map(|f| (f.name.clone(), f.ty.clone()))
+            .collect(),
+        &DM,
+    )
+    .map_err(|e| e.to_string())?;
+    let same = natural.size == r.size
+        && natural.align == r.align
+        && natural
+            .fields
+            .iter()
+            .zip(&r.fields)
+            .all(|(a, b)| a.offset == b.offset);
+    if same {
+        Ok(())
+    } else {
+        Err("it is packed or over-aligned, which libffi cannot describe".to_owned())
+    }
+}
+
+fn check_field(ty: &CType) -> Result<(), String> {
+    match ty.canonical() {
+        CType::Float(FloatKind::LongDouble) => Err("`long double` is not supported".to_owned()),
+        CType::Array { elem, .. } => check_field(elem),
+        CType::Record(r) => check_record(r),
+        CType::Void | CType::Opaque(_) => Err(format!("`{ty}` has no size")),
+        _ => Ok(()),
+    }
+}
+
+/// The libffi type of record `id`.
+pub(crate) fn ffi_record(id: u32) -> Type {
+    record_type(&record(id))
+}
+
+fn record_type(r: &Record) -> Type {
+    let mut elems = Vec::new();
+    for f in &r.fields {
+        push_field(&f.ty, &mut elems);
+    }
+    Type::structure(elems)
+}
+
+fn push_field(ty: &CType, out: &mut Vec<Type>) {
+    match ty.canonical() {
+        CType::Array { elem, len } => {
+            for _ in 0..*len {
+                push_field(elem, out);
+            }
+        }
+        CType::Record(r) => out.push(record_type(r)),
+        CType::Bool => out.push(Type::u8()),
+        CType::Int(k) => out.push(match (k.size(&DM), k.is_signed(&DM)) {
+            (1, true) => Type::i8(),
+            (1, false) => Type::u8(),
+            (2, true) => Type::i16(),
+            (2, false) => Type::u16(),
+            (4, true) => Type::i32(),
+            (4, false) => Type::u32(),
+            (_, true) => Type::i64(),
+            (_, false) => Type::u64(),
+        }),
+        CType::Float(FloatKind::Float) => out.push(Type::f32()),
+        CType::Float(_) => out.push(Type::f64()),
+        // Pointers; `check_field` refused everything else.
+        _ => out.push(Type::pointer()),
+    }
+}
+
+/// The id of a function type's ABI shape, or 0 when ffi-auto cannot describe it (a callback
+/// then matches no such parameter; raw pointers still pass).
+pub(crate) fn fn_shape(sig: &Signature) -> u32 {
+    let Some(key) = shape_key(sig) else { return 0 };
+    let mut t = SHAPES.lock().unwrap_or_else(PoisonError::into_inner);
+    let next = t.len() as u32 + 1;
+    *t.entry(key).or_insert(next)
+}
+
+fn shape_key(sig: &Signature) -> Option<CifKey> {
+    let args = sig
+        .params
+        .iter()
+        .map(|p| Class::of(&p.ty, false).ok().map(Class::abi))
+        .collect::<Option<Box<[_]>>>()?;
+    Some(CifKey {
+        ret: Class::of(&sig.ret, false).ok()?.abi(),
+        args,
+        fixed: sig.variadic.then_some(sig.params.len()),
+    })
+}

@@ -1,0 +1,384 @@
+//! Structs by value: [`Struct`] for layouts known at run time, and the hooks the
+//! `#[ffi_auto] struct` expansion uses for `#[repr(C)]` types checked at compile time.
+
+use std::ffi::c_void;
+use std::fmt;
+use std::sync::Arc;
+
+use ffi_auto_sig::{CType, FloatKind, Record};
+
+use crate::arg::{self, Arg, Ctx, Fault, Slot};
+use crate::call::RetBuf;
+use crate::class::{Class, DM, Target};
+use crate::error::{Error, Result};
+use crate::ret::{self, FromRet};
+use crate::value::Value;
+
+/// A C struct whose layout is known at run time (from a header, or built with
+/// [`Record::with_c_layout`]): its bytes and fields by name.
+///
+/// Passed by value to a function that takes the struct, read from one that returns it, and
+/// passed as `&mut s` where a function takes a pointer to it (through `call_raw`).
+///
+/// ```
+/// use ffi_auto_runtime::{Function, Signature, Struct, Record, RecordKind, CType, DataModel};
+/// // `div_t div(int, int)`: a struct of two `int`s, returned by value.
+/// let div_t = Record::with_c_layout(RecordKind::Struct, Some("div_t"),
+///     vec![("quot".into(), CType::INT), ("rem".into(), CType::INT)], &DataModel::native()).unwrap();
+/// let sig = Signature::new(CType::Record(div_t.into())).param(CType::INT).param(CType::INT);
+/// // SAFETY: that is `div`'s declaration in <stdlib.h>.
+/// let div = unsafe { Function::new(ffi_auto_runtime::find_symbol("div", None).unwrap(), "div", sig) }.unwrap();
+/// let r: Struct = div.call((17, 5)).unwrap();
+/// assert_eq!((r.get("quot").unwrap().as_i64(), r.get("rem").unwrap().as_i64()), (Some(3), Some(2)));
+/// ```
+#[derive(Clone)]
+pub struct Struct {
+    record: Arc<Record>,
+    /// The bytes, in 16-byte units so that any field is aligned.
+    data: Box<[u128]>,
+}
+
+impl Struct {
+    /// A zeroed struct of this layout.
+    pub fn zeroed(record: Arc<Record>) -> Struct {
+        let data = vec![0u128; (record.size as usize).div_ceil(16)].into_boxed_slice();
+        Struct { record, data }
+    }
+
+    /// A zeroed struct of the layout a header gives `name` (`"timeval"`, `"div_t"`), found by
+    /// the header source (feature `discovery`).
+    ///
+    /// # Errors
+    /// [`Error::UnknownStruct`] when no header of the search path defines it completely.
+    #[cfg(feature = "discovery")]
+    pub fn new(name: &str) -> Result<Struct> {
+        Ok(Struct::zeroed(crate::discovery::record(name)?))
+    }
+
+    /// The layout.
+    pub fn record(&self) -> &Arc<Record> {
+        &self.record
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: `data` holds at least `size` initialized bytes.
+        unsafe { std::slice::from_raw_parts(self.data.as_ptr().cast(), self.record.size as usize) }
+    }
+
+    /// A pointer to the bytes (for a `struct x *` parameter).
+    pub fn as_mut_ptr(&mut self) -> *mut c_void {
+        self.data.as_mut_ptr().cast()
+    }
+
+    fn field(&self, name: &str) -> Result<(&ffi_auto_sig::Field, Class)> {
+        let f = self
+            .record
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .ok_or_else(|| Error::UnknownField {
+                record: self.record.c_name(),
+                field: name.to_owned(),
+                fields: self.record.fields.iter().map(|f| f.name.clone()).collect(),
+            })?;
+        let class = scalar_class(&f.ty).filter(|_| f.bit_width.is_none());
+        let class = class.ok_or_else(|| Error::Unsupported {
+            function: self.record.c_name(),
+            what: format!("reading field `{name}` of type `{}`", f.ty),
+            hint: "read it from `as_bytes()` at its offset".to_owned(),
+        })?;
+        Ok((f, class))
+    }
+
+    /// A scalar field's value.
+    ///
+    /// # Errors
+    /// [`Error::UnknownField`] (with the fields it has), or [`Error::Unsupported`] for an
+    /// array, nested struct or bitfield.
+    pub fn get(&self, name: &str) -> Result<Value<'static>> {
+        let (f, class) = self.field(name)?;
+        let mut ret = [0u8; 16];
+        let at = f.offset as usize;
+        let size = class_size(class);
+        ret[..size].copy_from_slice(&self.as_bytes()[at..at + size]);
+        Ok(crate::callback::read_bytes(class, &ret))
+    }
+
+    /// Sets a scalar field, with the checks of an argument (range, type).
+    ///
+    /// # Errors
+    /// As [`Struct::get`], and [`Error::ArgType`] / [`Error::OutOfRange`] for a value that
+    /// does not fit the field.
+    pub fn set<'v>(&mut self, name: &str, v: impl Into<Value<'v>>) -> Result<()> {
+        let (f, class) = self.field(name)?;
+        let (at, size) = (f.offset as usize, class_size(class));
+        let v = v.into();
+        if matches!(class, Class::Ptr { .. }) && !matches!(v, Value::Null | Value::Ptr(_)) {
+            return Err(field_error(
+                &self.record,
+                name,
+                &v,
+                "set a pointer field to a raw pointer or null",
+            ));
+        }
+        let mut slot = Slot::UNINIT;
+        let mut scratch = std::mem::MaybeUninit::uninit();
+        let mut spill = None;
+        let mut ctx = Ctx::new(&mut scratch, &mut spill, false);
+        v.store(class, &mut slot, &mut ctx)
+            .map_err(|fault| match fault {
+                Fault::Range(_) => {
+                    field_error(&self.record, name, &v, "it is out of the field's range")
+                }
+                Fault::Type { hint } => field_error(&self.record, name, &v, hint),
+                _ => field_error(&self.record, name, &v, "pass a number"),
+            })?;
+        // SAFETY: `store` wrote `size` bytes of the field's class at the slot's start.
+        let src = unsafe { std::slice::from_raw_parts(slot.as_mut_ptr().cast::<u8>(), size) };
+        // SAFETY: `data` holds at least `record.size` bytes; the field lies inside it.
+        let dst = unsafe {
+            std::slice::from_raw_parts_mut(
+                self.data.as_mut_ptr().cast::<u8>(),
+                self.record.size as usize,
+            )
+        };
+        dst[at..at + size].copy_from_slice(src);
+        Ok(())
+    }
+}
+
+fn field_error(r: &Record, name: &str, v: &Value<'_>, hint: &str) -> Error {
+    Error::FieldValue {
+        record: r.c_name(),
+        field: name.to_owned(),
+        given: v.describe(),
+        c_type: r
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.ty.to_string())
+            .unwrap_or_default(),
+        hint: hint.to_owned(),
+    }
+}
+
+fn scalar_class(ty: &CType) -> Option<Class> {
+    match ty.canonical() {
+        CType::Array { .. } | CType::Record(_) | CType::Opaque(_) | CType::Void => None,
+        CType::Float(FloatKind::LongDouble) => None,
+        CType::Int(k) => Some(Class::int(k.size(&DM), k.is_signed(&DM))),
+        CType::Bool => Some(Class::Bool),
+        CType::Float(FloatKind::Float) => Some(Class::F32),
+        CType::Float(_) => Some(Class::F64),
+        _ => Some(Class::Ptr {
+            target: Target::Void,
+            is_const: false,
+            nonnull: false,
+        }),
+    }
+}
+
+fn class_size(c: Class) -> usize {
+    match c {
+        Class::Bool => 1,
+        Class::F32 => 4,
+        Class::F64 => 8,
+        Class::Ptr { .. } => size_of::<*const c_void>(),
+        c => c.int_parts().map_or(0, |(s, _)| usize::from(s)),
+    }
+}
+
+/// Shows the struct's name and every field's value.
+#[allow(clippy::missing_fields_in_debug)]
+impl fmt::Debug for Struct {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct(&self.record.c_name());
+        for field in &self.record.fields {
+            match self.get(&field.name) {
+                Ok(v) => d.field(&field.name, &format_args!("{v}")),
+                Err(_) => d.field(&field.name, &format_args!("<{}>", field.ty)),
+            };
+        }
+        d.finish()
+    }
+}
+
+/// Stores a pointer to a struct's bytes for a by-value parameter of record `id`.
+#[doc(hidden)]
+pub fn store_record(
+    bytes: *const c_void,
+    id: Option<u32>,
+    class: Class,
+    slot: &mut Slot,
+) -> std::result::Result<(), Fault> {
+    match class {
+        Class::Record(want) if Some(want) == id => {
+            slot.put(bytes);
+            Ok(())
+        }
+        Class::Record(_) => Err(Fault::Type {
+            hint: "this struct's layout is not the parameter's: pass the struct type the declaration names",
+        }),
+        _ => Err(Fault::Type {
+            hint: "a struct is passed by value only to a parameter of that struct type",
+        }),
+    }
+}
+
+impl arg::sealed::Sealed for Struct {}
+/// By value: the struct's bytes, for a parameter of the same layout.
+impl Arg for Struct {
+    fn store(
+        &self,
+        class: Class,
+        slot: &mut Slot,
+        _ctx: &mut Ctx<'_>,
+    ) -> std::result::Result<(), Fault> {
+        store_record(
+            self.data.as_ptr().cast(),
+            crate::layout::record_id(&self.record).ok(),
+            class,
+            slot,
+        )
+    }
+    fn variadic_class(&self) -> Class {
+        crate::layout::record_id(&self.record).map_or(Class::Void, Class::Record)
+    }
+    fn describe(&self) -> String {
+        format!("a `{}`", self.record.c_name())
+    }
+}
+// SAFETY: a struct by value is a copy of bytes the `Struct` owns for the whole call.
+unsafe impl arg::SafeArg for Struct {}
+
+impl arg::sealed::Sealed for &mut Struct {}
+/// `&mut s` passes a pointer to the struct: an out-parameter (`struct timeval *`).
+impl Arg for &mut Struct {
+    fn store(
+        &self,
+        class: Class,
+        slot: &mut Slot,
+        ctx: &mut Ctx<'_>,
+    ) -> std::result::Result<(), Fault> {
+        arg::store_ptr(self.data.as_ptr().cast(), false, None, class, slot, ctx)
+    }
+    fn variadic_class(&self) -> Class {
+        Class::Ptr {
+            target: Target::Void,
+            is_const: false,
+            nonnull: false,
+        }
+    }
+    fn describe(&self) -> String {
+        format!("a pointer to a `{}`", self.record.c_name())
+    }
+}
+
+impl ret::sealed::Sealed for Struct {}
+impl FromRet for Struct {
+    const NAME: &'static str = "Struct";
+    fn from_ret(class: Class, ret: &RetBuf) -> std::result::Result<Self, Fault> {
+        let Class::Record(id) = class else {
+            return Err(Fault::Type {
+                hint: "it does not return a struct",
+            });
+        };
+        let mut s = Struct::zeroed(crate::layout::record(id));
+        let size = s.record.size as usize;
+        let bytes = ret.bytes(size).ok_or(Fault::Type {
+            hint: "the struct return did not fit the buffer",
+        })?;
+        // SAFETY: `data` holds at least `size` bytes.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.as_mut_ptr().cast(), size) };
+        Ok(s)
+    }
+}
+
+/// Implemented by the `#[repr(C)]` structs `#[ffi_auto] struct name;` generates: the layout
+/// the type was checked against, so that it passes by value where the header says so.
+///
+/// # Safety
+/// The type is `#[repr(C)]` and its layout is exactly [`CStruct::record`]'s.
+pub unsafe trait CStruct: Copy + 'static {
+    /// The layout, as the header gives it.
+    fn record() -> Arc<Record>;
+}
+
+/// The record id of a compile-time struct (cached by the caller).
+#[doc(hidden)]
+pub fn record_id_of<T: CStruct>() -> Option<u32> {
+    crate::layout::record_id(&T::record()).ok()
+}
+
+/// Reads a struct return into a `CStruct` type.
+#[doc(hidden)]
+pub fn read_record<T: CStruct>(
+    id: Option<u32>,
+    class: Class,
+    ret: &RetBuf,
+) -> std::result::Result<T, Fault> {
+    match class {
+        Class::Record(want) if Some(want) == id => {
+            let bytes = ret.bytes(size_of::<T>()).ok_or(Fault::Type {
+                hint: "the struct return did not fit the buffer",
+            })?;
+            // SAFETY: `T` is `#[repr(C)]` with the layout of record `id` (the `CStruct`
+            // contract), and `bytes` holds a value of that record written by the C function.
+            Ok(unsafe { bytes.as_ptr().cast::<T>().read_unaligned() })
+        }
+        _ => Err(Fault::Type {
+            hint: "read it as the struct type its declaration names",
+        }),
+    }
+}
+
+/// Implements [`Arg`](crate::Arg), [`FromRet`] and `RustType` for a `CStruct` type (used by
+/// the `#[ffi_auto] struct` expansion).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __c_struct_impls {
+    ($t:ty) => {
+        impl $crate::__private::ArgSealed for $t {}
+        impl $crate::Arg for $t {
+            fn store(
+                &self,
+                class: $crate::__private::Class,
+                slot: &mut $crate::__private::Slot,
+                _ctx: &mut $crate::__private::Ctx<'_>,
+            ) -> ::core::result::Result<(), $crate::__private::Fault> {
+                static ID: ::std::sync::OnceLock<Option<u32>> = ::std::sync::OnceLock::new();
+                let id = *ID.get_or_init($crate::__private::record_id_of::<$t>);
+                $crate::__private::store_record(::core::ptr::from_ref(self).cast(), id, class, slot)
+            }
+            fn variadic_class(&self) -> $crate::__private::Class {
+                $crate::__private::record_id_of::<$t>().map_or(
+                    $crate::__private::Class::Void,
+                    $crate::__private::Class::Record,
+                )
+            }
+            fn describe(&self) -> ::std::string::String {
+                ::std::format!("a `{}`", ::core::any::type_name::<$t>())
+            }
+        }
+        // SAFETY: a struct by value is a copy of the caller's value, alive for the call.
+        unsafe impl $crate::SafeArg for $t {}
+        impl $crate::__private::RetSealed for $t {}
+        impl $crate::FromRet for $t {
+            const NAME: &'static str = ::core::stringify!($t);
+            fn from_ret(
+                class: $crate::__private::Class,
+                ret: &$crate::__private::RetBuf,
+            ) -> ::core::result::Result<Self, $crate::__private::Fault> {
+                static ID: ::std::sync::OnceLock<Option<u32>> = ::std::sync::OnceLock::new();
+                let id = *ID.get_or_init($crate::__private::record_id_of::<$t>);
+                $crate::__private::read_record::<$t>(id, class, ret)
+            }
+        }
+        impl $crate::RustType for $t {
+            fn c_type() -> $crate::CType {
+                $crate::CType::Record(<$t as $crate::CStruct>::record())
+            }
+        }
+    };
+}
