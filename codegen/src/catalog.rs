@@ -220,6 +220,11 @@ impl Catalog {
         self.kind_names(Kind::Record)
     }
 
+    /// The names of every opaque (declared, never defined) struct.
+    pub fn opaque_names(&self) -> Vec<String> {
+        self.kind_names(Kind::Opaque)
+    }
+
     /// The names of every constant.
     pub fn constant_names(&self) -> Vec<String> {
         self.kind_names(Kind::Constant)

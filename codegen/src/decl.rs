@@ -81,6 +81,44 @@ pub enum ConstValue {
     Str(Vec<u8>),
 }
 
+impl ConstValue {
+    /// An integer value as `i64`, when it fits.
+    pub fn as_i64(&self) -> Option<i64> {
+        match *self {
+            ConstValue::Int(v) => Some(v),
+            ConstValue::UInt(v) => i64::try_from(v).ok(),
+            _ => None,
+        }
+    }
+
+    /// A floating-point value (or an integer exactly representable as one).
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            ConstValue::Float(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// A string's bytes.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            ConstValue::Str(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ConstValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConstValue::Int(v) => write!(f, "{v}"),
+            ConstValue::UInt(v) => write!(f, "{v}"),
+            ConstValue::Float(v) => write!(f, "{v:?}"),
+            ConstValue::Str(b) => write!(f, "{:?}", String::from_utf8_lossy(b)),
+        }
+    }
+}
+
 /// A struct or union a header declares without defining it (`FILE` in some libcs, `sqlite3`):
 /// usable only behind a pointer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

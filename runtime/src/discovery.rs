@@ -83,6 +83,32 @@ pub(crate) fn record(name: &str) -> Result<Arc<ffi_auto_sig::Record>> {
         })
 }
 
+/// A constant the header source's headers define: an object-like macro that evaluates to a
+/// number or string, or an enumerator, with its C type.
+///
+/// ```
+/// let o_creat = ffi_auto_runtime::constant("O_CREAT").unwrap();
+/// assert_eq!(o_creat.value.as_i64(), Some(i64::from(libc::O_CREAT)));
+/// assert_eq!(o_creat.ty.to_string(), "int");
+/// ```
+///
+/// # Errors
+/// [`Error::UnknownConstant`] with similar names; [`Error::Discovery`] when the headers
+/// cannot be read.
+pub fn constant(name: &str) -> Result<ffi_auto_codegen::Constant> {
+    let (catalog, set) = SOURCE.catalog()?;
+    catalog
+        .constant(name)
+        .ok_or_else(|| Error::UnknownConstant {
+            name: name.to_owned(),
+            searched: format!("the headers ({})", set.describe()),
+            closest: ffi_auto_codegen::closest(
+                name,
+                catalog.constant_names().iter().map(String::as_str),
+            ),
+        })
+}
+
 impl SignatureSource for HeaderSource {
     fn describe(&self) -> String {
         let st = self.state.read().unwrap_or_else(PoisonError::into_inner);

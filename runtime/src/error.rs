@@ -286,6 +286,17 @@ pub enum Error {
         closest: Vec<String>,
     },
 
+    /// A constant no header of the search path defines.
+    #[error("no constant `{name}` is defined in {searched} (a macro that evaluates to a number or string, or an enumerator){}; hint: add the header that defines it (`add_header`)", did_you_mean(.closest))]
+    UnknownConstant {
+        /// The name asked for.
+        name: String,
+        /// What was searched.
+        searched: String,
+        /// Similar names.
+        closest: Vec<String>,
+    },
+
     /// Something ffi-auto cannot do (yet) for this signature.
     #[error("`{function}`: {what} is not supported; hint: {hint}")]
     Unsupported {

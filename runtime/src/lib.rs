@@ -48,13 +48,15 @@ pub use cif::cif_cache_len;
 pub use compiled::{CompiledSource, compiled_source};
 #[cfg(feature = "discovery")]
 pub use discovery::{
-    HeaderSource, add_header, add_include_dir, add_pkg_config, header_set, header_source,
+    HeaderSource, add_header, add_include_dir, add_pkg_config, constant, header_set, header_source,
 };
 pub use dynamic::{
     Target, ffi_call, ffi_call_errno, ffi_call_raw, ffi_call_raw_errno, ffi_call_values, prepare,
 };
 pub use errno::Errno;
 pub use error::{ArgPos, Attempt, Error, Result};
+#[cfg(feature = "discovery")]
+pub use ffi_auto_codegen::{ConstValue, Constant};
 pub use ffi_auto_sig::{
     CType, DataModel, Field, FloatKind, FnAttrs, FnPointer, IntKind, Param, ParseTypeError, Record,
     RecordKind, RustType, Signature,

@@ -8,6 +8,7 @@ use syn::spanned::Spanned;
 use syn::{GenericArgument, PathArguments, ReturnType, Type};
 
 use super::item::UserSig;
+use super::types::Types;
 use crate::decl::Decl;
 
 /// A Rust type, classified for comparison with a C type.
@@ -197,7 +198,7 @@ fn named(name: &str, dm: &DataModel) -> Ty {
 }
 
 /// A Rust type as a person writes it (`&mut c_long`, `*const c_int`), not as tokens print.
-fn spell(ty: &Type) -> String {
+pub(super) fn spell(ty: &Type) -> String {
     ty.to_token_stream()
         .to_string()
         .replace(" :: ", "::")
@@ -268,12 +269,14 @@ pub fn suggest(c: &CType) -> String {
                 } else {
                     "*mut"
                 };
+                let name = c
+                    .rust_type()
+                    .unwrap_or_default()
+                    .trim_start_matches(q)
+                    .trim()
+                    .to_owned();
                 return format!(
-                    "{q} c_void` (or a pointer to your own `#[repr(C)]` type `{}`",
-                    c.rust_type()
-                        .unwrap_or_default()
-                        .trim_start_matches(q)
-                        .trim()
+                    "{q} {name}` (the type `#[ffi_auto] struct {name};` generates, or your own `#[repr(C)]` struct declared in the same `defcfuns!` block with `name = \"{name}\"`), or `{q} c_void"
                 );
             }
             r
@@ -282,7 +285,13 @@ pub fn suggest(c: &CType) -> String {
 }
 
 /// Whether Rust type `t` may stand for C type `c`. `Err` explains why not.
-fn compatible(t: &Ty, c: &CType, dm: &DataModel, pointee: bool) -> Result<(), String> {
+fn compatible(
+    t: &Ty,
+    c: &CType,
+    dm: &DataModel,
+    pointee: bool,
+    aliases: &Types,
+) -> Result<(), String> {
     let c_canon = c.canonical();
     let bad = || Err(String::new());
     match (t, c_canon) {
@@ -310,7 +319,7 @@ fn compatible(t: &Ty, c: &CType, dm: &DataModel, pointee: bool) -> Result<(), St
             if *is_const && !*cc {
                 return Err("the function may write through it, so it cannot be `*const`".to_owned());
             }
-            pointee_compatible(tp, cp, dm)
+            pointee_compatible(tp, cp, dm, aliases)
         }
         (Ty::Ref { mutable, inner }, CType::Pointer { pointee: cp, is_const: cc }) => {
             if !*mutable && !*cc {
@@ -319,7 +328,7 @@ fn compatible(t: &Ty, c: &CType, dm: &DataModel, pointee: bool) -> Result<(), St
             if matches!(**inner, Ty::Void) {
                 return Err("a reference to `c_void` cannot be made; use a raw pointer".to_owned());
             }
-            pointee_compatible(inner, cp, dm)
+            pointee_compatible(inner, cp, dm, aliases)
         }
         (Ty::CStr { .. }, CType::Pointer { pointee, is_const }) if pointee.is_byte() => {
             if *is_const {
@@ -333,14 +342,12 @@ fn compatible(t: &Ty, c: &CType, dm: &DataModel, pointee: bool) -> Result<(), St
                 return bad();
             }
             for (p, cp) in params.iter().zip(&sig.params) {
-                compatible(p, &cp.ty, dm, false)?;
+                compatible(p, &cp.ty, dm, false, aliases)?;
             }
-            compatible(ret, &sig.ret, dm, false)
+            compatible(ret, &sig.ret, dm, false, aliases)
         }
         (Ty::Ptr { pointee, .. }, CType::FnPtr(_)) if matches!(**pointee, Ty::Void) => Ok(()),
-        (Ty::Named(n), _) if names_of(c).iter().any(|cn| cn == n || cn.trim_start_matches('_') == n) => {
-            Ok(())
-        }
+        (Ty::Named(n), _) if names_match(n, c, aliases) => Ok(()),
         (Ty::Named(n), CType::Int(_) | CType::Float(_) | CType::Bool) => Err(format!(
             "ffi-auto sees types by name and cannot tell what `{n}` is"
         )),
@@ -348,19 +355,50 @@ fn compatible(t: &Ty, c: &CType, dm: &DataModel, pointee: bool) -> Result<(), St
     }
 }
 
-fn pointee_compatible(t: &Ty, c: &CType, dm: &DataModel) -> Result<(), String> {
+/// Why a struct field's Rust type does not fit its C type (`", not `x`: reason"`), if not.
+pub(super) fn field_mismatch(
+    ty: &Type,
+    c: &CType,
+    dm: &DataModel,
+    aliases: &Types,
+) -> Option<String> {
+    let t = classify(ty, dm);
+    let why = compatible(&t, c, dm, false, aliases).err()?;
+    let rust = spell(ty);
+    let sizes = match (describe_c(c, dm), describe_rust(&t)) {
+        (cd, rd) if !cd.is_empty() && !rd.is_empty() => format!(" ({cd}), but `{rust}` is {rd}"),
+        _ => format!(", not `{rust}`"),
+    };
+    let reason = if why.is_empty() {
+        String::new()
+    } else {
+        format!(": {why}")
+    };
+    Some(format!("{sizes}{reason}; write `{}`", suggest(c)))
+}
+
+fn pointee_compatible(t: &Ty, c: &CType, dm: &DataModel, aliases: &Types) -> Result<(), String> {
     match (t, c.canonical()) {
         // `*mut c_void` stands for any pointer, and any pointer for `void *`.
         (Ty::Void, _) | (_, CType::Void) => Ok(()),
         (Ty::Named(n), CType::Record(_) | CType::Opaque(_)) => {
-            if names_of(c).iter().any(|cn| cn == n) {
+            if names_match(n, c, aliases) {
                 Ok(())
             } else {
                 Err(String::new())
             }
         }
-        _ => compatible(t, c, dm, true),
+        _ => compatible(t, c, dm, true, aliases),
     }
+}
+
+/// Whether Rust type name `n` names C type `c`: one of its names, or the Rust name a struct of
+/// the same macro call was given for one of them (`#[ffi_auto(name = "timespec")] struct
+/// TimeSpec`).
+fn names_match(n: &str, c: &CType, aliases: &Types) -> bool {
+    names_of(c).iter().any(|cn| {
+        cn == n || cn.trim_start_matches('_') == n || aliases.get(cn).is_some_and(|i| i == n)
+    })
 }
 
 /// The names a C type goes by: its typedef names, struct tag, and `enum` tag.
@@ -394,6 +432,7 @@ pub fn check(
     user_unsafe: bool,
     decl: &Decl,
     dm: &DataModel,
+    aliases: &Types,
 ) -> Vec<Mismatch> {
     let sig: &Signature = &decl.signature;
     let declared = format!(
@@ -423,6 +462,7 @@ pub fn check(
             decl,
             dm,
             &declared,
+            aliases,
         ) {
             out.push(m);
         }
@@ -435,13 +475,8 @@ pub fn check(
                 decl.name
             ),
         }),
-        (None, true) => out.push(Mismatch {
-            span: user.paren_span,
-            message: format!(
-                "`{}` is variadic in C\nhint: end the parameters with `...`; {declared}",
-                decl.name
-            ),
-        }),
+        // A wrapper with only the fixed parameters (`open(path, flags)`): the C function is
+        // still declared variadic, and called with no variadic arguments.
         _ => {}
     }
     match &user.output {
@@ -459,7 +494,16 @@ pub fn check(
             }
         }
         ReturnType::Type(_, ty) => {
-            if let Some(m) = mismatch(ty, &sig.ret, Place::Return, None, decl, dm, &declared) {
+            if let Some(m) = mismatch(
+                ty,
+                &sig.ret,
+                Place::Return,
+                None,
+                decl,
+                dm,
+                &declared,
+                aliases,
+            ) {
                 out.push(m);
             }
         }
@@ -500,9 +544,10 @@ fn mismatch(
     decl: &Decl,
     dm: &DataModel,
     declared: &str,
+    aliases: &Types,
 ) -> Option<Mismatch> {
     let t = classify(ty, dm);
-    let why = compatible(&t, c, dm, false).err()?;
+    let why = compatible(&t, c, dm, false, aliases).err()?;
     let what = match place {
         Place::Param(i) => match pname {
             Some(n) => format!("parameter {} (`{n}`) of `{}`", i + 1, decl.name),

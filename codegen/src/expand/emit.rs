@@ -19,6 +19,8 @@ pub struct Wrapper {
     /// Parameters as the wrapper takes them: name, Rust type, classification.
     pub params: Vec<(Ident, Type, Ty)>,
     pub variadic: bool,
+    /// Whether the C function is variadic (a wrapper may take only its fixed parameters).
+    pub c_variadic: bool,
     /// The Rust return type (`None` for `()`).
     pub ret: Option<Type>,
     pub link_name: String,
@@ -28,6 +30,53 @@ pub struct Wrapper {
     pub c_sig: Option<(String, Signature, String)>,
     /// A warning to emit (unchecked signatures).
     pub warning: Option<String>,
+    /// The wrapper returns `std::io::Result<ret>`, failure decided so.
+    pub errno: Option<ErrnoConv>,
+}
+
+/// How a wrapper returning `std::io::Result` tells failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrnoConv {
+    /// The call returned -1.
+    MinusOne,
+    /// The call returned null.
+    Null,
+    /// errno, cleared before the call, is set after it.
+    Set,
+}
+
+/// The statements that call `call` (an expression), capture errno and return an
+/// `io::Result`.
+fn errno_call(conv: ErrnoConv, call: &TokenStream, krate: &Path) -> TokenStream {
+    match conv {
+        ErrnoConv::MinusOne => quote! {
+            let r = #call;
+            // errno is read right after the call, before anything else can change it.
+            if r == -1 {
+                ::core::result::Result::Err(::std::io::Error::last_os_error())
+            } else {
+                ::core::result::Result::Ok(r)
+            }
+        },
+        ErrnoConv::Null => quote! {
+            let r = #call;
+            if r.is_null() {
+                ::core::result::Result::Err(::std::io::Error::last_os_error())
+            } else {
+                ::core::result::Result::Ok(r)
+            }
+        },
+        ErrnoConv::Set => quote! {
+            #krate::__private::set_errno(0);
+            let r = #call;
+            let e = #krate::__private::errno();
+            if e != 0 {
+                ::core::result::Result::Err(::std::io::Error::from_raw_os_error(e))
+            } else {
+                ::core::result::Result::Ok(r)
+            }
+        },
+    }
 }
 
 /// The type the `extern` declaration uses for a wrapper parameter.
@@ -59,9 +108,25 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
         ..
     } = w;
     let needs_wrapper = w.lazy
+        || w.errno.is_some()
+        || (w.c_variadic && !w.variadic)
         || w.params
             .iter()
             .any(|(_, _, t)| matches!(t, Ty::CStr { .. }));
+    if needs_wrapper && w.variadic {
+        let why = if w.errno.is_some() {
+            "return `io::Result`"
+        } else if w.lazy {
+            "be `lazy`"
+        } else {
+            "convert `&CStr` arguments"
+        };
+        return syn::Error::new(
+            ident.span(),
+            format!("a Rust wrapper cannot be variadic, so a variadic `{ident}` cannot {why}\nhint: take `*const c_char` for strings, or leave out the `...` to call it with its fixed parameters only"),
+        )
+        .into_compile_error();
+    }
     let link = w
         .lib
         .as_ref()
@@ -78,7 +143,7 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
         .collect();
     let ffi_types: Vec<TokenStream> = w.params.iter().map(|(_, t, ty)| ffi_type(t, ty)).collect();
     let args: Vec<TokenStream> = w.params.iter().map(|(n, _, ty)| convert(n, ty)).collect();
-    let dots = w.variadic.then(|| quote!(, ...));
+    let dots = (w.variadic || w.c_variadic).then(|| quote!(, ...));
     let ret = w.ret.as_ref().map(|r| quote!(-> #r));
     let warning = w.warning.as_ref().map(|msg| {
         let span = ident.span();
@@ -101,32 +166,49 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
         let shim = format_ident!("__ffi_auto_{}", ident);
         let call = if w.lazy {
             let lib = w.lib.clone().unwrap_or_default();
+            let get = if w.errno.is_some() {
+                quote!(SYMBOL.get().map_err(::std::io::Error::other)?)
+            } else {
+                quote!(SYMBOL.get()?)
+            };
+            // SAFETY: the signature was checked against the C declaration; the caller
+            // upholds the function's contract for pointer arguments (`unsafe fn`).
+            let invoke = quote!(unsafe { #shim(#(#args),*) });
+            let tail = match w.errno {
+                Some(conv) => errno_call(conv, &invoke, krate),
+                None => quote!(::core::result::Result::Ok(#invoke)),
+            };
             quote! {
                 static SYMBOL: #krate::__private::LazySymbol =
                     #krate::__private::LazySymbol::new(#lib, #link_name);
-                let addr = SYMBOL.get()?;
+                let addr = #get;
                 // SAFETY: `addr` is the symbol `#link_name` of the library loaded (and kept
                 // loaded) by `SYMBOL`, declared in the header with this signature.
                 let #shim: unsafe extern "C" fn(#(#ffi_types),* #dots) #ret =
                     unsafe { ::core::mem::transmute::<*const ::core::ffi::c_void, _>(addr) };
-                // SAFETY: the signature was checked against the C declaration; the caller
-                // upholds the function's contract for pointer arguments (`unsafe fn`).
-                ::core::result::Result::Ok(unsafe { #shim(#(#args),*) })
+                #tail
             }
         } else {
+            // SAFETY: the signature was checked against the C declaration; `&CStr`
+            // arguments are passed as NUL-terminated pointers that outlive the call.
+            let invoke = quote!(unsafe { #shim(#(#args),*) });
+            let body = match w.errno {
+                Some(conv) => errno_call(conv, &invoke, krate),
+                None => invoke,
+            };
             quote! {
                 #link
                 unsafe extern "C" {
                     #[link_name = #link_name]
                     fn #shim(#(#ffi_params),* #dots) #ret;
                 }
-                // SAFETY: the signature was checked against the C declaration; `&CStr`
-                // arguments are passed as NUL-terminated pointers that outlive the call.
-                unsafe { #shim(#(#args),*) }
+                #body
             }
         };
-        let wret = if w.lazy {
-            let r = w.ret.as_ref().map_or_else(|| quote!(()), |r| quote!(#r));
+        let r = w.ret.as_ref().map_or_else(|| quote!(()), |r| quote!(#r));
+        let wret = if w.errno.is_some() {
+            quote!(-> ::std::io::Result<#r>)
+        } else if w.lazy {
             quote!(-> ::core::result::Result<#r, #krate::Error>)
         } else {
             quote!(#ret)
@@ -222,11 +304,40 @@ pub fn stub(
     }
 }
 
-/// The Rust type for a C type, in generated code.
+/// The Rust type of a struct or opaque type declared in the same macro call, if any.
+fn declared(c: &CType, types: &super::types::Types) -> Option<TokenStream> {
+    let mut t = c;
+    loop {
+        let name = match t {
+            CType::Named { name, ty } => {
+                if let Some(i) = types.get(&**name) {
+                    return Some(quote!(#i));
+                }
+                t = ty;
+                continue;
+            }
+            CType::Record(r) => r.name.clone()?,
+            CType::Opaque(n) => n.to_string(),
+            _ => return None,
+        };
+        return types.get(&name).map(|i| quote!(#i));
+    }
+}
+
+/// [`rust_type`], naming the structs and opaque types of `types` (declared in the same macro
+/// call) instead of `c_void`.
 ///
 /// # Errors
 /// The C type Rust cannot spell here.
-pub fn rust_type(c: &CType, in_pointer: bool) -> Result<TokenStream, String> {
+pub fn rust_type_with(
+    c: &CType,
+    in_pointer: bool,
+    types: &super::types::Types,
+) -> Result<TokenStream, String> {
+    let rust_type = |c: &CType, p: bool| rust_type_with(c, p, types);
+    if let Some(t) = declared(c, types) {
+        return Ok(t);
+    }
     Ok(match c.canonical() {
         CType::Void if in_pointer => quote!(::core::ffi::c_void),
         CType::Void => quote!(()),
@@ -246,7 +357,8 @@ pub fn rust_type(c: &CType, in_pointer: bool) -> Result<TokenStream, String> {
         }
         CType::Pointer { pointee, is_const } => {
             let inner = match pointee.canonical() {
-                // Until struct support generates the types: the address.
+                _ if declared(pointee, types).is_some() => rust_type(pointee, true)?,
+                // A struct not declared in this macro call: its address.
                 CType::Record(_) | CType::Opaque(_) => quote!(::core::ffi::c_void),
                 CType::Array { elem, .. } => rust_type(elem, true)?,
                 _ => rust_type(pointee, true)?,
@@ -273,8 +385,9 @@ pub fn rust_type(c: &CType, in_pointer: bool) -> Result<TokenStream, String> {
             quote!(::core::option::Option<unsafe extern "C" fn(#(#params),* #dots) #ret>)
         }
         CType::Record(r) => {
+            let name = r.name.clone().unwrap_or_else(|| "name".to_owned());
             return Err(format!(
-                "`{}` by value, which needs the struct's Rust definition (planned)",
+                "`{}` by value, which needs the struct's Rust definition: declare `struct {name};` in the same `defcfuns!` block, or write the signature with the type `#[ffi_auto] struct {name};` generates",
                 r.c_name()
             ));
         }

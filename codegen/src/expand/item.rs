@@ -3,7 +3,9 @@
 use proc_macro2::{Span, TokenStream};
 use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, FnArg, ForeignItemFn, Ident, Pat, ReturnType, Token, Type, Visibility};
+use syn::{
+    Attribute, FnArg, ForeignItemFn, Ident, ItemStruct, Pat, ReturnType, Token, Type, Visibility,
+};
 
 use super::options::{Options, parse_args};
 
@@ -25,7 +27,149 @@ pub struct FnItem {
     pub opts: Options,
 }
 
+/// A struct to generate from its header (`struct timeval;`), or a `#[repr(C)]` struct the
+/// user wrote, to check against the header.
+pub struct StructItem {
+    /// The Rust name.
+    pub ident: Ident,
+    /// The C name (tag or typedef name) and where it was written.
+    pub c_name: (String, Span),
+    /// The struct as written, without `#[ffi_auto]` attributes; its fields are checked when it
+    /// has any.
+    pub item: ItemStruct,
+    /// This item's own options.
+    pub opts: Options,
+}
+
+impl StructItem {
+    /// Whether the user wrote fields (to check) rather than a bare `struct name;`.
+    pub fn has_fields(&self) -> bool {
+        !matches!(self.item.fields, syn::Fields::Unit)
+    }
+}
+
+/// A constant to define from the header: `const O_RDONLY;` (typed from the header) or
+/// `const O_RDONLY: c_int;` (checked).
+pub struct ConstItem {
+    /// Attributes to keep.
+    pub attrs: Vec<Attribute>,
+    /// Visibility.
+    pub vis: Visibility,
+    /// The Rust name.
+    pub ident: Ident,
+    /// The C name and where it was written.
+    pub c_name: (String, Span),
+    /// The type, when written.
+    pub ty: Option<Type>,
+    /// This item's own options.
+    pub opts: Options,
+}
+
+/// One item of a `defcfuns!` block, or under `#[ffi_auto]`.
+pub enum Entry {
+    /// A function.
+    Fn(FnItem),
+    /// A struct or union.
+    Struct(StructItem),
+    /// A constant.
+    Const(ConstItem),
+}
+
+impl Entry {
+    /// The item's own options.
+    pub fn opts(&self) -> &Options {
+        match self {
+            Entry::Fn(f) => &f.opts,
+            Entry::Struct(s) => &s.opts,
+            Entry::Const(c) => &c.opts,
+        }
+    }
+
+    /// The Rust name.
+    pub fn ident(&self) -> &Ident {
+        match self {
+            Entry::Fn(f) => &f.ident,
+            Entry::Struct(s) => &s.ident,
+            Entry::Const(c) => &c.ident,
+        }
+    }
+}
+
+fn c_name(opts: &Options, ident: &Ident) -> (String, Span) {
+    opts.name.as_ref().map_or_else(
+        || (ident.to_string(), ident.span()),
+        |n| (n.value(), n.span()),
+    )
+}
+
+fn struct_entry(mut item: ItemStruct, extra: Options) -> syn::Result<Entry> {
+    let (attrs, opts) = take_options(std::mem::take(&mut item.attrs))?;
+    item.attrs = attrs;
+    let opts = merge_own(opts, extra);
+    Ok(Entry::Struct(StructItem {
+        ident: item.ident.clone(),
+        c_name: c_name(&opts, &item.ident),
+        item,
+        opts,
+    }))
+}
+
+/// Options given in the attribute's arguments and in `#[ffi_auto(...)]` attributes of the
+/// item itself.
+fn merge_own(mut a: Options, b: Options) -> Options {
+    if a.name.is_none() {
+        a.name = b.name;
+    }
+    if a.lib.is_none() {
+        a.lib = b.lib;
+    }
+    a.headers.extend(b.headers);
+    a.includes.extend(b.includes);
+    a.defines.extend(b.defines);
+    a.pkg_config.extend(b.pkg_config);
+    a.lazy |= b.lazy;
+    a.dynamic |= b.dynamic;
+    if a.errno.is_none() {
+        a.errno = b.errno;
+    }
+    if a.krate.is_none() {
+        a.krate = b.krate;
+    }
+    a
+}
+
+/// `[attrs] [vis] const NAME [: Type];`
+fn parse_const(input: ParseStream<'_>, extra: Options) -> syn::Result<Entry> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    let vis: Visibility = input.parse()?;
+    input.parse::<Token![const]>()?;
+    let ident: Ident = input.parse()?;
+    let ty = if input.peek(Token![:]) {
+        input.parse::<Token![:]>()?;
+        Some(input.parse::<Type>()?)
+    } else {
+        None
+    };
+    if input.peek(Token![=]) {
+        return Err(input.error(
+            "ffi-auto takes the constant's value from the header: write `const NAME;` or `const NAME: Type;` without `= value`",
+        ));
+    }
+    input.parse::<Token![;]>()?;
+    let (attrs, opts) = take_options(attrs)?;
+    let opts = merge_own(opts, extra);
+    Ok(Entry::Const(ConstItem {
+        attrs,
+        vis,
+        c_name: c_name(&opts, &ident),
+        ident,
+        ty,
+        opts,
+    }))
+}
+
 /// A signature as the user wrote it.
+#[derive(Clone)]
 pub struct UserSig {
     /// Parameters: name and type.
     pub inputs: Vec<(Ident, Type)>,
@@ -118,7 +262,7 @@ pub struct Block {
     /// `#![ffi_auto(...)]` options for every entry.
     pub shared: Options,
     /// The entries.
-    pub entries: Vec<FnItem>,
+    pub entries: Vec<Entry>,
 }
 
 impl Parse for Block {
@@ -142,11 +286,33 @@ impl Parse for Block {
     }
 }
 
-/// `[attrs] [vis] [unsafe] fn name;`, `... fn rust_name = c_name;`, or a full signature.
-fn parse_entry(input: ParseStream<'_>) -> syn::Result<FnItem> {
+/// `[attrs] [vis] [unsafe] fn name;`, `... fn rust_name = c_name;`, a full signature,
+/// `struct name;` (or a struct with fields, to check), or `const NAME [: Type];`.
+fn parse_entry(input: ParseStream<'_>) -> syn::Result<Entry> {
     let fork = input.fork();
     let attrs = fork.call(Attribute::parse_outer)?;
     let vis: Visibility = fork.parse()?;
+    if fork.peek(Token![struct]) || fork.peek(Token![union]) {
+        if fork.peek(Token![union]) {
+            return Err(fork.error(
+                "write a union as `struct name;`: ffi-auto generates a `union` when the header says so",
+            ));
+        }
+        let item: ItemStruct = input.parse()?;
+        return struct_entry(item, Options::default());
+    }
+    if fork.peek(Token![const]) {
+        return parse_const(input, Options::default());
+    }
+    parse_fn_entry(input, fork, attrs, vis).map(Entry::Fn)
+}
+
+fn parse_fn_entry(
+    input: ParseStream<'_>,
+    fork: syn::parse::ParseBuffer<'_>,
+    attrs: Vec<Attribute>,
+    vis: Visibility,
+) -> syn::Result<FnItem> {
     let unsafety: Option<Token![unsafe]> = fork.parse()?;
     fork.parse::<Token![fn]>()?;
     let ident: Ident = fork.parse()?;
@@ -185,14 +351,25 @@ fn parse_entry(input: ParseStream<'_>) -> syn::Result<FnItem> {
 /// Parses the item under `#[ffi_auto(args)]`.
 ///
 /// # Errors
-/// When the item is not a body-less function, or an option is wrong.
-pub fn parse_attribute_item(args: TokenStream, item: TokenStream) -> syn::Result<FnItem> {
+/// When the item is not a body-less function, a struct or a constant, or an option is wrong.
+pub fn parse_attribute_item(args: TokenStream, item: TokenStream) -> syn::Result<Entry> {
     let opts = parse_args(args)?;
-    let f: ForeignItemFn = syn::parse2(item).map_err(|e| {
-        syn::Error::new(
+    if let Ok(f) = syn::parse2::<ForeignItemFn>(item.clone()) {
+        return FnItem::from_foreign(f, opts).map(Entry::Fn);
+    }
+    if let Ok(s) = syn::parse2::<ItemStruct>(item.clone()) {
+        return struct_entry(s, opts);
+    }
+    let as_const = syn::parse::Parser::parse2(
+        |input: ParseStream<'_>| parse_const(input, opts.clone()),
+        item.clone(),
+    );
+    match as_const {
+        Ok(c) => Ok(c),
+        Err(e) if item.to_string().contains("const") => Err(e),
+        Err(e) => Err(syn::Error::new(
             e.span(),
-            "#[ffi_auto] goes on a function without a body: `fn strlen(s: &CStr) -> usize;`",
-        )
-    })?;
-    FnItem::from_foreign(f, opts)
+            "#[ffi_auto] goes on a function without a body (`fn strlen(s: &CStr) -> usize;`), a struct (`struct timeval;`, or a `#[repr(C)]` struct to check) or a constant (`const O_RDONLY: c_int;`)",
+        )),
+    }
 }

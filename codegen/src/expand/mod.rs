@@ -6,6 +6,7 @@ mod check;
 mod emit;
 mod item;
 mod options;
+mod types;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,10 +15,11 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use ffi_auto_sig::DataModel;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
+use syn::spanned::Spanned;
 use syn::{Ident, ReturnType, Type};
 
 pub use check::{Ty, classify};
-pub use item::{Block, FnItem, UserSig};
+pub use item::{Block, ConstItem, Entry, FnItem, StructItem, UserSig};
 pub use options::Options;
 
 use crate::catalog::Catalog;
@@ -149,13 +151,54 @@ pub fn defcfuns_tokens(input: TokenStream, ctx: &Context) -> TokenStream {
 /// Only for items and options that cannot be read at all; every other problem is reported in
 /// the returned tokens (with a stub), so that a build reports all of them at once.
 pub fn ffi_auto(args: TokenStream, item: TokenStream, ctx: &Context) -> syn::Result<TokenStream> {
-    let item = item::parse_attribute_item(args, item)?;
-    item.opts.validate(item.ident.span())?;
-    let opts = item.opts.clone();
+    let entry = item::parse_attribute_item(args, item)?;
+    entry.opts().validate(entry.ident().span())?;
+    let opts = entry.opts().clone();
     let mut headers = BTreeSet::new();
-    let mut out = expand_item(&item, &opts, ctx, &mut headers);
+    let types = declared_types(std::slice::from_ref(&entry));
+    let mut out = expand_entry(&entry, &opts, ctx, &types, &mut headers);
     out.extend(emit::track_headers(&headers));
     Ok(out)
+}
+
+/// The structs an invocation declares, by C name.
+fn declared_types(entries: &[Entry]) -> types::Types {
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Struct(s) => {
+                let c = &s.c_name.0;
+                let key = c
+                    .strip_prefix("struct ")
+                    .or_else(|| c.strip_prefix("union "))
+                    .unwrap_or(c);
+                Some((key.to_owned(), s.ident.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn expand_entry(
+    entry: &Entry,
+    opts: &Options,
+    ctx: &Context,
+    types: &types::Types,
+    headers: &mut BTreeSet<PathBuf>,
+) -> TokenStream {
+    match entry {
+        Entry::Fn(f) => expand_item(f, opts, ctx, types, headers),
+        Entry::Struct(s) => match catalog(opts, ctx) {
+            Ok((c, set)) => {
+                types::expand_struct(s, &c, &set, types, &ctx.data_model, &krate(opts), headers)
+            }
+            Err(e) => syn::Error::new(s.c_name.1, e.to_string()).into_compile_error(),
+        },
+        Entry::Const(k) => match catalog(opts, ctx) {
+            Ok((c, set)) => types::expand_const(k, &c, &set, &ctx.data_model, headers),
+            Err(e) => syn::Error::new(k.c_name.1, e.to_string()).into_compile_error(),
+        },
+    }
 }
 
 /// `defcfuns! { #![ffi_auto(shared options)] entries... }`.
@@ -166,10 +209,11 @@ pub fn defcfuns(input: TokenStream, ctx: &Context) -> syn::Result<TokenStream> {
     let block: Block = syn::parse2(input)?;
     let mut out = TokenStream::new();
     let mut headers = BTreeSet::new();
+    let types = declared_types(&block.entries);
     for e in &block.entries {
-        let opts = e.opts.clone().over(&block.shared);
-        opts.validate(e.ident.span())?;
-        out.extend(expand_item(e, &opts, ctx, &mut headers));
+        let opts = e.opts().clone().over(&block.shared);
+        opts.validate(e.ident().span())?;
+        out.extend(expand_entry(e, &opts, ctx, &types, &mut headers));
     }
     out.extend(emit::track_headers(&headers));
     Ok(out)
@@ -224,6 +268,7 @@ fn expand_item(
     item: &FnItem,
     opts: &Options,
     ctx: &Context,
+    types: &types::Types,
     headers: &mut BTreeSet<PathBuf>,
 ) -> TokenStream {
     let krate = krate(opts);
@@ -235,7 +280,7 @@ fn expand_item(
     match catalog.lookup(&set, c_name) {
         Ok(decl) => {
             headers.insert(decl.header.clone());
-            found(item, opts, &decl, ctx, &krate)
+            found(item, opts, &decl, ctx, types, &krate)
         }
         Err(DiscoveryError::NotFound { closest, .. }) => {
             let maybe = did_you_mean(&closest);
@@ -260,17 +305,95 @@ fn expand_item(
     }
 }
 
+/// `std::io::Result<T>` / `io::Result<T>` / `Result<T, io::Error>`: its `T`.
+fn io_result_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+        return None;
+    };
+    let tys: Vec<&Type> = a
+        .args
+        .iter()
+        .filter_map(|g| match g {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let io = |path: &syn::Path| path.segments.iter().any(|s| s.ident == "io");
+    match tys.as_slice() {
+        [t] if io(&p.path) => Some(t),
+        [t, Type::Path(e)] if io(&e.path) && e.path.segments.last()?.ident == "Error" => Some(t),
+        _ => None,
+    }
+}
+
+/// How a wrapper returning `io::Result` decides failure, from the option and the C return.
+fn errno_convention(
+    opts: &Options,
+    decl: &Decl,
+    span: Span,
+) -> Result<emit::ErrnoConv, syn::Error> {
+    let set = opts.errno.as_ref().is_some_and(|e| e.value() == "set");
+    if set {
+        return Ok(emit::ErrnoConv::Set);
+    }
+    let ret = &decl.signature.ret;
+    if ret.is_pointer() {
+        return Ok(emit::ErrnoConv::Null);
+    }
+    if let ffi_auto_sig::CType::Int(k) = ret.canonical()
+        && k.is_signed(&DataModel::native())
+    {
+        return Ok(emit::ErrnoConv::MinusOne);
+    }
+    Err(syn::Error::new(
+        span,
+        format!(
+            "`{}` returns `{ret}`, which has no -1 or null to mean failure\nhint: add `#[ffi_auto(errno = \"set\")]`: errno is cleared before the call and failure is errno set after it",
+            decl.name
+        ),
+    ))
+}
+
 /// A declaration was found: check the user's signature, or write one.
 fn found(
     item: &FnItem,
     opts: &Options,
     decl: &Decl,
     ctx: &Context,
+    types: &types::Types,
     krate: &syn::Path,
 ) -> TokenStream {
     let dm = &ctx.data_model;
+    let mut errno = None;
     let (params, ret, variadic, is_unsafe) = if let Some(user) = &item.sig {
-        let mismatches = check::check(&item.ident, user, item.unsafety.is_some(), decl, dm);
+        let mut user = user.clone();
+        if let ReturnType::Type(arrow, t) = &user.output
+            && let Some(inner) = io_result_inner(t)
+        {
+            match errno_convention(opts, decl, t.span()) {
+                Ok(c) => errno = Some(c),
+                Err(e) => return fail(item, vec![e]),
+            }
+            user.output = if matches!(inner, Type::Tuple(t) if t.elems.is_empty()) {
+                ReturnType::Default
+            } else {
+                ReturnType::Type(*arrow, Box::new(inner.clone()))
+            };
+        } else if let Some(e) = &opts.errno {
+            return fail(
+                item,
+                vec![syn::Error::new(
+                    e.span(),
+                    "`errno` makes the wrapper return `std::io::Result<T>`: write that return type",
+                )],
+            );
+        }
+        let mismatches = check::check(&item.ident, &user, item.unsafety.is_some(), decl, dm, types);
         if !mismatches.is_empty() {
             return fail(
                 item,
@@ -285,14 +408,24 @@ fn found(
             .iter()
             .map(|(n, t)| (n.clone(), t.clone(), classify(t, dm)))
             .collect();
+        let ret = match &user.output {
+            ReturnType::Type(_, t) => Some((**t).clone()),
+            ReturnType::Default => None,
+        };
         (
             params,
-            user_ret(item).cloned(),
+            ret,
             user.variadic.is_some(),
             item.unsafety.is_some(),
         )
     } else {
-        match generate(decl) {
+        if opts.errno.is_some() {
+            match errno_convention(opts, decl, item.c_name.1) {
+                Ok(c) => errno = Some(c),
+                Err(e) => return fail(item, vec![e]),
+            }
+        }
+        match generate(decl, types) {
             Ok((params, ret)) => {
                 let is_unsafe = crate::rust::needs_unsafe(&decl.signature);
                 let params = params
@@ -326,12 +459,14 @@ fn found(
         ident: item.ident.clone(),
         params,
         variadic,
+        c_variadic: decl.signature.variadic,
         ret,
         link_name: decl.symbol().to_owned(),
         lib: opts.lib.as_ref().map(syn::LitStr::value),
         lazy: opts.lazy,
         c_sig: Some((decl.name.clone(), decl.signature.clone(), decl.location())),
         warning: None,
+        errno,
     };
     emit::emit(&w, krate)
 }
@@ -339,18 +474,22 @@ fn found(
 /// The Rust parameters and return type of a name-only entry, written from the C declaration.
 type Generated = (Vec<(Ident, Type)>, Option<Type>);
 
-fn generate(decl: &Decl) -> Result<Generated, String> {
+fn generate(decl: &Decl, types: &types::Types) -> Result<Generated, String> {
     let mut params = Vec::new();
     for (i, p) in decl.signature.params.iter().enumerate() {
         let name = crate::rust::param_name(p.name.as_deref(), i);
         let ident: Ident = syn::parse_str(&name).map_err(|e| e.to_string())?;
-        let ty: Type = syn::parse2(emit::rust_type(&p.ty, false)?).map_err(|e| e.to_string())?;
+        let ty: Type =
+            syn::parse2(emit::rust_type_with(&p.ty, false, types)?).map_err(|e| e.to_string())?;
         params.push((ident, ty));
     }
     let ret = if decl.signature.ret.is_void() {
         None
     } else {
-        Some(syn::parse2(emit::rust_type(&decl.signature.ret, false)?).map_err(|e| e.to_string())?)
+        Some(
+            syn::parse2(emit::rust_type_with(&decl.signature.ret, false, types)?)
+                .map_err(|e| e.to_string())?,
+        )
     };
     Ok((params, ret))
 }
@@ -368,6 +507,21 @@ fn unchecked(
         .sig
         .as_ref()
         .expect("unchecked is only for written signatures");
+    if let ReturnType::Type(_, t) = &user.output
+        && io_result_inner(t).is_some()
+    {
+        return fail(
+            item,
+            vec![syn::Error::new(
+                t.span(),
+                format!(
+                    "no header declares `{}` (searched {}){maybe}, and an `io::Result` wrapper needs the C declaration to know how the function reports failure\nhint: name the header with `header = \"...\"`",
+                    item.c_name.0,
+                    set.describe()
+                ),
+            )],
+        );
+    }
     let dm = &ctx.data_model;
     let params = user
         .inputs
@@ -381,6 +535,7 @@ fn unchecked(
         ident: item.ident.clone(),
         params,
         variadic: user.variadic.is_some(),
+        c_variadic: user.variadic.is_some(),
         ret: user_ret(item).cloned(),
         link_name: item.c_name.0.clone(),
         lib: opts.lib.as_ref().map(syn::LitStr::value),
@@ -391,6 +546,7 @@ fn unchecked(
             item.c_name.0,
             set.describe()
         )),
+        errno: None,
     };
     emit::emit(&w, krate)
 }

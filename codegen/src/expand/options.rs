@@ -2,6 +2,7 @@
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
 use syn::{LitStr, Path};
 
 /// What an `#[ffi_auto(...)]` attribute (or a `defcfuns!` header) says.
@@ -25,10 +26,12 @@ pub struct Options {
     pub krate: Option<Path>,
     /// When no header declares the name: call through the runtime instead of failing.
     pub dynamic: bool,
+    /// How a wrapper returning `io::Result` tells failure: `"sentinel"` (-1 or null, the
+    /// default) or `"set"` (errno cleared before the call, failure when it is set after).
+    pub errno: Option<LitStr>,
 }
 
-const KNOWN: &str =
-    "`name`, `lib`, `lazy`, `header`, `include`, `define`, `pkg_config`, `dynamic`, `crate`";
+const KNOWN: &str = "`name`, `lib`, `lazy`, `header`, `include`, `define`, `pkg_config`, `dynamic`, `errno`, `crate`";
 
 impl Options {
     /// Parses one option; errors name the option and list the valid ones.
@@ -49,6 +52,20 @@ impl Options {
             "pkg_config" => self.pkg_config.push(string()?),
             "lazy" => self.lazy = true,
             "dynamic" => self.dynamic = true,
+            "errno" => {
+                let v = if meta.input.peek(syn::Token![=]) {
+                    string()?
+                } else {
+                    LitStr::new("sentinel", meta.path.span())
+                };
+                if !matches!(v.value().as_str(), "sentinel" | "set") {
+                    return Err(syn::Error::new(
+                        v.span(),
+                        "`errno` is `errno` / `errno = \"sentinel\"` (-1 or null means failure) or `errno = \"set\"` (errno set by the call means failure)",
+                    ));
+                }
+                set_once(&mut self.errno, v, meta, "errno")?;
+            }
             "crate" => {
                 let p: Path = meta.value()?.parse()?;
                 self.krate = Some(p);
@@ -81,6 +98,9 @@ impl Options {
             self.krate.clone_from(&shared.krate);
         }
         self.dynamic |= shared.dynamic;
+        if self.errno.is_none() {
+            self.errno.clone_from(&shared.errno);
+        }
         self
     }
 

@@ -1,0 +1,651 @@
+//! Structs, unions, opaque types and constants from the headers: generated, or checked when
+//! the user wrote them.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use ffi_auto_sig::{CType, DataModel, FloatKind, Record, RecordKind};
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::quote;
+use syn::spanned::Spanned;
+use syn::{Ident, Type};
+
+use super::check::{Ty, classify, field_mismatch, spell};
+use super::emit::rust_type_with;
+use super::item::{ConstItem, StructItem};
+use crate::catalog::Catalog;
+use crate::decl::ConstValue;
+use crate::error::did_you_mean;
+use crate::headers::HeaderSet;
+
+/// Rust names of the structs declared in one macro invocation, by C name: generated code
+/// refers to them instead of `c_void`.
+pub type Types = HashMap<String, Ident>;
+
+fn error(span: Span, msg: impl std::fmt::Display) -> TokenStream {
+    syn::Error::new(span, msg.to_string()).into_compile_error()
+}
+
+/// `struct name;` or a user-written struct.
+pub fn expand_struct(
+    item: &StructItem,
+    catalog: &Catalog,
+    set: &HeaderSet,
+    types: &Types,
+    dm: &DataModel,
+    krate: &syn::Path,
+    headers: &mut BTreeSet<PathBuf>,
+) -> TokenStream {
+    let (c_name, span) = &item.c_name;
+    let key = c_name
+        .strip_prefix("struct ")
+        .or_else(|| c_name.strip_prefix("union "))
+        .unwrap_or(c_name);
+    headers.extend(catalog.headers().iter().cloned());
+    if let Some(r) = catalog.record(key) {
+        if item.has_fields() {
+            return check_struct(item, &r, key, types, dm, krate);
+        }
+        return generate_struct(item, &r, key, types, dm, krate);
+    }
+    if let Some(o) = catalog.opaque(key) {
+        let at = format!("{}:{}", o.header.display(), o.line);
+        headers.insert(o.header.clone());
+        if item.has_fields() {
+            return error(
+                item.ident.span(),
+                format!(
+                    "`{key}` has no definition in the headers ({at} only declares it), so its fields cannot be checked\nhint: declare it as `struct {key};`: an opaque type used behind pointers"
+                ),
+            );
+        }
+        let StructItem { ident, item, .. } = item;
+        let (attrs, vis) = (&item.attrs, &item.vis);
+        let doc = format!(
+            "`{key}`, an opaque C type ({at}): only ever used behind a pointer (`*mut {ident}`)."
+        );
+        return quote! {
+            #[doc = #doc]
+            #(#attrs)*
+            #[repr(C)]
+            #vis struct #ident {
+                _opaque: [u8; 0],
+                _not_send_sync_or_unpin: ::core::marker::PhantomData<(*mut u8, ::core::marker::PhantomPinned)>,
+            }
+        };
+    }
+    let mut names = catalog.record_names();
+    names.extend(catalog.opaque_names());
+    let maybe = did_you_mean(&crate::decl::closest(key, names.iter().map(String::as_str)));
+    error(
+        *span,
+        format!(
+            "no struct or union `{key}` in {}{maybe}\nhint: name the header that defines it, `#[ffi_auto(header = \"foo.h\")]`",
+            set.describe()
+        ),
+    )
+}
+
+fn field_ident(name: &str) -> Option<Ident> {
+    if name.is_empty() {
+        return None;
+    }
+    let p = crate::rust::param_name(Some(name), 0);
+    syn::parse_str::<Ident>(&p).ok()
+}
+
+/// The `#[repr]` that reproduces the header's layout, or why none does.
+fn repr(r: &Record, dm: &DataModel) -> Result<TokenStream, String> {
+    let natural = Record::with_c_layout(
+        r.kind,
+        r.name.as_deref(),
+        r.fields
+            .iter()
+            .map(|f| (f.name.clone(), f.ty.clone()))
+            .collect(),
+        dm,
+    )
+    .map_err(|e| e.to_string())?;
+    let same = natural.size == r.size
+        && natural.align == r.align
+        && natural
+            .fields
+            .iter()
+            .zip(&r.fields)
+            .all(|(a, b)| a.offset == b.offset);
+    if same {
+        return Ok(quote!(#[repr(C)]));
+    }
+    if r.align == 1 {
+        return Ok(quote!(#[repr(C, packed)]));
+    }
+    if r.align > natural.align && natural.size.next_multiple_of(r.align) == r.size {
+        let a = Literal::u64_unsuffixed(r.align);
+        return Ok(quote!(#[repr(C, align(#a))]));
+    }
+    Err(format!(
+        "its layout ({} bytes, aligned to {}) is not what `#[repr(C)]` gives ({} bytes, aligned to {}), and no other `repr` reproduces it",
+        r.size, r.align, natural.size, natural.align
+    ))
+}
+
+/// The type of a field in generated code.
+fn field_type(ty: &CType, types: &Types) -> Result<TokenStream, String> {
+    match ty.canonical() {
+        CType::Array { elem, len } => {
+            let e = field_type(elem, types)?;
+            let n = Literal::u64_unsuffixed(*len);
+            Ok(quote!([#e; #n]))
+        }
+        CType::Record(r) => {
+            let name = r.name.clone().unwrap_or_default();
+            types.get(&name).map(|i| quote!(#i)).ok_or_else(|| {
+                if name.is_empty() {
+                    format!("an anonymous `{}` member, which ffi-auto does not generate", r.c_name())
+                } else {
+                    format!("`{}` by value: declare `struct {name};` in the same macro call so that ffi-auto generates it too", r.c_name())
+                }
+            })
+        }
+        _ => rust_type_with(ty, false, types),
+    }
+}
+
+/// Compile-time assertions that the Rust type has the header's layout.
+fn layout_asserts(ident: &Ident, r: &Record, key: &str, fields: &[Ident]) -> TokenStream {
+    let size = Literal::u64_unsuffixed(r.size);
+    let align = Literal::u64_unsuffixed(r.align);
+    let size_msg = format!(
+        "ffi-auto: `{ident}` does not have the size of C's `{key}` ({} bytes)",
+        r.size
+    );
+    let align_msg = format!(
+        "ffi-auto: `{ident}` does not have the alignment of C's `{key}` ({})",
+        r.align
+    );
+    let offsets = (r.kind == RecordKind::Struct).then(|| {
+        let checks = r.fields.iter().zip(fields).map(|(f, id)| {
+            let off = Literal::u64_unsuffixed(f.offset);
+            let msg = format!(
+                "ffi-auto: field `{id}` of `{ident}` is not at the offset C's `{key}` has it ({})",
+                f.offset
+            );
+            quote!(::core::assert!(::core::mem::offset_of!(#ident, #id) as u64 == #off, #msg);)
+        });
+        quote!(#(#checks)*)
+    });
+    quote! {
+        const _: () = {
+            ::core::assert!(::core::mem::size_of::<#ident>() as u64 == #size, #size_msg);
+            ::core::assert!(::core::mem::align_of::<#ident>() as u64 == #align, #align_msg);
+            #offsets
+        };
+    }
+}
+
+/// `CStruct` (the layout compiled in as bytes) and the runtime's argument and return impls.
+fn runtime_impls(ident: &Ident, r: &Record, krate: &syn::Path) -> TokenStream {
+    let bytes = syn::LitByteStr::new(&ffi_auto_sig::encoding::encode_record(r), Span::call_site());
+    quote! {
+        // SAFETY: the type is `#[repr(C)]` and the assertions above check its size, alignment
+        // and field offsets against this very layout.
+        unsafe impl #krate::CStruct for #ident {
+            fn record() -> ::std::sync::Arc<#krate::Record> {
+                static RECORD: ::std::sync::OnceLock<::std::sync::Arc<#krate::Record>> =
+                    ::std::sync::OnceLock::new();
+                RECORD
+                    .get_or_init(|| {
+                        ::std::sync::Arc::new(
+                            #krate::__private::sig::encoding::decode_record(#bytes)
+                                .expect("ffi-auto: the macros and the runtime come from different ffi-auto versions; depend on one `ffi-auto` and rebuild"),
+                        )
+                    })
+                    .clone()
+            }
+        }
+        #krate::__c_struct_impls!(#ident);
+    }
+}
+
+fn generate_struct(
+    item: &StructItem,
+    r: &Record,
+    key: &str,
+    types: &Types,
+    dm: &DataModel,
+    krate: &syn::Path,
+) -> TokenStream {
+    let span = item.c_name.1;
+    if r.has_bitfields() {
+        let bits: Vec<String> = r
+            .fields
+            .iter()
+            .filter(|f| f.bit_width.is_some())
+            .map(|f| format!("`{}`", f.name))
+            .collect();
+        return error(
+            span,
+            format!(
+                "`{}` has bitfields ({}), whose layout Rust cannot express field by field; ffi-auto does not generate it\nhint: use it behind a pointer (`*mut c_void`) with the C library's accessors, or generate this one type with bindgen",
+                r.c_name(),
+                bits.join(", ")
+            ),
+        );
+    }
+    let repr = match repr(r, dm) {
+        Ok(r) => r,
+        Err(why) => return error(span, format!("`{}` cannot be generated: {why}", r.c_name())),
+    };
+    let mut idents = Vec::new();
+    let mut fields = Vec::new();
+    for f in &r.fields {
+        let Some(id) = field_ident(&f.name) else {
+            return error(
+                span,
+                format!(
+                    "`{}` has an anonymous member, which ffi-auto does not generate\nhint: use it behind a pointer, or generate this type with bindgen",
+                    r.c_name()
+                ),
+            );
+        };
+        let ty = match field_type(&f.ty, types) {
+            Ok(t) => t,
+            Err(why) => {
+                return error(
+                    span,
+                    format!("field `{}` of `{}` is {why}", f.name, r.c_name()),
+                );
+            }
+        };
+        let doc = format!("`{}` in C.", f.ty.declare(&f.name));
+        fields.push(quote!(#[doc = #doc] pub #id: #ty));
+        idents.push(id);
+    }
+    let StructItem { ident, item, .. } = item;
+    let (attrs, vis) = (&item.attrs, &item.vis);
+    let doc = format!(
+        "`{}`, laid out as the header does ({} bytes, aligned to {}).",
+        r.c_name(),
+        r.size,
+        r.align
+    );
+    let def = match r.kind {
+        RecordKind::Struct => quote! {
+            #[doc = #doc]
+            #(#attrs)*
+            #repr
+            #[derive(Clone, Copy, Debug)]
+            #vis struct #ident { #(#fields),* }
+        },
+        RecordKind::Union => quote! {
+            #[doc = #doc]
+            #(#attrs)*
+            #repr
+            #[derive(Clone, Copy)]
+            #vis union #ident { #(#fields),* }
+        },
+    };
+    let asserts = layout_asserts(ident, r, key, &idents);
+    let impls = runtime_impls(ident, r, krate);
+    quote! {
+        #def
+        impl ::core::default::Default for #ident {
+            /// All fields zero (null pointers, `None` function pointers).
+            fn default() -> Self {
+                // SAFETY: every field is an integer, float, raw pointer, `Option` of a
+                // function pointer, or an array or struct of those: all-zero bytes are a
+                // valid value of each.
+                unsafe { ::core::mem::zeroed() }
+            }
+        }
+        #asserts
+        #impls
+    }
+}
+
+fn check_struct(
+    item: &StructItem,
+    r: &Record,
+    key: &str,
+    types: &Types,
+    dm: &DataModel,
+    krate: &syn::Path,
+) -> TokenStream {
+    let s = &item.item;
+    let ident = &s.ident;
+    let mut errors: Vec<syn::Error> = Vec::new();
+    let has_repr_c = s
+        .attrs
+        .iter()
+        .any(|a| a.path().is_ident("repr") && a.meta.to_token_stream_string().contains('C'));
+    if !has_repr_c {
+        errors.push(syn::Error::new(
+            ident.span(),
+            format!(
+                "`{ident}` must be `#[repr(C)]` to have C's layout of `{}`\nhint: add `#[repr(C)]`",
+                r.c_name()
+            ),
+        ));
+    }
+    let c_fields: Vec<String> = r.fields.iter().map(|f| f.ty.declare(&f.name)).collect();
+    let declared = format!("C declares `{} {{ {}; }}`", r.c_name(), c_fields.join("; "));
+    let syn::Fields::Named(named) = &s.fields else {
+        errors.push(syn::Error::new(
+            s.fields.span(),
+            format!("C's `{}` has named fields\nhint: {declared}", r.c_name()),
+        ));
+        return combine(errors);
+    };
+    if named.named.len() != r.fields.len() {
+        errors.push(syn::Error::new(
+            named.span(),
+            format!(
+                "C's `{}` has {} fields, `{ident}` has {}\nhint: {declared}",
+                r.c_name(),
+                r.fields.len(),
+                named.named.len()
+            ),
+        ));
+    }
+    let mut idents = Vec::new();
+    for (i, (uf, cf)) in named.named.iter().zip(&r.fields).enumerate() {
+        let Some(uid) = &uf.ident else { continue };
+        idents.push(uid.clone());
+        if *uid != cf.name && uid.to_string().trim_start_matches("r#") != cf.name {
+            errors.push(syn::Error::new(
+                uid.span(),
+                format!(
+                    "field {} of C's `{}` is `{}`, not `{uid}`\nhint: {declared}",
+                    i + 1,
+                    r.c_name(),
+                    cf.name
+                ),
+            ));
+        }
+        if cf.bit_width.is_some() {
+            errors.push(syn::Error::new(
+                uf.ty.span(),
+                format!(
+                    "`{}` is a bitfield (`{}`), which Rust cannot lay out field by field\nhint: use the type behind a pointer, or generate it with bindgen",
+                    cf.name,
+                    cf.ty.declare(&cf.name)
+                ),
+            ));
+            continue;
+        }
+        if let Some(why) = struct_field_mismatch(&uf.ty, &cf.ty, types, dm) {
+            errors.push(syn::Error::new(
+                uf.ty.span(),
+                format!(
+                    "field `{}` of `{}` is `{}` in C{why}\nhint: {declared}",
+                    cf.name,
+                    r.c_name(),
+                    cf.ty
+                ),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return combine(errors);
+    }
+    let asserts = layout_asserts(ident, r, key, &idents);
+    let impls = runtime_impls(ident, r, krate);
+    let s = quote!(#s);
+    quote! {
+        #s
+        #asserts
+        #impls
+    }
+}
+
+/// Why a user's field type does not fit the C field (empty `Some` for a plain mismatch).
+fn struct_field_mismatch(ty: &Type, c: &CType, types: &Types, dm: &DataModel) -> Option<String> {
+    match (ty, c.canonical()) {
+        (Type::Array(a), CType::Array { elem, len }) => {
+            let n = match &a.len {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) => i.base10_parse::<u64>().ok(),
+                _ => None,
+            };
+            if n.is_some_and(|n| n != *len) {
+                return Some(format!(", an array of {len}"));
+            }
+            struct_field_mismatch(&a.elem, elem, types, dm)
+        }
+        (_, CType::Record(_)) => match classify(ty, dm) {
+            Ty::Named(n)
+                if record_names(c)
+                    .iter()
+                    .any(|cn| *cn == n || types.get(cn).is_some_and(|i| *i == n)) =>
+            {
+                None
+            }
+            _ => Some(format!(", not `{}`", spell(ty))),
+        },
+        _ => field_mismatch(ty, c, dm, types),
+    }
+}
+
+fn record_names(c: &CType) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut t = c;
+    loop {
+        match t {
+            CType::Named { name, ty } => {
+                out.push(name.to_string());
+                t = ty;
+            }
+            CType::Record(r) => {
+                out.extend(r.name.clone());
+                return out;
+            }
+            _ => return out,
+        }
+    }
+}
+
+fn combine(errors: Vec<syn::Error>) -> TokenStream {
+    let mut it = errors.into_iter();
+    let Some(mut first) = it.next() else {
+        return TokenStream::new();
+    };
+    for e in it {
+        first.combine(e);
+    }
+    first.into_compile_error()
+}
+
+trait MetaString {
+    fn to_token_stream_string(&self) -> String;
+}
+
+impl MetaString for syn::Meta {
+    fn to_token_stream_string(&self) -> String {
+        quote!(#self).to_string()
+    }
+}
+
+/// `const NAME;` or `const NAME: Type;`.
+pub fn expand_const(
+    item: &ConstItem,
+    catalog: &Catalog,
+    set: &HeaderSet,
+    dm: &DataModel,
+    headers: &mut BTreeSet<PathBuf>,
+) -> TokenStream {
+    let (c_name, span) = &item.c_name;
+    let Some(c) = catalog.constant(c_name) else {
+        let maybe = did_you_mean(&crate::decl::closest(
+            c_name,
+            catalog.constant_names().iter().map(String::as_str),
+        ));
+        let also = if catalog.function(c_name).is_some() {
+            format!("\nhint: `{c_name}` is a function: declare it with `fn`")
+        } else {
+            "\nhint: a constant is an object-like macro that evaluates to a number or a string, or an enumerator; name the header that defines it with `header = \"...\"`".to_owned()
+        };
+        return error(
+            *span,
+            format!("no constant `{c_name}` in {}{maybe}{also}", set.describe()),
+        );
+    };
+    headers.insert(c.header.clone());
+    let at = format!("{}:{}", c.header.display(), c.line);
+    let (ty, value) = match &item.ty {
+        None => match generated_const(&c.ty, &c.value) {
+            Ok(t) => t,
+            Err(why) => return error(*span, format!("`{c_name}` ({at}) {why}")),
+        },
+        Some(t) => match checked_const(t, &c.ty, &c.value, dm) {
+            Ok(v) => (quote!(#t), v),
+            Err(why) => {
+                return error(
+                    t.span(),
+                    format!(
+                        "`{c_name}` is `{}` of type `{}` in C ({at}){why}",
+                        c.value, c.ty
+                    ),
+                );
+            }
+        },
+    };
+    let ConstItem {
+        attrs, vis, ident, ..
+    } = item;
+    let doc = format!("`{c_name}` = `{}` (`{}`, {at}).", c.value, c.ty);
+    quote! {
+        #[doc = #doc]
+        #(#attrs)*
+        #vis const #ident: #ty = #value;
+    }
+}
+
+fn int_lit(v: &ConstValue) -> TokenStream {
+    match *v {
+        ConstValue::Int(i) if i < 0 => {
+            let l = Literal::u64_unsuffixed(i.unsigned_abs());
+            quote!(-#l)
+        }
+        ConstValue::Int(i) => {
+            let l = Literal::i64_unsuffixed(i);
+            quote!(#l)
+        }
+        ConstValue::UInt(u) => {
+            let l = Literal::u64_unsuffixed(u);
+            quote!(#l)
+        }
+        _ => quote!(0),
+    }
+}
+
+fn str_value(bytes: &[u8]) -> (TokenStream, TokenStream) {
+    match std::ffi::CString::new(bytes.to_vec()) {
+        Ok(cs) => {
+            let l = Literal::c_string(&cs);
+            (quote!(&::core::ffi::CStr), quote!(#l))
+        }
+        Err(_) => {
+            let l = Literal::byte_string(bytes);
+            (quote!(&[u8]), quote!(#l))
+        }
+    }
+}
+
+fn generated_const(ty: &CType, v: &ConstValue) -> Result<(TokenStream, TokenStream), String> {
+    Ok(match v {
+        ConstValue::Int(_) | ConstValue::UInt(_) => {
+            (rust_type_with(ty, false, &Types::new())?, int_lit(v))
+        }
+        ConstValue::Float(f) if f.is_finite() => {
+            let t = if matches!(ty.canonical(), CType::Float(FloatKind::Float)) {
+                quote!(f32)
+            } else {
+                quote!(f64)
+            };
+            let l = Literal::f64_unsuffixed(*f);
+            (t, quote!(#l))
+        }
+        ConstValue::Float(f) => {
+            let v = if f.is_nan() {
+                quote!(f64::NAN)
+            } else if *f > 0.0 {
+                quote!(f64::INFINITY)
+            } else {
+                quote!(f64::NEG_INFINITY)
+            };
+            (quote!(f64), v)
+        }
+        ConstValue::Str(b) => str_value(b),
+    })
+}
+
+fn checked_const(
+    t: &Type,
+    c: &CType,
+    v: &ConstValue,
+    dm: &DataModel,
+) -> Result<TokenStream, String> {
+    let spelled = spell(t);
+    match (classify(t, dm), v) {
+        (Ty::Int { size, signed }, ConstValue::Int(_) | ConstValue::UInt(_)) => {
+            let x: i128 = match *v {
+                ConstValue::Int(i) => i128::from(i),
+                ConstValue::UInt(u) => i128::from(u),
+                _ => 0,
+            };
+            let bits = u32::from(size) * 8;
+            let (min, max) = if signed {
+                (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+            } else {
+                (0, (1i128 << bits) - 1)
+            };
+            if (min..=max).contains(&x) {
+                Ok(int_lit(v))
+            } else {
+                Err(format!(
+                    ", which does not fit `{spelled}` ({min}..={max})\nhint: write `{}`",
+                    c.rust_type()
+                        .unwrap_or_else(|| "a wider integer".to_owned())
+                ))
+            }
+        }
+        (Ty::F64, ConstValue::Float(f)) => {
+            let l = Literal::f64_unsuffixed(*f);
+            Ok(quote!(#l))
+        }
+        (Ty::F32, ConstValue::Float(f)) => {
+            let l = Literal::f32_unsuffixed(*f as f32);
+            Ok(quote!(#l))
+        }
+        (Ty::CStr { optional: false }, ConstValue::Str(b)) => {
+            match std::ffi::CString::new(b.clone()) {
+                Ok(cs) => {
+                    let l = Literal::c_string(&cs);
+                    Ok(quote!(#l))
+                }
+                Err(_) => Err(", which holds a NUL byte\nhint: write `&[u8]`".to_owned()),
+            }
+        }
+        (_, ConstValue::Str(b)) if spelled == "&str" || spelled == "&'static str" => {
+            match std::str::from_utf8(b) {
+                Ok(s) => Ok(quote!(#s)),
+                Err(_) => Err(", which is not UTF-8\nhint: write `&CStr` or `&[u8]`".to_owned()),
+            }
+        }
+        (_, ConstValue::Str(b)) if spelled == "&[u8]" || spelled == "&'static [u8]" => {
+            let l = Literal::byte_string(b);
+            Ok(quote!(#l))
+        }
+        (_, ConstValue::Str(_)) => Err(format!(
+            ", not `{spelled}`\nhint: write `&CStr`, `&str` or `&[u8]`"
+        )),
+        (_, ConstValue::Float(_)) => Err(format!(", not `{spelled}`\nhint: write `f64`")),
+        _ => Err(format!(
+            ", not `{spelled}`\nhint: write `{}`",
+            c.rust_type()
+                .unwrap_or_else(|| "an integer type".to_owned())
+        )),
+    }
+}
