@@ -8,14 +8,14 @@
 
 mod common;
 
-use std::ffi::{CStr, c_char, c_long, c_void};
+use std::ffi::{CStr, c_char, c_int, c_long, c_void};
 use std::hint::black_box;
 
 use common::{
     LIB, add_i32, code, extern_add_i32, extern_mix, extern_strlen, mix, prepared, strlen,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
-use ffi_auto::{Library, Value, ffi_call};
+use ffi_auto::{Callback, Library, Value, ffi_call};
 use libffi::middle::{Cif, Type, arg};
 
 /// `#[ffi_auto]` wrappers against hand-written `extern` declarations: the macro's promise is
@@ -262,6 +262,69 @@ fn bench_strlen(c: &mut Criterion) {
     g.finish();
 }
 
+/// What a callback costs C to call: `fx_each` over 64 ints calls its `int (*)(int, void *)`
+/// once per element. The plain `extern "C" fn` is the floor; the rest go through a libffi
+/// closure trampoline (ours typed and dynamic, and the `libffi` crate's `middle::Closure`
+/// with a hand-written callback, what a user of libffi directly writes). Times are for the
+/// whole loop; the README divides by 64.
+fn bench_callbacks(c: &mut Criterion, lib: &Library) {
+    type Visit = unsafe extern "C" fn(c_int, *mut c_void) -> c_int;
+    type Each = unsafe extern "C" fn(*const c_int, c_int, Option<Visit>, *mut c_void) -> c_int;
+    let sym = lib.symbol("fx_each").unwrap();
+    // SAFETY: `fx_each`'s declaration in fixture.h; `lib` outlives the benchmark.
+    let each: Each = unsafe { std::mem::transmute(sym.addr()) };
+    let values: Vec<c_int> = (0..64).collect();
+    unsafe extern "C" fn plain(v: c_int, _ctx: *mut c_void) -> c_int {
+        v + 1
+    }
+    let typed = Callback::new(|v: c_int, _ctx: *mut c_void| -> c_int { v + 1 }).unwrap();
+    let dynamic = Callback::dynamic(&"int (int, void *)".parse().unwrap(), |a| {
+        Value::I64(a[0].as_i64().unwrap_or(0) + 1)
+    })
+    .unwrap();
+    // SAFETY: the callback was prepared for `int (int, void *)`.
+    let dynamic_code: Visit = unsafe { std::mem::transmute(dynamic.code()) };
+    unsafe extern "C" fn raw_callback(
+        _cif: &libffi::low::ffi_cif,
+        result: &mut libffi::raw::ffi_arg,
+        args: *const *const c_void,
+        _userdata: &(),
+    ) {
+        // SAFETY: libffi passes one pointer per parameter of `int (int, void *)`.
+        let v = unsafe { **args.cast::<*const c_int>() };
+        *result = (v + 1) as libffi::raw::ffi_arg;
+    }
+    let cif = Cif::new([Type::i32(), Type::pointer()], Type::i32());
+    let closure = libffi::middle::Closure::new(cif, raw_callback, &());
+    // SAFETY: the closure was prepared for `int (int, void *)`.
+    let libffi_code: Visit = unsafe { *closure.instantiate_code_ptr::<Visit>() };
+    let mut g = c.benchmark_group("callback");
+    for (name, visit) in [
+        ("plain_fn", plain as Visit),
+        ("closure_typed", typed.code()),
+        ("closure_dynamic", dynamic_code),
+        ("libffi_closure", libffi_code),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                // SAFETY: 64 values; every callback has `fx_visit`'s signature.
+                unsafe {
+                    each(
+                        black_box(values.as_ptr()),
+                        64,
+                        Some(visit),
+                        std::ptr::null_mut(),
+                    )
+                }
+            });
+        });
+    }
+    g.finish();
+    let expected: c_int = (1..=64).sum();
+    // SAFETY: as above.
+    assert_eq!(unsafe { each(values.as_ptr(), 64, Some(typed.code()), std::ptr::null_mut()) }, expected);
+}
+
 fn benches(c: &mut Criterion) {
     let lib = Library::open(LIB).unwrap();
     bench_add_i32(c, &lib);
@@ -270,6 +333,7 @@ fn benches(c: &mut Criterion) {
     bench_mix(c, &lib);
     bench_strlen(c);
     bench_wrappers(c);
+    bench_callbacks(c, &lib);
 }
 
 criterion_group!(calls, benches);

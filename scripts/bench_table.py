@@ -27,6 +27,22 @@ def main():
         table(groups)
     finally:
         wrappers()
+        callbacks()
+
+
+def callbacks():
+    print()
+    print("| callback C calls 64 times | ns per call | ratio to plain fn | ratio to libffi closure |")
+    print("|---|---:|---:|---:|")
+    plain = median("callback", "plain_fn")
+    raw = median("callback", "libffi_closure")
+    for p in ["plain_fn", "closure_typed", "closure_dynamic", "libffi_closure"]:
+        v = median("callback", p)
+        if v is None:
+            continue
+        r1 = "%.2fx" % (v / plain) if plain else "-"
+        r2 = "%.2fx" % (v / raw) if raw else "-"
+        print("| %s | %.1f | %s | %s |" % (p, v / 64, r1, r2))
 
 
 def table(groups):

@@ -62,6 +62,7 @@ defcfuns! {
     struct fx_mixed;
     struct fx_num;
     struct fx_handle;
+    struct fx_packed;
     const FX_LIMIT;
     const FX_NAME;
     const FX_MASK;
@@ -76,6 +77,7 @@ defcfuns! {
     unsafe fn fx_handle_free;
     unsafe fn fx_each;
     unsafe fn fx_apply;
+    unsafe fn fx_packed_get;
 }
 
 #[test]
@@ -94,6 +96,12 @@ fn structs_by_value_through_generated_types() {
     assert_eq!(size_of::<fx_mixed>(), 24);
     let r: fx_point = ffi_call(("fx_point_add", ffi_auto_fixture::LIB), (p, p)).unwrap();
     assert_eq!((r.x, r.y), (84, 1.5));
+    // `__attribute__((packed))` becomes `#[repr(C, packed)]`: 5 bytes, `i` at offset 1.
+    assert_eq!((size_of::<fx_packed>(), align_of::<fx_packed>()), (5, 1));
+    assert_eq!(std::mem::offset_of!(fx_packed, i), 1);
+    let packed = fx_packed { c: 1, i: 0x0102_0304 };
+    // SAFETY: a valid `struct fx_packed` for the call.
+    assert_eq!(unsafe { fx_packed_get(&packed) }, 0x0102_0304);
     // A union is generated as a union.
     let n = fx_num { d: 2.5 };
     // SAFETY: `d` was just written.

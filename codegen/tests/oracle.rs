@@ -352,3 +352,98 @@ fn default_header_set_matches_bindgen() {
 fn zlib_matches_bindgen() {
     check(&HeaderSet::new().header("zlib.h"), 80);
 }
+
+/// bindgen's layout tests, read back: `(size, align)` per type and offset per field.
+#[derive(Default)]
+struct Layouts {
+    types: HashMap<String, (u64, u64)>,
+    offsets: HashMap<(String, String), u64>,
+}
+
+/// The number after `- ` that ends one of bindgen's layout assertions (`... - 16usize]`).
+fn assertion_value(rest: &str) -> Option<u64> {
+    let at = rest.find("- ")? + 2;
+    let digits: String = rest[at..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+fn bindgen_layouts(set: &HeaderSet) -> Layouts {
+    let text = bindgen::Builder::default()
+        .header_contents("ffi-auto-oracle.h", &set.source())
+        .clang_args(set.arguments().unwrap())
+        .layout_tests(true)
+        .generate_comments(false)
+        .generate()
+        .expect("bindgen parses the same headers")
+        .to_string();
+    let mut out = Layouts::default();
+    let mut sizes: HashMap<String, u64> = HashMap::new();
+    for (label, rest) in text.split("[\"").skip(1).filter_map(|s| s.split_once('"')) {
+        let Some(v) = assertion_value(rest) else {
+            continue;
+        };
+        if let Some(t) = label.strip_prefix("Size of ") {
+            sizes.insert(t.to_owned(), v);
+        } else if let Some(t) = label.strip_prefix("Alignment of ") {
+            if let Some(&s) = sizes.get(t) {
+                out.types.insert(t.to_owned(), (s, v));
+            }
+        } else if let Some(f) = label.strip_prefix("Offset of field: ")
+            && let Some((t, field)) = f.split_once("::")
+        {
+            out.offsets.insert((t.to_owned(), field.to_owned()), v);
+        }
+    }
+    out
+}
+
+/// Every struct and union discovery lays out, against bindgen's layout for the same name:
+/// size, alignment and the offset of every named, non-bitfield field.
+fn check_layouts(set: &HeaderSet, min: usize) {
+    let decls = Discovery::without_database().declarations(set).unwrap();
+    let bg = bindgen_layouts(set);
+    let (mut compared, mut fields) = (0, 0);
+    let mut mismatches = Vec::new();
+    for (name, r) in &decls.records {
+        let Some(&(size, align)) = bg.types.get(name) else {
+            continue;
+        };
+        compared += 1;
+        if (r.size, r.align) != (size, align) {
+            mismatches.push(format!(
+                "{name}: discovery {} bytes aligned to {}, bindgen {size} aligned to {align}",
+                r.size, r.align
+            ));
+        }
+        for f in r.fields.iter().filter(|f| f.bit_width.is_none() && !f.name.is_empty()) {
+            let Some(&off) = bg.offsets.get(&(name.clone(), f.name.clone())) else {
+                continue;
+            };
+            fields += 1;
+            if off != f.offset {
+                mismatches.push(format!(
+                    "{name}.{}: discovery offset {}, bindgen {off}",
+                    f.name, f.offset
+                ));
+            }
+        }
+    }
+    println!(
+        "{}: {compared} structs and unions, {fields} fields compared, {} mismatches",
+        set.describe(),
+        mismatches.len()
+    );
+    assert!(compared >= min, "only {compared} layouts compared");
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn struct_layouts_match_bindgen() {
+    check_layouts(&HeaderSet::system(), 50);
+    check_layouts(
+        &HeaderSet::new()
+            .header(ffi_auto_fixture::header().display().to_string())
+            .include(ffi_auto_fixture::INCLUDE_DIR),
+        5,
+    );
+}

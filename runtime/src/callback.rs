@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 use ffi_auto_sig::{RustType, Signature};
 use libffi::low::ffi_closure;
@@ -81,14 +81,21 @@ unsafe impl<F> Send for Callback<'_, F> {}
 unsafe impl<F> Sync for Callback<'_, F> {}
 
 struct State<'a> {
-    invoke: Mutex<Invoke<'a>>,
+    /// The closure and its call count, one call at a time.
+    running: Mutex<Running<'a>>,
+    /// Calls that could not take the lock because they re-entered the closure.
+    reentered: AtomicUsize,
     ret: Class,
     /// The thread now running the closure (the address of a thread-local), 0 when idle.
     running_on: AtomicUsize,
     /// Set once the closure panicked: it is not called again.
     poisoned: AtomicBool,
     failure: Mutex<Option<Box<dyn Any + Send>>>,
-    calls: AtomicUsize,
+}
+
+struct Running<'a> {
+    invoke: Invoke<'a>,
+    calls: usize,
 }
 
 thread_local! {
@@ -311,14 +318,19 @@ impl<'a> Callback<'a> {
             Class::of(&signature.ret, false).map_err(|e| unsupported(signature, e.what, e.hint))?;
         let decl = signature.to_string();
         let invoke: Invoke<'a> = Box::new(move |out, args| {
-            let values: Vec<Value<'static>> = classes
-                .iter()
-                .enumerate()
-                // SAFETY: libffi passes one pointer per parameter, each at a value of the
-                // parameter's class.
-                .map(|(i, c)| unsafe { read_arg(*c, *args.add(i)) })
-                .collect();
-            let v = f(&values);
+            // SAFETY: libffi passes one pointer per parameter, each at a value of the
+            // parameter's class.
+            let read = |i: usize| unsafe { read_arg(classes[i], *args.add(i)) };
+            // Up to 8 arguments on the stack: no allocation per call.
+            let v = if classes.len() <= 8 {
+                let mut values = [Value::Void; 8];
+                for (i, v) in values.iter_mut().enumerate().take(classes.len()) {
+                    *v = read(i);
+                }
+                f(&values[..classes.len()])
+            } else {
+                f(&(0..classes.len()).map(read).collect::<Vec<_>>())
+            };
             if let Err(e) = store_ret(v, ret, out) {
                 std::panic::panic_any(format!(
                     "a callback of type `{decl}` returned {}: {e}",
@@ -370,12 +382,12 @@ impl<'a, F> Callback<'a, F> {
         })?;
         let shape = crate::layout::fn_shape(&signature);
         let state = Box::new(State {
-            invoke: Mutex::new(invoke),
+            running: Mutex::new(Running { invoke, calls: 0 }),
+            reentered: AtomicUsize::new(0),
             ret,
             running_on: AtomicUsize::new(0),
             poisoned: AtomicBool::new(false),
             failure: Mutex::new(None),
-            calls: AtomicUsize::new(0),
         });
         let Some((closure, code)) = libffi::low::try_closure_alloc() else {
             return Err(Error::Prepare {
@@ -429,7 +441,12 @@ impl<'a, F> Callback<'a, F> {
 
     /// How many times C has called it.
     pub fn calls(&self) -> usize {
-        self.state.calls.load(Ordering::Relaxed)
+        let running = self
+            .state
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        running.calls + self.state.reentered.load(Ordering::Relaxed)
     }
 
     /// The payload of a panic (or the error) the callback stopped with, if any, taking it so
@@ -484,35 +501,48 @@ unsafe extern "C" fn trampoline(
     // SAFETY: `data` is the `State` the closure was prepared with, which the guard keeps alive
     // for as long as the closure exists.
     let state = unsafe { &*data.cast::<State<'_>>() };
-    state.calls.fetch_add(1, Ordering::Relaxed);
-    let size = ret_size(state.ret);
-    // Zero first: what C sees if the closure does not run or does not finish.
-    // SAFETY: libffi's return buffer holds the return type, widened to an `ffi_arg` for
-    // integers (`ret_size`).
-    unsafe { ret.cast::<u8>().write_bytes(0, size) };
-    if state.poisoned.load(Ordering::Acquire) {
-        return;
-    }
+    // What C sees when the closure does not run or does not finish.
+    let zero = || {
+        // SAFETY: libffi's return buffer holds the return type, widened to an `ffi_arg` for
+        // integers (`ret_size`).
+        unsafe { ret.cast::<u8>().write_bytes(0, ret_size(state.ret)) };
+    };
     let me = thread_tag();
-    if state.running_on.load(Ordering::Acquire) == me {
-        fail(
-            state,
-            Box::new(
-                "a callback was re-entered (C called it again from inside the closure); a closure runs one call at a time",
-            ),
-        );
+    let mut running = match state.running.try_lock() {
+        Ok(g) => g,
+        Err(TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(TryLockError::WouldBlock) => {
+            // Only this thread ever stores its own tag, so seeing it means re-entry.
+            if state.running_on.load(Ordering::Relaxed) == me {
+                state.reentered.fetch_add(1, Ordering::Relaxed);
+                zero();
+                fail(
+                    state,
+                    Box::new(
+                        "a callback was re-entered (C called it again from inside the closure); a closure runs one call at a time",
+                    ),
+                );
+                return;
+            }
+            state
+                .running
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        }
+    };
+    running.calls += 1;
+    if state.poisoned.load(Ordering::Acquire) {
+        zero();
         return;
     }
-    let mut invoke = state.invoke.lock().unwrap_or_else(PoisonError::into_inner);
-    state.running_on.store(me, Ordering::Release);
+    state.running_on.store(me, Ordering::Relaxed);
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        (*invoke)(ret, args.cast_const().cast());
+        (running.invoke)(ret, args.cast_const().cast());
     }));
-    state.running_on.store(0, Ordering::Release);
-    drop(invoke);
+    state.running_on.store(0, Ordering::Relaxed);
+    drop(running);
     if let Err(p) = outcome {
-        // SAFETY: as above.
-        unsafe { ret.cast::<u8>().write_bytes(0, size) };
+        zero();
         fail(state, p);
     }
 }
