@@ -322,7 +322,15 @@ fn bench_callbacks(c: &mut Criterion, lib: &Library) {
     g.finish();
     let expected: c_int = (1..=64).sum();
     // SAFETY: as above.
-    assert_eq!(unsafe { each(values.as_ptr(), 64, Some(typed.code()), std::ptr::null_mut()) }, expected);
+    let got = unsafe {
+        each(
+            values.as_ptr(),
+            64,
+            Some(typed.code()),
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(got, expected);
 }
 
 fn benches(c: &mut Criterion) {

@@ -99,9 +99,12 @@ fn structs_by_value_through_generated_types() {
     // `__attribute__((packed))` becomes `#[repr(C, packed)]`: 5 bytes, `i` at offset 1.
     assert_eq!((size_of::<fx_packed>(), align_of::<fx_packed>()), (5, 1));
     assert_eq!(std::mem::offset_of!(fx_packed, i), 1);
-    let packed = fx_packed { c: 1, i: 0x0102_0304 };
+    let packed = fx_packed {
+        c: 1,
+        i: 0x0102_0304,
+    };
     // SAFETY: a valid `struct fx_packed` for the call.
-    assert_eq!(unsafe { fx_packed_get(&packed) }, 0x0102_0304);
+    assert_eq!(unsafe { fx_packed_get(&raw const packed) }, 0x0102_0304);
     // A union is generated as a union.
     let n = fx_num { d: 2.5 };
     // SAFETY: `d` was just written.
@@ -112,7 +115,8 @@ fn structs_by_value_through_generated_types() {
 fn struct_out_parameters_through_pointers_to_generated_types() {
     let mut tv = timeval::default();
     // SAFETY: `tv` is a `struct timeval` to fill; the time zone is null.
-    assert_eq!(unsafe { gettimeofday(&mut tv, std::ptr::null_mut()) }, 0);
+    let rc = unsafe { gettimeofday(&raw mut tv, std::ptr::null_mut()) };
+    assert_eq!(rc, 0);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();
@@ -122,7 +126,7 @@ fn struct_out_parameters_through_pointers_to_generated_types() {
     let t: i64 = 946_684_800;
     let mut out = tm::default();
     // SAFETY: `t` and `out` are valid for the call.
-    let r = unsafe { gmtime_r(&t, &mut out) };
+    let r = unsafe { gmtime_r(&raw const t, &raw mut out) };
     assert_eq!(r, &raw mut out);
     assert_eq!(
         (out.tm_year, out.tm_mon, out.tm_mday, out.tm_wday),
@@ -130,7 +134,7 @@ fn struct_out_parameters_through_pointers_to_generated_types() {
     );
     let mut ts = TimeSpec::default();
     // SAFETY: `ts` is a `struct timespec` to fill.
-    assert_eq!(unsafe { clock_gettime(CLOCK_REALTIME, &mut ts) }, 0);
+    assert_eq!(unsafe { clock_gettime(CLOCK_REALTIME, &raw mut ts) }, 0);
     assert!((now.as_secs() as i64 - ts.tv_sec).abs() <= 2);
 }
 
@@ -162,7 +166,7 @@ fn constants_have_the_headers_values_and_types() {
     let name: &CStr = FX_NAME;
     assert_eq!(name, c"fixture");
     let mask: std::ffi::c_ulong = FX_MASK;
-    assert_eq!(mask, 0x1_0000 | 1000);
+    assert_eq!(mask, 0x1_0000 | 0x3e8);
     assert_eq!(FX_RATIO, 0.25);
     assert_eq!(FX_NEGATIVE, -1000);
     let green: std::ffi::c_uint = FX_GREEN;

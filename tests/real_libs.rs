@@ -33,12 +33,12 @@ defcfuns! {
 /// # Safety
 /// `p` is null or points at a NUL-terminated string alive for the call.
 unsafe fn text(p: *const u8) -> Option<String> {
+    if p.is_null() {
+        return None;
+    }
     // SAFETY: the caller's contract.
-    (!p.is_null()).then(|| {
-        unsafe { CStr::from_ptr(p.cast()) }
-            .to_string_lossy()
-            .into_owned()
-    })
+    let s = unsafe { CStr::from_ptr(p.cast()) };
+    Some(s.to_string_lossy().into_owned())
 }
 
 #[test]
@@ -60,7 +60,7 @@ fn sqlite3_through_the_macros() {
     // the handles are finalized and closed once.
     unsafe {
         let mut db: *mut sqlite3 = null_mut();
-        assert_eq!(sqlite3_open(c":memory:".as_ptr(), &mut db), SQLITE_OK);
+        assert_eq!(sqlite3_open(c":memory:".as_ptr(), &raw mut db), SQLITE_OK);
         let exec = |sql: &CStr| {
             let rc = sqlite3_exec(db, sql.as_ptr(), None, null_mut(), null_mut());
             assert_eq!(rc, SQLITE_OK, "{:?}", text(sqlite3_errmsg(db).cast()));
@@ -83,7 +83,7 @@ fn sqlite3_through_the_macros() {
             db,
             c"SELECT id, name FROM t WHERE id > ?".as_ptr(),
             -1,
-            &mut stmt,
+            &raw mut stmt,
             null_mut(),
         );
         assert_eq!(rc, SQLITE_OK);

@@ -363,7 +363,10 @@ struct Layouts {
 /// The number after `- ` that ends one of bindgen's layout assertions (`... - 16usize]`).
 fn assertion_value(rest: &str) -> Option<u64> {
     let at = rest.find("- ")? + 2;
-    let digits: String = rest[at..].chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = rest[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.parse().ok()
 }
 
@@ -415,7 +418,11 @@ fn check_layouts(set: &HeaderSet, min: usize) {
                 r.size, r.align
             ));
         }
-        for f in r.fields.iter().filter(|f| f.bit_width.is_none() && !f.name.is_empty()) {
+        for f in r
+            .fields
+            .iter()
+            .filter(|f| f.bit_width.is_none() && !f.name.is_empty())
+        {
             let Some(&off) = bg.offsets.get(&(name.clone(), f.name.clone())) else {
                 continue;
             };

@@ -524,10 +524,7 @@ unsafe extern "C" fn trampoline(
                 );
                 return;
             }
-            state
-                .running
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
+            state.running.lock().unwrap_or_else(PoisonError::into_inner)
         }
     };
     running.calls += 1;

@@ -465,8 +465,8 @@ pub unsafe fn ffi_call_raw_errno<'a, R: FromRet>(
     target: impl Into<Target<'a>>,
     args: impl Args,
 ) -> Result<(R, crate::Errno)> {
-    // SAFETY: the caller vouches for the pointer arguments.
     with_function(target.into(), |f| {
+        // SAFETY: the caller vouches for the pointer arguments.
         unsafe { f.call_raw_errno(args) }.map_err(Box::new)
     })
     .map_err(|e| *e)

@@ -440,6 +440,12 @@ pub fn check(
         sig.declare(&decl.name),
         decl.location()
     );
+    let against = Against {
+        decl,
+        dm,
+        declared: &declared,
+        aliases,
+    };
     let mut out = Vec::new();
     if user.inputs.len() != sig.params.len() {
         out.push(Mismatch {
@@ -454,30 +460,21 @@ pub fn check(
         });
     }
     for (i, ((_, ty), p)) in user.inputs.iter().zip(&sig.params).enumerate() {
-        if let Some(m) = mismatch(
-            ty,
-            &p.ty,
-            Place::Param(i),
-            p.name.as_deref(),
-            decl,
-            dm,
-            &declared,
-            aliases,
-        ) {
+        if let Some(m) = mismatch(ty, &p.ty, Place::Param(i), p.name.as_deref(), &against) {
             out.push(m);
         }
     }
-    match (&user.variadic, sig.variadic) {
-        (Some(span), false) => out.push(Mismatch {
+    // Without `...`, a wrapper of a variadic function takes only the fixed parameters
+    // (`open(path, flags)`): the C function is still declared variadic, and called with no
+    // variadic arguments.
+    if let (Some(span), false) = (&user.variadic, sig.variadic) {
+        out.push(Mismatch {
             span: *span,
             message: format!(
                 "`{}` is not variadic in C\nhint: remove the `...`; {declared}",
                 decl.name
             ),
-        }),
-        // A wrapper with only the fixed parameters (`open(path, flags)`): the C function is
-        // still declared variadic, and called with no variadic arguments.
-        _ => {}
+        });
     }
     match &user.output {
         ReturnType::Default => {
@@ -494,16 +491,7 @@ pub fn check(
             }
         }
         ReturnType::Type(_, ty) => {
-            if let Some(m) = mismatch(
-                ty,
-                &sig.ret,
-                Place::Return,
-                None,
-                decl,
-                dm,
-                &declared,
-                aliases,
-            ) {
+            if let Some(m) = mismatch(ty, &sig.ret, Place::Return, None, &against) {
                 out.push(m);
             }
         }
@@ -536,16 +524,28 @@ pub fn check(
     out
 }
 
+/// What a user's signature is checked against.
+struct Against<'a> {
+    decl: &'a Decl,
+    dm: &'a DataModel,
+    /// "the C declaration is ... at header:line".
+    declared: &'a str,
+    aliases: &'a Types,
+}
+
 fn mismatch(
     ty: &Type,
     c: &CType,
     place: Place,
     pname: Option<&str>,
-    decl: &Decl,
-    dm: &DataModel,
-    declared: &str,
-    aliases: &Types,
+    against: &Against<'_>,
 ) -> Option<Mismatch> {
+    let Against {
+        decl,
+        dm,
+        declared,
+        aliases,
+    } = *against;
     let t = classify(ty, dm);
     let why = compatible(&t, c, dm, false, aliases).err()?;
     let what = match place {

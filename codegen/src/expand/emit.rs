@@ -18,9 +18,7 @@ pub struct Wrapper {
     pub ident: Ident,
     /// Parameters as the wrapper takes them: name, Rust type, classification.
     pub params: Vec<(Ident, Type, Ty)>,
-    pub variadic: bool,
-    /// Whether the C function is variadic (a wrapper may take only its fixed parameters).
-    pub c_variadic: bool,
+    pub variadic: Variadic,
     /// The Rust return type (`None` for `()`).
     pub ret: Option<Type>,
     pub link_name: String,
@@ -32,6 +30,28 @@ pub struct Wrapper {
     pub warning: Option<String>,
     /// The wrapper returns `std::io::Result<ret>`, failure decided so.
     pub errno: Option<ErrnoConv>,
+}
+
+/// Whether the function takes variadic arguments, and whether the Rust side does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variadic {
+    /// A fixed signature.
+    No,
+    /// Variadic in C, called with its fixed parameters only (a wrapper without `...`).
+    FixedOnly,
+    /// Variadic in C and in Rust (`_: ...`).
+    Yes,
+}
+
+impl Variadic {
+    /// From what the user wrote and what C declares.
+    pub fn of(user: bool, c: bool) -> Variadic {
+        match (user, c) {
+            (true, _) => Variadic::Yes,
+            (false, true) => Variadic::FixedOnly,
+            (false, false) => Variadic::No,
+        }
+    }
 }
 
 /// How a wrapper returning `std::io::Result` tells failure.
@@ -109,11 +129,11 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
     } = w;
     let needs_wrapper = w.lazy
         || w.errno.is_some()
-        || (w.c_variadic && !w.variadic)
+        || w.variadic == Variadic::FixedOnly
         || w.params
             .iter()
             .any(|(_, _, t)| matches!(t, Ty::CStr { .. }));
-    if needs_wrapper && w.variadic {
+    if needs_wrapper && w.variadic == Variadic::Yes {
         let why = if w.errno.is_some() {
             "return `io::Result`"
         } else if w.lazy {
@@ -143,7 +163,7 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
         .collect();
     let ffi_types: Vec<TokenStream> = w.params.iter().map(|(_, t, ty)| ffi_type(t, ty)).collect();
     let args: Vec<TokenStream> = w.params.iter().map(|(n, _, ty)| convert(n, ty)).collect();
-    let dots = (w.variadic || w.c_variadic).then(|| quote!(, ...));
+    let dots = (w.variadic != Variadic::No).then(|| quote!(, ...));
     let ret = w.ret.as_ref().map(|r| quote!(-> #r));
     let warning = w.warning.as_ref().map(|msg| {
         let span = ident.span();
