@@ -2,9 +2,12 @@
 //!
 //! Run with `make demo` (or `cargo run --example tour`).
 
-use std::ffi::{CStr, c_char, c_int};
+use std::ffi::{CStr, c_char, c_int, c_void};
 
-use ffi_auto::{Error, Function, Library, Signature, Value, defcfuns, ffi_auto, ffi_call, prepare};
+use ffi_auto::{
+    Callback, Error, Function, Library, Signature, Struct, Value, constant, defcfuns, ffi_auto,
+    ffi_call, ffi_call_errno, ffi_call_raw, prepare,
+};
 
 // Compile time: the macros read the declarations in <string.h>, <stdlib.h> and <math.h>, check
 // these signatures against them (a wrong one does not compile), and expand to plain `extern`
@@ -20,6 +23,15 @@ defcfuns! {
     fn cbrt;                    // name only: `fn cbrt(__x: f64) -> f64`, written from the header
     fn hypotenuse = hypot;      // a Rust name for a C name
     fn getpid;                  // `__pid_t getpid(void)`: returns c_int
+}
+
+// Structs, constants and errno from the same headers.
+defcfuns! {
+    struct div_t;               // `typedef struct { int quot; int rem; } div_t;`, generated
+    fn div;                     // returns it by value
+    unsafe fn qsort;            // takes a comparator: `Option<unsafe extern "C" fn(..)>`
+    const O_RDONLY;             // `pub const O_RDONLY: c_int = 0;`
+    fn open(path: &CStr, flags: c_int) -> std::io::Result<c_int>; // errno on -1
 }
 
 fn main() -> Result<(), Error> {
@@ -131,6 +143,38 @@ fn main() -> Result<(), Error> {
     let rest = unsafe { CStr::from_ptr(end) };
     println!("strtol(\"0x2a and ...\") = {value}, rest {rest:?}");
 
+    println!("\n-- callbacks, structs, constants, errno --");
+    let mut calls = 0;
+    let cmp = Callback::new(|a: *const c_void, b: *const c_void| -> c_int {
+        calls += 1;
+        // SAFETY: qsort passes pointers to two elements of `v`.
+        unsafe { (*a.cast::<i32>()).cmp(&*b.cast::<i32>()) as c_int }
+    })?;
+    let mut v = [42, 7, 19, 3, 25];
+    // SAFETY: `v` holds 5 elements of 4 bytes; the comparator matches `__compar_fn_t`.
+    unsafe { qsort(v.as_mut_ptr().cast(), v.len(), 4, Some(cmp.code())) };
+    drop(cmp);
+    println!("qsort with a closure     = {v:?} ({calls} comparisons counted by the closure)");
+    let d = div(17, 5);
+    println!("div(17, 5)               = {d:?}   (a div_t by value)");
+    let d: Struct = ffi_call("div", (17, 5))?;
+    println!("div(17, 5) by name       = {d:?}");
+    let mut tv = Struct::new("timeval")?;
+    // SAFETY: `tv` is a `struct timeval` to fill; the time zone is null.
+    unsafe { ffi_call_raw::<i32>("gettimeofday", (&mut tv, Value::Null)) }?;
+    println!("gettimeofday             = {tv:?}");
+    println!(
+        "O_RDONLY, ENOENT         = {O_RDONLY}, {}   (constants from the headers)",
+        constant("ENOENT")?.value
+    );
+    match open(c"/no/such/file", O_RDONLY) {
+        Ok(fd) => println!("open                     = {fd}?"),
+        Err(e) => println!("open(\"/no/such/file\")   = {e}"),
+    }
+    let (v, errno): (i64, _) =
+        ffi_call_errno("strtol", ("99999999999999999999", None::<&str>, 10))?;
+    println!("strtol(\"9999...\")        = {v}, errno: {errno}");
+
     println!("\n-- bad input is an error, before any C code runs --");
     let id_uchar: Signature = "unsigned char (unsigned char)".parse()?;
     // SAFETY: `int toupper(int)` takes any unsigned char value; declared narrower here to
@@ -146,6 +190,11 @@ fn main() -> Result<(), Error> {
     show(ffi_call::<usize>("strlne", "typo"));
     show(ffi_call::<i32>("WEXITSTATUS", 0));
     show(ffi_call::<usize>("strlen", Value::Null));
+    let wrong = Callback::new(|x: f64| x * 2.0)?;
+    let mut w = [2, 1];
+    // SAFETY: refused before the call: the closure does not have the comparator's type.
+    show(unsafe { ffi_call_raw::<()>("qsort", (w.as_mut_ptr(), 2usize, 4usize, &wrong)) });
+    show(Struct::new("timeval")?.set("tv_sec", 1.5));
     Ok(())
 }
 

@@ -202,7 +202,9 @@ pub fn find_signature(name: &str, library: Option<&str>) -> Result<Found> {
             return Ok(found);
         }
     }
-    let known: Vec<String> = sources.iter().flat_map(|s| s.names()).collect();
+    // A name several sources know (compiled in and in the headers) is suggested once.
+    let known: std::collections::BTreeSet<String> =
+        sources.iter().flat_map(|s| s.names()).collect();
     Err(Error::NoSignature {
         name: name.to_owned(),
         consulted: sources.iter().map(|s| s.describe()).collect(),
