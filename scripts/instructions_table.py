@@ -31,6 +31,19 @@ def main():
         r = lambda p: "%.2fx" % (v[p] / base) if v[p] and base else "-"
         print("| %s | %s | %s | %s |" % (g, " | ".join(cells), r("handle_tuple"), r("by_name")))
     wrappers(cost)
+    callbacks(cost)
+
+
+def callbacks(cost):
+    print()
+    print("| callback (C calls it 64 times per iteration) | instructions per call | ratio to libffi closure |")
+    print("|---|---:|---:|")
+    raw = cost.get("callback_libffi_closure")
+    for p in ["plain_fn", "closure_typed", "closure_dynamic", "libffi_closure"]:
+        v = cost.get("callback_" + p)
+        if v is None:
+            continue
+        print("| %s | %.0f | %s |" % (p, v / 64, "%.2fx" % (v / raw) if raw else "-"))
 
 
 def wrappers(cost):

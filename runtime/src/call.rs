@@ -21,6 +21,8 @@ pub(crate) struct Plan {
     pub record_params: bool,
     /// For a struct return larger than the inline return buffer, its size.
     pub big_ret: Option<usize>,
+    /// Whether the exact fast path may take calls: not variadic, no large struct return.
+    pub fast: bool,
     pub ret: Class,
     pub variadic: bool,
     pub cif: Arc<PreparedCif>,
@@ -55,6 +57,7 @@ impl Plan {
             _ => None,
         };
         Ok(Plan {
+            fast: !sig.variadic && big_ret.is_none(),
             params,
             record_params,
             big_ret,
@@ -206,8 +209,19 @@ impl<'p, 'f> Frame<'p, 'f> {
         code: unsafe extern "C" fn(),
         n: usize,
         errno: Option<&mut i32>,
+        big: Option<&mut [u128]>,
     ) -> Result<RetBuf, String> {
-        let mut ret = RetBuf::for_plan(self.plan);
+        let mut ret = RetBuf::new();
+        // A large struct return is written to the caller's buffer, whose address the return
+        // buffer then holds (`RetBuf::bytes`).
+        let rvalue: *mut c_void = match big {
+            Some(b) => {
+                let p = b.as_mut_ptr().cast::<c_void>();
+                ret.put_ptr(p);
+                p
+            }
+            None => ret.as_mut_ptr(),
+        };
         let records = self.plan.record_params;
         let Some(rare) = &mut *self.rare else {
             let mut ptrs = [MaybeUninit::<*mut c_void>::uninit(); INLINE];
@@ -228,7 +242,7 @@ impl<'p, 'f> Frame<'p, 'f> {
                 call_errno(
                     self.plan.cif.raw(),
                     code,
-                    &mut ret,
+                    rvalue,
                     ptrs.as_mut_ptr().cast(),
                     errno,
                 );
@@ -256,7 +270,7 @@ impl<'p, 'f> Frame<'p, 'f> {
             }
         }
         // SAFETY: see `call`.
-        unsafe { call_errno(cif, code, &mut ret, ptrs.as_mut_ptr(), errno) };
+        unsafe { call_errno(cif, code, rvalue, ptrs.as_mut_ptr(), errno) };
         Ok(ret)
     }
 }
@@ -288,15 +302,17 @@ pub(crate) unsafe fn invoke_exact(
     slots: &mut InlineSlots,
     n: usize,
 ) -> RetBuf {
-    let mut ret = RetBuf::for_plan(plan);
+    let mut ret = RetBuf::new();
     let mut ptrs = [MaybeUninit::<*mut c_void>::uninit(); INLINE];
     let base = slots.as_mut_ptr().cast::<Slot>();
     for (i, p) in ptrs.iter_mut().enumerate().take(n) {
         // SAFETY: `n <= INLINE` (the fast path holds at most `INLINE` arguments).
         p.write(unsafe { base.add(i) }.cast());
     }
-    // SAFETY: the caller upholds `call`'s contract; no argument is a string copy.
-    unsafe { call(plan.cif.raw(), code, &mut ret, ptrs.as_mut_ptr().cast()) };
+    let rvalue = ret.as_mut_ptr();
+    // SAFETY: the caller upholds `call`'s contract; no argument is a string copy, and the
+    // plan has no large struct return (`Plan::fast`), so the inline buffer holds the return.
+    unsafe { call(plan.cif.raw(), code, rvalue, ptrs.as_mut_ptr().cast()) };
     ret
 }
 
@@ -311,11 +327,11 @@ pub(crate) unsafe fn invoke_exact(
 unsafe fn call(
     cif: *mut libffi::low::ffi_cif,
     code: unsafe extern "C" fn(),
-    ret: &mut RetBuf,
+    ret: *mut c_void,
     args: *mut *mut c_void,
 ) {
     // SAFETY: the caller upholds the contract above.
-    unsafe { libffi::raw::ffi_call(cif, Some(code), ret.as_mut_ptr(), args) }
+    unsafe { libffi::raw::ffi_call(cif, Some(code), ret, args) }
 }
 
 /// Bytes of return value held inline; larger struct returns get a heap buffer.
@@ -329,7 +345,7 @@ pub(crate) const RET_INLINE: usize = 16;
 unsafe fn call_errno(
     cif: *mut libffi::low::ffi_cif,
     code: unsafe extern "C" fn(),
-    ret: &mut RetBuf,
+    ret: *mut c_void,
     args: *mut *mut c_void,
     errno: Option<&mut i32>,
 ) {
@@ -350,7 +366,7 @@ unsafe fn call_errno(
 /// Where `ffi_call` writes a return value.
 #[doc(hidden)]
 #[repr(C, align(16))]
-pub struct RetBuf(MaybeUninit<[u8; RET_INLINE]>, Option<Box<[u128]>>);
+pub struct RetBuf(MaybeUninit<[u8; RET_INLINE]>);
 
 /// Integer types whose C representation is one class exactly.
 pub(crate) trait ExactRet: Copy {
@@ -381,31 +397,33 @@ pub(crate) enum RawInt {
 }
 
 impl RetBuf {
-    #[inline(always)]
-    fn for_plan(plan: &Plan) -> RetBuf {
-        RetBuf(
-            MaybeUninit::zeroed(),
-            plan.big_ret
-                .map(|size| vec![0u128; size.div_ceil(16)].into_boxed_slice()),
-        )
+    fn new() -> RetBuf {
+        RetBuf(MaybeUninit::zeroed())
     }
 
     fn as_mut_ptr(&mut self) -> *mut c_void {
-        match &mut self.1 {
-            Some(b) => b.as_mut_ptr().cast(),
-            None => self.0.as_mut_ptr().cast(),
-        }
+        self.0.as_mut_ptr().cast()
     }
 
-    /// The first `size` bytes of the return (a struct), or `None` if it is smaller.
-    pub(crate) fn bytes(&self, size: usize) -> Option<&[u8]> {
-        let (p, have) = match &self.1 {
-            Some(b) => (b.as_ptr().cast::<u8>(), b.len() * 16),
-            None => (self.0.as_ptr().cast::<u8>(), RET_INLINE),
+    fn put_ptr(&mut self, p: *mut c_void) {
+        // SAFETY: the buffer is 16 bytes (room for a pointer); written unaligned, so that
+        // nothing depends on the struct's alignment.
+        unsafe { self.0.as_mut_ptr().cast::<*mut c_void>().write_unaligned(p) }
+    }
+
+    /// The `size` bytes of a struct return. Up to `RET_INLINE` bytes they are the buffer's
+    /// own; a larger struct was written to a buffer of its size (allocated by the checked
+    /// call path, which alone takes plans with `big_ret`, and alive until it has read the
+    /// return), whose address this buffer holds.
+    pub(crate) fn bytes(&self, size: usize) -> &[u8] {
+        let p = if size <= RET_INLINE {
+            self.0.as_ptr().cast::<u8>()
+        } else {
+            self.read::<*const u8>()
         };
-        // SAFETY: both buffers are initialized (zeroed, then written by `ffi_call`) and hold
-        // `have` bytes.
-        (size <= have).then(|| unsafe { std::slice::from_raw_parts(p, size) })
+        // SAFETY: the inline bytes are initialized (zeroed, then written by `ffi_call`); a
+        // larger return's buffer holds at least `size` bytes written by `ffi_call` (see above).
+        unsafe { std::slice::from_raw_parts(p, size) }
     }
 
     fn read<T: Copy>(&self) -> T {

@@ -330,7 +330,7 @@ impl Function {
         let inner = &*self.inner;
         let plan = &inner.plan;
         let n = args.count();
-        if !plan.variadic && n <= INLINE {
+        if plan.fast && n <= INLINE {
             let mut slots: InlineSlots = std::mem::MaybeUninit::uninit();
             if args.store_exact_all(&plan.params, &mut slots) {
                 // SAFETY: `store_exact_all` checked the count against the fixed parameters
@@ -374,16 +374,21 @@ impl Function {
         if let Err((i, fault)) = args.store_all(&mut frame) {
             return Err(self.arg_error(i, fault, frame.class_of(i), &args.describe(i)));
         }
+        // A struct return larger than the inline buffer is written here, and read before this
+        // function returns.
+        let mut big = plan.big_ret.map(|size| vec![0u128; size.div_ceil(16)]);
         // SAFETY: the signature is the function's (vouched for at preparation), all `n`
         // arguments were stored and checked against it, and pointer arguments are either
         // checked (safe frame) or vouched for by the caller of `call_raw`.
-        let ret = unsafe { frame.invoke(inner.code, n, errno) }.map_err(|reason| {
-            Box::new(Error::Prepare {
-                function: inner.name.to_string(),
-                declaration: self.declaration(),
-                reason,
-            })
-        })?;
+        let ret = unsafe { frame.invoke(inner.code, n, errno, big.as_deref_mut()) }.map_err(
+            |reason| {
+                Box::new(Error::Prepare {
+                    function: inner.name.to_string(),
+                    declaration: self.declaration(),
+                    reason,
+                })
+            },
+        )?;
         R::from_ret(plan.ret, &ret).map_err(|f| self.ret_error::<R>(f))
     }
 

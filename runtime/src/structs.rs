@@ -286,9 +286,7 @@ impl FromRet for Struct {
         };
         let mut s = Struct::zeroed(crate::layout::record(id));
         let size = s.record.size as usize;
-        let bytes = ret.bytes(size).ok_or(Fault::Type {
-            hint: "the struct return did not fit the buffer",
-        })?;
+        let bytes = ret.bytes(size);
         // SAFETY: `data` holds at least `size` bytes.
         unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.as_mut_ptr().cast(), size) };
         Ok(s)
@@ -320,9 +318,7 @@ pub fn read_record<T: CStruct>(
 ) -> std::result::Result<T, Fault> {
     match class {
         Class::Record(want) if Some(want) == id => {
-            let bytes = ret.bytes(size_of::<T>()).ok_or(Fault::Type {
-                hint: "the struct return did not fit the buffer",
-            })?;
+            let bytes = ret.bytes(size_of::<T>());
             // SAFETY: `T` is `#[repr(C)]` with the layout of record `id` (the `CStruct`
             // contract), and `bytes` holds a value of that record written by the C function.
             Ok(unsafe { bytes.as_ptr().cast::<T>().read_unaligned() })

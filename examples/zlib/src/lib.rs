@@ -16,8 +16,14 @@ mod z {
         pub fn compress;
         pub fn uncompress;
         pub fn zlibVersion;
+        // Constants from the same declarations: `c_int`s and a `&CStr`.
+        pub const Z_OK;
+        pub const Z_BUF_ERROR;
+        pub const ZLIB_VERSION;
     }
 }
+
+pub use z::{Z_BUF_ERROR, Z_OK, ZLIB_VERSION};
 
 /// A zlib status other than `Z_OK`.
 #[derive(Debug, PartialEq, Eq)]
@@ -49,7 +55,7 @@ pub fn compress(data: &[u8]) -> Result<Vec<u8>, ZError> {
             data.len() as c_ulong,
         )
     };
-    if status != 0 {
+    if status != Z_OK {
         return Err(ZError(status));
     }
     out.truncate(len as usize);
@@ -72,7 +78,7 @@ pub fn uncompress(data: &[u8], size: usize) -> Result<Vec<u8>, ZError> {
             data.len() as c_ulong,
         )
     };
-    if status != 0 {
+    if status != Z_OK {
         return Err(ZError(status));
     }
     out.truncate(len as usize);
