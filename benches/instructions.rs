@@ -78,13 +78,13 @@ macro_rules! bench_callback {
 
 bench_callback!(bench_callback_plain_fn, |cb| plain_visit);
 bench_callback!(bench_callback_closure_typed, |cb| cb.typed.code());
-// SAFETY: the dynamic callback was prepared for `int (int, void *)`.
-bench_callback!(bench_callback_closure_dynamic, |cb| unsafe {
-    std::mem::transmute::<unsafe extern "C" fn(), Visit>(cb.dynamic.code())
+bench_callback!(bench_callback_closure_dynamic, |cb| {
+    // SAFETY: the dynamic callback was prepared for `int (int, void *)`.
+    unsafe { std::mem::transmute::<unsafe extern "C" fn(), Visit>(cb.dynamic.code()) }
 });
-// SAFETY: the closure was prepared for `int (int, void *)`.
-bench_callback!(bench_callback_libffi_closure, |cb| unsafe {
-    *cb.libffi.instantiate_code_ptr::<Visit>()
+bench_callback!(bench_callback_libffi_closure, |cb| {
+    // SAFETY: the closure was prepared for `int (int, void *)`.
+    unsafe { *cb.libffi.instantiate_code_ptr::<Visit>() }
 });
 
 struct Fns {
