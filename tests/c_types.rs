@@ -32,6 +32,16 @@ defcfuns! {
     unsafe fn clock_gettime(clock: c_int, ts: *mut TimeSpec) -> c_int;
 }
 
+// The attribute form: one item each.
+#[ffi_auto::ffi_auto]
+struct lldiv_t;
+
+#[ffi_auto::ffi_auto]
+fn lldiv(n: i64, d: i64) -> lldiv_t;
+
+#[ffi_auto::ffi_auto]
+const SEEK_SET: c_int;
+
 // Constants, typed from the header or checked against the type written.
 defcfuns! {
     const O_RDONLY;
@@ -86,6 +96,8 @@ fn structs_by_value_through_generated_types() {
     assert_eq!((d.quot, d.rem), (3, 2));
     let l = ldiv(-17, 5);
     assert_eq!((l.quot, l.rem), (-3, -2));
+    let ll = lldiv(i64::MAX, 10);
+    assert_eq!((ll.quot, ll.rem), (i64::MAX / 10, 7));
     let p = fx_point_add(fx_point { x: 2, y: 0.5 }, fx_point { x: 40, y: 0.25 });
     assert_eq!((p.x, p.y), (42, 0.75));
     let m = fx_mixed_make(7, 1 << 40);
@@ -156,6 +168,7 @@ fn constants_have_the_headers_values_and_types() {
     assert_eq!(o, libc::O_RDONLY);
     assert_eq!(O_CREAT, libc::O_CREAT);
     assert_eq!(SEEK_END, libc::SEEK_END);
+    assert_eq!(SEEK_SET, libc::SEEK_SET);
     assert_eq!(
         (EINVAL, ERANGE, ENOENT),
         (libc::EINVAL, libc::ERANGE, libc::ENOENT)

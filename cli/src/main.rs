@@ -70,6 +70,22 @@ enum Command {
         #[arg(long)]
         lib: Option<String>,
     },
+    /// A constant: an object-like macro that evaluates to a number or string, or an
+    /// enumerator; its value, C type and the Rust a `const NAME;` entry generates.
+    Const {
+        /// The constant's name.
+        name: String,
+        #[command(flatten)]
+        headers: HeaderArgs,
+    },
+    /// A struct or union: size, alignment and every field's offset, size and type, as the
+    /// header lays it out; or that it is opaque.
+    Struct {
+        /// The tag or typedef name (`timeval`, `div_t`).
+        name: String,
+        #[command(flatten)]
+        headers: HeaderArgs,
+    },
     /// The default header set and the include paths found.
     Headers,
     /// Writes the signature database of a header set, to commit: a crate whose build script
@@ -152,6 +168,8 @@ fn main() -> ExitCode {
             headers,
             lib,
         } => call(&name, &args, &headers, lib.as_deref()),
+        Command::Const { name, headers } => constant(&name, &headers),
+        Command::Struct { name, headers } => record(&name, &headers),
         Command::Headers => list_headers(),
         Command::Prepare { headers, out } => {
             let set = headers.set();
@@ -225,6 +243,74 @@ impl JsonDecl {
             line: d.line,
         }
     }
+}
+
+fn constant(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
+    let set = headers.set();
+    let catalog = Discovery::new().catalog(&set)?;
+    let Some(c) = catalog.constant(name) else {
+        let closest =
+            ffi_auto_codegen::closest(name, catalog.constant_names().iter().map(String::as_str));
+        return Err(Failure::from(format!(
+            "no constant `{name}` in {}{}",
+            set.describe(),
+            if closest.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", closest.join(", "))
+            }
+        )));
+    };
+    println!("{name} = {} ({})", c.value, c.ty);
+    println!("  header:  {}:{}", c.header.display(), c.line);
+    if let Some(r) = c.ty.rust_type().filter(|_| c.value.as_bytes().is_none()) {
+        println!("  rust:    pub const {name}: {r} = {};", c.value);
+    } else if c.value.as_bytes().is_some() {
+        println!("  rust:    pub const {name}: &CStr = c{};", c.value);
+    }
+    Ok(())
+}
+
+fn record(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
+    let set = headers.set();
+    let catalog = Discovery::new().catalog(&set)?;
+    if let Some(o) = catalog.opaque(name) {
+        println!("{name}: opaque (declared, never defined), usable only behind a pointer");
+        println!("  header:  {}:{}", o.header.display(), o.line);
+        return Ok(());
+    }
+    let Some(r) = catalog.record(name) else {
+        let mut names = catalog.record_names();
+        names.extend(catalog.opaque_names());
+        let closest = ffi_auto_codegen::closest(name, names.iter().map(String::as_str));
+        return Err(Failure::from(format!(
+            "no struct or union `{name}` in {}{}",
+            set.describe(),
+            if closest.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", closest.join(", "))
+            }
+        )));
+    };
+    println!("{}: {} bytes, aligned to {}", r.c_name(), r.size, r.align);
+    let dm = ffi_auto::DataModel::native();
+    for f in &r.fields {
+        let size =
+            f.ty.layout(&dm)
+                .map_or_else(|| "?".to_owned(), |l| l.size.to_string());
+        let at = match f.bit_width {
+            Some(w) => format!("bit {} (width {w})", f.bit_offset),
+            None => format!("{:>4}", f.offset),
+        };
+        println!(
+            "  {at}  {size:>3} bytes  {}{}",
+            f.ty.declare(&f.name),
+            f.ty.rust_type()
+                .map_or_else(String::new, |r| format!("  (rust: {r})"))
+        );
+    }
+    Ok(())
 }
 
 fn sig(name: &str, headers: &HeaderArgs, lib: Option<&str>, json: bool) -> Result<(), Failure> {

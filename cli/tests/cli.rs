@@ -161,3 +161,49 @@ fn headers_lists_the_default_set_and_include_paths() {
     assert!(out.contains("include paths:"), "{out}");
     assert!(out.contains("libclang:"), "{out}");
 }
+
+#[test]
+fn struct_prints_the_header_layout_and_const_the_value() {
+    let o = run(&["struct", "timeval"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("struct timeval: 16 bytes, aligned to 8\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("     8    8 bytes  __suseconds_t tv_usec"),
+        "{out}"
+    );
+    let o = run(&[
+        "struct",
+        "fx_handle",
+        "--header",
+        &ffi_auto_fixture::header().display().to_string(),
+    ]);
+    assert!(
+        stdout(&o).starts_with("fx_handle: opaque"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["const", "ZLIB_VERSION", "--header", "zlib.h"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("rust:    pub const ZLIB_VERSION: &CStr = c\"1."),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["const", "SEEK_END"]);
+    assert!(
+        stdout(&o).starts_with("SEEK_END = 2 (int)\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["const", "O_RDONL"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean O_RDONLY"),
+        "{}",
+        stderr(&o)
+    );
+}
