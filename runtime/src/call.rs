@@ -21,7 +21,8 @@ pub(crate) struct Plan {
     pub record_params: bool,
     /// For a struct return larger than the inline return buffer, its size.
     pub big_ret: Option<usize>,
-    /// Whether the exact fast path may take calls: not variadic, no large struct return.
+    /// Whether the exact fast path may take calls: not variadic, no struct argument, no large
+    /// struct return.
     pub fast: bool,
     pub ret: Class,
     pub variadic: bool,
@@ -57,7 +58,7 @@ impl Plan {
             _ => None,
         };
         Ok(Plan {
-            fast: !sig.variadic && big_ret.is_none(),
+            fast: !sig.variadic && big_ret.is_none() && !record_params,
             params,
             record_params,
             big_ret,

@@ -66,7 +66,10 @@ type Invoke<'a> = Box<dyn FnMut(*mut c_void, *const *const c_void) + Send + 'a>;
 pub struct Callback<'a, F = unsafe extern "C" fn()> {
     closure: *mut ffi_closure,
     code: *const c_void,
-    state: Box<State<'a>>,
+    /// From `Box::into_raw`, freed in `Drop`: libffi holds this address as user data, so the
+    /// box is never moved or reborrowed uniquely while the closure exists.
+    state: std::ptr::NonNull<State<'a>>,
+    _state: PhantomData<Box<State<'a>>>,
     signature: Signature,
     shape: u32,
     _cif: Arc<PreparedCif>,
@@ -76,9 +79,9 @@ pub struct Callback<'a, F = unsafe extern "C" fn()> {
 // SAFETY: the closure is `Send` (required by every constructor) and runs under a mutex; the
 // libffi closure and CIF are only read after preparation. Moving or sharing the guard between
 // threads is therefore sound.
-unsafe impl<F> Send for Callback<'_, F> {}
+unsafe impl<F: Send> Send for Callback<'_, F> {}
 // SAFETY: as above; `&Callback` only exposes the code pointer and the panic slot (a mutex).
-unsafe impl<F> Sync for Callback<'_, F> {}
+unsafe impl<F: Sync> Sync for Callback<'_, F> {}
 
 struct State<'a> {
     /// The closure and its call count, one call at a time.
@@ -109,13 +112,19 @@ fn thread_tag() -> usize {
 /// A closure whose C signature comes from its Rust argument and return types: every
 /// `FnMut(A1, ..) -> R + Send` with up to 6 arguments of [`RustType`]s (numbers, `bool`, raw
 /// pointers) and a [`RustType`] return (or `()`).
-pub trait IntoCallback<'a, Marker> {
+pub trait IntoCallback<'a, Marker>: sealed::Sealed<Marker> {
     /// The C function pointer type (`unsafe extern "C" fn(A1, ..) -> R`).
     type Fn: Copy;
     #[doc(hidden)]
     fn signature() -> Signature;
     #[doc(hidden)]
     fn into_invoke(self) -> Box<dyn FnMut(*mut c_void, *const *const c_void) + Send + 'a>;
+}
+
+mod sealed {
+    /// Seals [`IntoCallback`](super::IntoCallback): its `Fn` type must be the function
+    /// pointer type of its signature, which only ffi-auto's own implementations guarantee.
+    pub trait Sealed<M> {}
 }
 
 /// A value C passes to a callback, read from libffi's argument array.
@@ -222,6 +231,12 @@ impl<T: RustType> CallbackRet for *mut T {
 
 macro_rules! into_callback {
     ($($a:ident),*) => {
+        impl<Func, R, $($a),*> sealed::Sealed<fn($($a),*) -> R> for Func
+        where
+            Func: FnMut($($a),*) -> R + Send,
+            R: CallbackRet,
+            $($a: CallbackArg),*
+        {}
         impl<'a, Func, R, $($a),*> IntoCallback<'a, fn($($a),*) -> R> for Func
         where
             Func: FnMut($($a),*) -> R + Send + 'a,
@@ -343,6 +358,11 @@ impl<'a> Callback<'a> {
 }
 
 impl<'a, F> Callback<'a, F> {
+    fn state(&self) -> &State<'a> {
+        // SAFETY: `state` is a live box until `Drop`, only ever shared.
+        unsafe { self.state.as_ref() }
+    }
+
     fn build(signature: Signature, invoke: Invoke<'a>) -> Result<Callback<'a, F>> {
         if signature.variadic {
             return Err(unsupported(
@@ -381,15 +401,19 @@ impl<'a, F> Callback<'a, F> {
             reason,
         })?;
         let shape = crate::layout::fn_shape(&signature);
-        let state = Box::new(State {
+        let state = Box::into_raw(Box::new(State {
             running: Mutex::new(Running { invoke, calls: 0 }),
             reentered: AtomicUsize::new(0),
             ret,
             running_on: AtomicUsize::new(0),
             poisoned: AtomicBool::new(false),
             failure: Mutex::new(None),
-        });
+        }));
+        // SAFETY: `Box::into_raw` never returns null.
+        let state = unsafe { std::ptr::NonNull::new_unchecked(state) };
         let Some((closure, code)) = libffi::low::try_closure_alloc() else {
+            // SAFETY: from `Box::into_raw` above, not shared.
+            drop(unsafe { Box::from_raw(state.as_ptr()) });
             return Err(Error::Prepare {
                 function: "callback".to_owned(),
                 declaration: signature.to_string(),
@@ -405,13 +429,17 @@ impl<'a, F> Callback<'a, F> {
                 closure,
                 cif.raw(),
                 Some(trampoline),
-                std::ptr::from_ref::<State<'a>>(&state).cast_mut().cast(),
+                state.as_ptr().cast(),
                 code.as_mut_ptr(),
             )
         };
         if status != libffi::raw::ffi_status_FFI_OK {
-            // SAFETY: allocated above with `ffi_closure_alloc`, not used since.
-            unsafe { libffi::low::closure_free(closure) };
+            // SAFETY: allocated above with `ffi_closure_alloc`, not used since; `state` is from
+            // `Box::into_raw` and no closure refers to it.
+            unsafe {
+                libffi::low::closure_free(closure);
+                drop(Box::from_raw(state.as_ptr()));
+            }
             return Err(Error::Prepare {
                 function: "callback".to_owned(),
                 declaration: signature.to_string(),
@@ -424,6 +452,7 @@ impl<'a, F> Callback<'a, F> {
             state,
             signature,
             shape,
+            _state: PhantomData,
             _cif: cif,
             _fn: PhantomData,
         })
@@ -441,18 +470,15 @@ impl<'a, F> Callback<'a, F> {
 
     /// How many times C has called it.
     pub fn calls(&self) -> usize {
-        let running = self
-            .state
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        running.calls + self.state.reentered.load(Ordering::Relaxed)
+        let state = self.state();
+        let running = state.running.lock().unwrap_or_else(PoisonError::into_inner);
+        running.calls + state.reentered.load(Ordering::Relaxed)
     }
 
     /// The payload of a panic (or the error) the callback stopped with, if any, taking it so
     /// that dropping the guard does not re-raise it.
     pub fn take_panic(&self) -> Option<Box<dyn Any + Send>> {
-        self.state
+        self.state()
             .failure
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -462,10 +488,22 @@ impl<'a, F> Callback<'a, F> {
 
 impl<F> Drop for Callback<'_, F> {
     fn drop(&mut self) {
+        // A call still running on another thread finishes first.
+        drop(
+            self.state()
+                .running
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let panic = self.take_panic();
         // SAFETY: allocated by `ffi_closure_alloc` in `build` and freed only here; the guard's
-        // owner promised C no longer holds the pointer.
-        unsafe { libffi::low::closure_free(self.closure) };
-        if let Some(p) = self.take_panic()
+        // owner promised C no longer holds the pointer, so the trampoline will not run again
+        // and `state` (from `Box::into_raw`) has no other user.
+        unsafe {
+            libffi::low::closure_free(self.closure);
+            drop(Box::from_raw(self.state.as_ptr()));
+        }
+        if let Some(p) = panic
             && !std::thread::panicking()
         {
             resume_unwind(p);
@@ -646,7 +684,7 @@ fn store_ret(v: Value<'_>, class: Class, out: *mut c_void) -> std::result::Resul
                 out.cast::<libffi::raw::ffi_arg>()
                     .write_unaligned(libffi::raw::ffi_arg::from(p.cast::<u8>().read()));
             }
-            _ => std::ptr::copy_nonoverlapping(p.cast::<u8>(), out.cast::<u8>(), 8),
+            _ => std::ptr::copy_nonoverlapping(p.cast::<u8>(), out.cast::<u8>(), ret_size(class)),
         }
     }
     Ok(())

@@ -18,6 +18,12 @@ fn location() -> *mut c_int {
     #[cfg(any(target_os = "android", target_os = "netbsd", target_os = "openbsd"))]
     // SAFETY: as above.
     let p = unsafe { libc::__errno() };
+    #[cfg(any(target_os = "solaris", target_os = "illumos"))]
+    // SAFETY: as above.
+    let p = unsafe { libc::___errno() };
+    #[cfg(target_os = "haiku")]
+    // SAFETY: as above.
+    let p = unsafe { libc::_errnop() };
     p
 }
 

@@ -7,17 +7,34 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use ffi_auto_sig::{CType, FloatKind, Record, RecordKind, Signature};
 use libffi::middle::Type;
 
-use crate::cif::CifKey;
-use crate::class::{Class, DM};
+use crate::class::{Abi, Class, DM, Target};
 
 #[derive(Default)]
 struct Records {
-    list: Vec<Arc<Record>>,
+    /// Each layout, and whether it holds a pointer anywhere (then a safe call refuses it).
+    list: Vec<(Arc<Record>, bool)>,
     ids: HashMap<Arc<Record>, u32>,
 }
 
+/// One parameter or return of a function type, as a callback must match it: the ABI type,
+/// except that `_Bool` is not `unsigned char` (not every byte is a valid Rust `bool`) and a
+/// function pointer carries its own shape.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum ShapeElem {
+    Abi(Abi),
+    Bool,
+    Fn(u32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ShapeKey {
+    ret: ShapeElem,
+    args: Box<[ShapeElem]>,
+    fixed: Option<usize>,
+}
+
 static RECORDS: LazyLock<Mutex<Records>> = LazyLock::new(Mutex::default);
-static SHAPES: LazyLock<Mutex<HashMap<CifKey, u32>>> = LazyLock::new(Mutex::default);
+static SHAPES: LazyLock<Mutex<HashMap<ShapeKey, u32>>> = LazyLock::new(Mutex::default);
 
 /// The id of a record passed by value, after checking that libffi can describe it.
 ///
@@ -37,14 +54,34 @@ pub(crate) fn record_id(r: &Arc<Record>) -> Result<u32, String> {
         return Ok(id);
     }
     let id = u32::try_from(t.list.len()).map_err(|_| "too many struct types".to_owned())?;
-    t.list.push(r.clone());
+    t.list.push((r.clone(), has_pointers(r)));
     t.ids.insert(r.clone(), id);
     Ok(id)
 }
 
 /// The record with this id.
 pub(crate) fn record(id: u32) -> Arc<Record> {
-    RECORDS.lock().unwrap_or_else(PoisonError::into_inner).list[id as usize].clone()
+    RECORDS.lock().unwrap_or_else(PoisonError::into_inner).list[id as usize]
+        .0
+        .clone()
+}
+
+/// Whether record `id` holds a pointer (or function pointer) anywhere: passing it by value
+/// hands C those pointers, which only `call_raw` may do.
+pub(crate) fn record_has_pointers(id: u32) -> bool {
+    RECORDS.lock().unwrap_or_else(PoisonError::into_inner).list[id as usize].1
+}
+
+fn has_pointers(r: &Record) -> bool {
+    fn ty(t: &CType) -> bool {
+        match t.canonical() {
+            CType::Pointer { .. } | CType::FnPtr(_) => true,
+            CType::Array { elem, .. } => ty(elem),
+            CType::Record(r) => has_pointers(r),
+            _ => false,
+        }
+    }
+    r.fields.iter().any(|f| ty(&f.ty))
 }
 
 fn check_record(r: &Record) -> Result<(), String> {
@@ -139,14 +176,24 @@ pub(crate) fn fn_shape(sig: &Signature) -> u32 {
     *t.entry(key).or_insert(next)
 }
 
-fn shape_key(sig: &Signature) -> Option<CifKey> {
+fn shape_key(sig: &Signature) -> Option<ShapeKey> {
+    let elem = |ty: &CType| -> Option<ShapeElem> {
+        Some(match Class::of(ty, false).ok()? {
+            Class::Bool => ShapeElem::Bool,
+            Class::Ptr {
+                target: Target::Fn(inner),
+                ..
+            } => ShapeElem::Fn(inner),
+            c => ShapeElem::Abi(c.abi()),
+        })
+    };
     let args = sig
         .params
         .iter()
-        .map(|p| Class::of(&p.ty, false).ok().map(Class::abi))
+        .map(|p| elem(&p.ty))
         .collect::<Option<Box<[_]>>>()?;
-    Some(CifKey {
-        ret: Class::of(&sig.ret, false).ok()?.abi(),
+    Some(ShapeKey {
+        ret: elem(&sig.ret)?,
         args,
         fixed: sig.variadic.then_some(sig.params.len()),
     })

@@ -108,6 +108,7 @@ impl FromRet for bool {
         match class {
             Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
             Class::F32 | Class::F64 | Class::Void => Err(Fault::Type { hint: HINT_FLOAT }),
+            Class::Record(_) => Err(Fault::Type { hint: HINT_STRUCT }),
             _ => Ok(int_truth(ret.int(class))),
         }
     }

@@ -1,6 +1,7 @@
 //! Structs by value: [`Struct`] for layouts known at run time, and the hooks the
 //! `#[ffi_auto] struct` expansion uses for `#[repr(C)]` types checked at compile time.
 
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::fmt;
 use std::sync::Arc;
@@ -34,14 +35,18 @@ use crate::value::Value;
 #[derive(Clone)]
 pub struct Struct {
     record: Arc<Record>,
-    /// The bytes, in 16-byte units so that any field is aligned.
-    data: Box<[u128]>,
+    /// The bytes, in 16-byte units so that any field is aligned; in cells, because C writes
+    /// them through the pointer a shared borrow of the `Struct` hands out (`&mut s` as an
+    /// argument is stored through `&self`).
+    data: Box<[Cell<u128>]>,
 }
 
 impl Struct {
     /// A zeroed struct of this layout.
     pub fn zeroed(record: Arc<Record>) -> Struct {
-        let data = vec![0u128; (record.size as usize).div_ceil(16)].into_boxed_slice();
+        let data = (0..(record.size as usize).div_ceil(16))
+            .map(|_| Cell::new(0u128))
+            .collect();
         Struct { record, data }
     }
 
@@ -62,13 +67,20 @@ impl Struct {
 
     /// The bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        // SAFETY: `data` holds at least `size` initialized bytes.
-        unsafe { std::slice::from_raw_parts(self.data.as_ptr().cast(), self.record.size as usize) }
+        // SAFETY: `data` holds at least `size` initialized bytes, and `Struct` is not `Sync`:
+        // nothing writes them while this borrow lives (C writes only during a call that took
+        // `&mut Struct`).
+        unsafe { std::slice::from_raw_parts(self.ptr().cast(), self.record.size as usize) }
     }
 
     /// A pointer to the bytes (for a `struct x *` parameter).
     pub fn as_mut_ptr(&mut self) -> *mut c_void {
-        self.data.as_mut_ptr().cast()
+        self.ptr().cast()
+    }
+
+    /// The bytes' address, with the cells' write permission (`UnsafeCell` inside).
+    fn ptr(&self) -> *mut u8 {
+        self.data.as_ptr().cast::<u8>().cast_mut()
     }
 
     fn field(&self, name: &str) -> Result<(&ffi_auto_sig::Field, Class)> {
@@ -204,16 +216,21 @@ impl fmt::Debug for Struct {
     }
 }
 
-/// Stores a pointer to a struct's bytes for a by-value parameter of record `id`.
+/// Stores a pointer to a struct's bytes for a by-value parameter of record `id`. A struct
+/// holding pointers hands C those pointers: only an unsafe call may.
 #[doc(hidden)]
 pub fn store_record(
     bytes: *const c_void,
     id: Option<u32>,
     class: Class,
     slot: &mut Slot,
+    ctx: &Ctx<'_>,
 ) -> std::result::Result<(), Fault> {
     match class {
         Class::Record(want) if Some(want) == id => {
+            if ctx.safe && crate::layout::record_has_pointers(want) {
+                return Err(Fault::Raw);
+            }
             slot.put(bytes);
             Ok(())
         }
@@ -233,23 +250,26 @@ impl Arg for Struct {
         &self,
         class: Class,
         slot: &mut Slot,
-        _ctx: &mut Ctx<'_>,
+        ctx: &mut Ctx<'_>,
     ) -> std::result::Result<(), Fault> {
         store_record(
-            self.data.as_ptr().cast(),
+            self.ptr().cast_const().cast(),
             crate::layout::record_id(&self.record).ok(),
             class,
             slot,
+            ctx,
         )
     }
     fn variadic_class(&self) -> Class {
-        crate::layout::record_id(&self.record).map_or(Class::Void, Class::Record)
+        // Not passed in a variadic tail: `store_record` refuses a class that is not a record.
+        Class::Void
     }
     fn describe(&self) -> String {
         format!("a `{}`", self.record.c_name())
     }
 }
-// SAFETY: a struct by value is a copy of bytes the `Struct` owns for the whole call.
+// SAFETY: a struct by value is a copy of bytes the `Struct` owns for the whole call; one that
+// holds pointers is refused by `store_record` in a safe call.
 unsafe impl arg::SafeArg for Struct {}
 
 impl arg::sealed::Sealed for &mut Struct {}
@@ -284,11 +304,11 @@ impl FromRet for Struct {
                 hint: "it does not return a struct",
             });
         };
-        let mut s = Struct::zeroed(crate::layout::record(id));
+        let s = Struct::zeroed(crate::layout::record(id));
         let size = s.record.size as usize;
         let bytes = ret.bytes(size);
-        // SAFETY: `data` holds at least `size` bytes.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.as_mut_ptr().cast(), size) };
+        // SAFETY: `data` holds at least `size` bytes, not borrowed elsewhere.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.ptr(), size) };
         Ok(s)
     }
 }
@@ -303,10 +323,13 @@ pub unsafe trait CStruct: Copy + 'static {
     fn record() -> Arc<Record>;
 }
 
-/// The record id of a compile-time struct (cached by the caller).
+/// The record id of a compile-time struct (cached by the caller), when its Rust size and
+/// alignment are the record's (the generated code asserts so; this does not trust it).
 #[doc(hidden)]
 pub fn record_id_of<T: CStruct>() -> Option<u32> {
-    crate::layout::record_id(&T::record()).ok()
+    let r = T::record();
+    let fits = size_of::<T>() as u64 == r.size && align_of::<T>() as u64 == r.align;
+    fits.then(|| crate::layout::record_id(&r).ok()).flatten()
 }
 
 /// Reads a struct return into a `CStruct` type.
@@ -341,23 +364,28 @@ macro_rules! __c_struct_impls {
                 &self,
                 class: $crate::__private::Class,
                 slot: &mut $crate::__private::Slot,
-                _ctx: &mut $crate::__private::Ctx<'_>,
+                ctx: &mut $crate::__private::Ctx<'_>,
             ) -> ::core::result::Result<(), $crate::__private::Fault> {
                 static ID: ::std::sync::OnceLock<Option<u32>> = ::std::sync::OnceLock::new();
                 let id = *ID.get_or_init($crate::__private::record_id_of::<$t>);
-                $crate::__private::store_record(::core::ptr::from_ref(self).cast(), id, class, slot)
+                $crate::__private::store_record(
+                    ::core::ptr::from_ref(self).cast(),
+                    id,
+                    class,
+                    slot,
+                    ctx,
+                )
             }
             fn variadic_class(&self) -> $crate::__private::Class {
-                $crate::__private::record_id_of::<$t>().map_or(
-                    $crate::__private::Class::Void,
-                    $crate::__private::Class::Record,
-                )
+                // Not passed in a variadic tail: `store_record` refuses it.
+                $crate::__private::Class::Void
             }
             fn describe(&self) -> ::std::string::String {
                 ::std::format!("a `{}`", ::core::any::type_name::<$t>())
             }
         }
-        // SAFETY: a struct by value is a copy of the caller's value, alive for the call.
+        // SAFETY: a struct by value is a copy of the caller's value, alive for the call; one
+        // that holds pointers is refused by `store_record` in a safe call.
         unsafe impl $crate::SafeArg for $t {}
         impl $crate::__private::RetSealed for $t {}
         impl $crate::FromRet for $t {
@@ -371,7 +399,8 @@ macro_rules! __c_struct_impls {
                 $crate::__private::read_record::<$t>(id, class, ret)
             }
         }
-        impl $crate::RustType for $t {
+        // SAFETY: the `CStruct` contract: `#[repr(C)]` with exactly this record's layout.
+        unsafe impl $crate::RustType for $t {
             fn c_type() -> $crate::CType {
                 $crate::CType::Record(<$t as $crate::CStruct>::record())
             }

@@ -118,3 +118,25 @@ fn struct_fields_are_checked_by_name_and_range() {
     let e = Struct::new("timevall").unwrap_err();
     assert!(e.to_string().contains("did you mean `timeval`"), "{e}");
 }
+
+#[test]
+fn a_struct_holding_pointers_passes_by_value_only_through_unsafe_calls() {
+    let lib = discover_fixture();
+    let text = c"four";
+    let mut s = Struct::new("fx_str").unwrap();
+    s.set("text", Value::Ptr(text.as_ptr().cast_mut().cast()))
+        .unwrap();
+    s.set("len", 10).unwrap();
+    // A safe call would hand C a pointer nothing checked.
+    let e = ffi_call::<i32>(("fx_str_len", lib), &s).unwrap_err();
+    assert!(matches!(e, Error::RawPointer { .. }), "{e}");
+    // SAFETY: `text` is a live NUL-terminated string.
+    let n: i32 = unsafe { ffi_call_raw(("fx_str_len", lib), &s) }.unwrap();
+    assert_eq!(n, 14);
+    // Structs are not passed in a variadic tail.
+    let mut p = Struct::new("fx_point").unwrap();
+    p.set("x", 1).unwrap();
+    // SAFETY: refused before the call.
+    let e = unsafe { ffi_call_raw::<i32>("printf", ("%d\n", &p)) }.unwrap_err();
+    assert!(matches!(e, Error::ArgType { .. }), "{e}");
+}

@@ -15,14 +15,20 @@ use crate::types::{CType, IntKind};
 /// assert_eq!(<usize as RustType>::c_type(), CType::SIZE_T);
 /// assert_eq!(<*const u8 as RustType>::c_type().to_string(), "const uint8_t *");
 /// ```
-pub trait RustType {
+///
+/// # Safety
+/// `c_type` is the C type whose ABI and valid values this Rust type has: ffi-auto lets C
+/// pass values of that C type to Rust functions taking this type (callbacks), and reads C
+/// returns as it.
+pub unsafe trait RustType {
     /// The C type.
     fn c_type() -> CType;
 }
 
 macro_rules! rust_type {
     ($($t:ty => $c:expr),* $(,)?) => {$(
-        impl RustType for $t {
+        // SAFETY: each Rust type is its C counterpart's ABI; `bool` is C's `_Bool`.
+        unsafe impl RustType for $t {
             fn c_type() -> CType {
                 $c
             }
@@ -48,13 +54,15 @@ rust_type! {
     f64 => CType::DOUBLE,
 }
 
-impl<T: RustType> RustType for *const T {
+// SAFETY: a raw pointer is any C pointer; every address is a valid raw pointer.
+unsafe impl<T: RustType> RustType for *const T {
     fn c_type() -> CType {
         CType::const_ptr(T::c_type())
     }
 }
 
-impl<T: RustType> RustType for *mut T {
+// SAFETY: as above.
+unsafe impl<T: RustType> RustType for *mut T {
     fn c_type() -> CType {
         CType::mut_ptr(T::c_type())
     }
@@ -107,12 +115,14 @@ macro_rules! fn_pointer {
                 self as *const c_void
             }
         }
-        impl<R: RustType $(, $a: RustType)*> RustType for Option<extern "C" fn($($a),*) -> R> {
+        // SAFETY: `Option<fn>` is a nullable function pointer of exactly this signature.
+        unsafe impl<R: RustType $(, $a: RustType)*> RustType for Option<extern "C" fn($($a),*) -> R> {
             fn c_type() -> CType {
                 CType::FnPtr(<extern "C" fn($($a),*) -> R as FnPointer>::signature().into())
             }
         }
-        impl<R: RustType $(, $a: RustType)*> RustType for Option<unsafe extern "C" fn($($a),*) -> R> {
+        // SAFETY: as above.
+        unsafe impl<R: RustType $(, $a: RustType)*> RustType for Option<unsafe extern "C" fn($($a),*) -> R> {
             fn c_type() -> CType {
                 CType::FnPtr(<unsafe extern "C" fn($($a),*) -> R as FnPointer>::signature().into())
             }

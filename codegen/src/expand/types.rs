@@ -269,12 +269,14 @@ fn generate_struct(
         r.size,
         r.align
     );
+    // A union has no `Debug` (which field to show?), so neither has a struct holding one.
+    let debug = (!r.fields.iter().any(|f| holds_union(&f.ty))).then(|| quote!(Debug));
     let def = match r.kind {
         RecordKind::Struct => quote! {
             #[doc = #doc]
             #(#attrs)*
             #repr
-            #[derive(Clone, Copy, Debug)]
+            #[derive(Clone, Copy, #debug)]
             #vis struct #ident { #(#fields),* }
         },
         RecordKind::Union => quote! {
@@ -398,8 +400,53 @@ fn check_struct(
     }
 }
 
+fn holds_union(ty: &CType) -> bool {
+    match ty.canonical() {
+        CType::Array { elem, .. } => holds_union(elem),
+        CType::Record(r) => {
+            r.kind == RecordKind::Union || r.fields.iter().any(|f| holds_union(&f.ty))
+        }
+        _ => false,
+    }
+}
+
 /// Why a user's field type does not fit the C field (empty `Some` for a plain mismatch).
 fn struct_field_mismatch(ty: &Type, c: &CType, types: &Types, dm: &DataModel) -> Option<String> {
+    // Types where some bit patterns are invalid cannot hold what C may store: a null or
+    // dangling pointer in a reference, null in a bare function pointer, any integer in an
+    // enum.
+    match classify(ty, dm) {
+        Ty::Ref { .. } | Ty::CStr { .. } => {
+            return Some(format!(
+                ", not `{}`: C may leave a pointer field null or dangling, which a reference cannot be; write a raw pointer (`{}`)",
+                spell(ty),
+                c.rust_type().unwrap_or_else(|| "*mut c_void".to_owned())
+            ));
+        }
+        Ty::FnPtr { .. } if matches!(ty, Type::FnPtr(_)) => {
+            return Some(format!(
+                ", not `{}`: C may leave a function pointer field null; write `Option<{}>`",
+                spell(ty),
+                spell(ty)
+            ));
+        }
+        Ty::Named(n) if !types.values().any(|i| *i == n) => {
+            return Some(format!(
+                ", not `{n}`: ffi-auto cannot see what `{n}` is (an enum or a reference would be invalid for some values C stores); write {}",
+                match c.canonical() {
+                    CType::Record(r) => format!(
+                        "a struct declared in the same macro call (`struct {};`)",
+                        r.name.clone().unwrap_or_default()
+                    ),
+                    _ => format!(
+                        "`{}`",
+                        c.rust_type().unwrap_or_else(|| "the C type".to_owned())
+                    ),
+                }
+            ));
+        }
+        _ => {}
+    }
     match (ty, c.canonical()) {
         (Type::Array(a), CType::Array { elem, len }) => {
             let n = match &a.len {
