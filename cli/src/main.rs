@@ -245,21 +245,22 @@ impl JsonDecl {
     }
 }
 
+/// `no <what> `name` in <set> (did you mean ...?)`.
+fn not_found(what: &str, name: &str, set: &HeaderSet, names: &[String]) -> Failure {
+    let closest = ffi_auto_codegen::closest(name, names.iter().map(String::as_str));
+    let maybe = if closest.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", closest.join(", "))
+    };
+    Failure::from(format!("no {what} `{name}` in {}{maybe}", set.describe()))
+}
+
 fn constant(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
     let set = headers.set();
     let catalog = Discovery::new().catalog(&set)?;
     let Some(c) = catalog.constant(name) else {
-        let closest =
-            ffi_auto_codegen::closest(name, catalog.constant_names().iter().map(String::as_str));
-        return Err(Failure::from(format!(
-            "no constant `{name}` in {}{}",
-            set.describe(),
-            if closest.is_empty() {
-                String::new()
-            } else {
-                format!(" (did you mean {}?)", closest.join(", "))
-            }
-        )));
+        return Err(not_found("constant", name, &set, &catalog.constant_names()));
     };
     println!("{name} = {} ({})", c.value, c.ty);
     println!("  header:  {}:{}", c.header.display(), c.line);
@@ -282,16 +283,7 @@ fn record(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
     let Some(r) = catalog.record(name) else {
         let mut names = catalog.record_names();
         names.extend(catalog.opaque_names());
-        let closest = ffi_auto_codegen::closest(name, names.iter().map(String::as_str));
-        return Err(Failure::from(format!(
-            "no struct or union `{name}` in {}{}",
-            set.describe(),
-            if closest.is_empty() {
-                String::new()
-            } else {
-                format!(" (did you mean {}?)", closest.join(", "))
-            }
-        )));
+        return Err(not_found("struct or union", name, &set, &names));
     };
     println!("{}: {} bytes, aligned to {}", r.c_name(), r.size, r.align);
     let dm = ffi_auto::DataModel::native();

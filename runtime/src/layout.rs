@@ -94,24 +94,7 @@ fn check_record(r: &Record) -> Result<(), String> {
     for f in &r.fields {
         check_field(&f.ty).map_err(|e| format!("field `{}`: {e}", f.name))?;
     }
-    let natural = Record::with_c_layout(
-        r.kind,
-        r.name.as_deref(),
-        r.fields
-            .iter()
-            .map(|f| (f.name.clone(), f.ty.clone()))
-            .collect(),
-        &DM,
-    )
-    .map_err(|e| e.to_string())?;
-    let same = natural.size == r.size
-        && natural.align == r.align
-        && natural
-            .fields
-            .iter()
-            .zip(&r.fields)
-            .all(|(a, b)| a.offset == b.offset);
-    if same {
+    if r.is_natural(&DM).map_err(|e| e.to_string())? {
         Ok(())
     } else {
         Err("it is packed or over-aligned, which libffi cannot describe".to_owned())

@@ -127,6 +127,51 @@ impl Record {
         })
     }
 
+    /// The layout the C rules give these fields (no `packed`, no `aligned` attribute), for
+    /// comparison with the layout a header gave: libffi and `#[repr(C)]` reproduce only that.
+    ///
+    /// ```
+    /// use ffi_auto_sig::{CType, DataModel, Record, RecordKind};
+    /// let dm = DataModel::native();
+    /// let mut r = Record::with_c_layout(RecordKind::Struct, Some("p"),
+    ///     vec![("c".into(), CType::Int(ffi_auto_sig::IntKind::Char)), ("i".into(), CType::INT)], &dm).unwrap();
+    /// assert!(r.is_natural(&dm).unwrap());
+    /// // `__attribute__((packed))`: `i` at offset 1.
+    /// r.fields[1].offset = 1;
+    /// r.size = 5;
+    /// r.align = 1;
+    /// assert!(!r.is_natural(&dm).unwrap());
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Record::with_c_layout`].
+    pub fn natural_layout(&self, dm: &DataModel) -> Result<Record, LayoutError> {
+        Record::with_c_layout(
+            self.kind,
+            self.name.as_deref(),
+            self.fields
+                .iter()
+                .map(|f| (f.name.clone(), f.ty.clone()))
+                .collect(),
+            dm,
+        )
+    }
+
+    /// Whether the record has the layout the C rules give its fields (see
+    /// [`Record::natural_layout`]).
+    ///
+    /// # Errors
+    /// As [`Record::with_c_layout`].
+    pub fn is_natural(&self, dm: &DataModel) -> Result<bool, LayoutError> {
+        let n = self.natural_layout(dm)?;
+        Ok(n.size == self.size
+            && n.align == self.align
+            && n.fields
+                .iter()
+                .zip(&self.fields)
+                .all(|(a, b)| a.offset == b.offset))
+    }
+
     /// `struct name` / `union name`, or `struct <anonymous>`.
     pub fn c_name(&self) -> String {
         let kw = match self.kind {

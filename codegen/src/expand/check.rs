@@ -402,7 +402,7 @@ fn names_match(n: &str, c: &CType, aliases: &Types) -> bool {
 }
 
 /// The names a C type goes by: its typedef names, struct tag, and `enum` tag.
-fn names_of(c: &CType) -> Vec<String> {
+pub(super) fn names_of(c: &CType) -> Vec<String> {
     let mut out = Vec::new();
     let mut t = c;
     loop {

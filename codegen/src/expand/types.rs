@@ -10,7 +10,7 @@ use quote::quote;
 use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
-use super::check::{Ty, classify, field_mismatch, spell};
+use super::check::{Ty, classify, field_mismatch, names_of, spell};
 use super::emit::rust_type_with;
 use super::item::{ConstItem, StructItem};
 use crate::catalog::Catalog;
@@ -96,24 +96,8 @@ fn field_ident(name: &str) -> Option<Ident> {
 
 /// The `#[repr]` that reproduces the header's layout, or why none does.
 fn repr(r: &Record, dm: &DataModel) -> Result<TokenStream, String> {
-    let natural = Record::with_c_layout(
-        r.kind,
-        r.name.as_deref(),
-        r.fields
-            .iter()
-            .map(|f| (f.name.clone(), f.ty.clone()))
-            .collect(),
-        dm,
-    )
-    .map_err(|e| e.to_string())?;
-    let same = natural.size == r.size
-        && natural.align == r.align
-        && natural
-            .fields
-            .iter()
-            .zip(&r.fields)
-            .all(|(a, b)| a.offset == b.offset);
-    if same {
+    let natural = r.natural_layout(dm).map_err(|e| e.to_string())?;
+    if r.is_natural(dm).map_err(|e| e.to_string())? {
         return Ok(quote!(#[repr(C)]));
     }
     if r.align == 1 {
@@ -463,7 +447,7 @@ fn struct_field_mismatch(ty: &Type, c: &CType, types: &Types, dm: &DataModel) ->
         }
         (_, CType::Record(_)) => match classify(ty, dm) {
             Ty::Named(n)
-                if record_names(c)
+                if names_of(c)
                     .iter()
                     .any(|cn| *cn == n || types.get(cn).is_some_and(|i| *i == n)) =>
             {
@@ -472,24 +456,6 @@ fn struct_field_mismatch(ty: &Type, c: &CType, types: &Types, dm: &DataModel) ->
             _ => Some(format!(", not `{}`", spell(ty))),
         },
         _ => field_mismatch(ty, c, dm, types),
-    }
-}
-
-fn record_names(c: &CType) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut t = c;
-    loop {
-        match t {
-            CType::Named { name, ty } => {
-                out.push(name.to_string());
-                t = ty;
-            }
-            CType::Record(r) => {
-                out.extend(r.name.clone());
-                return out;
-            }
-            _ => return out,
-        }
     }
 }
 
