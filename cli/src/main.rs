@@ -443,6 +443,12 @@ fn call(
         .enumerate()
         .map(|(i, a)| convert(a, sig.params.get(i).map(|p| &p.ty), i + 1))
         .collect::<Result<Vec<Value<'_>>, Failure>>()?;
+    if let CType::Record(_) = sig.ret.canonical() {
+        // A struct return: its fields by name (`div_t { quot: 3, rem: 2 }`).
+        let s: ffi_auto::Struct = f.call(&values[..])?;
+        println!("{s:?}");
+        return Ok(());
+    }
     let ret = f.call_values(&values)?;
     print_return(&ret, &sig.ret);
     Ok(())

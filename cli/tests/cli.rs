@@ -207,3 +207,10 @@ fn struct_prints_the_header_layout_and_const_the_value() {
         stderr(&o)
     );
 }
+
+#[test]
+fn call_prints_a_struct_return_by_field() {
+    let o = run(&["call", "div", "17", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "struct div_t { quot: 3, rem: 2 }\n");
+}

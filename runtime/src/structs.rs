@@ -201,6 +201,13 @@ fn class_size(c: Class) -> usize {
     }
 }
 
+/// Same layout, same bytes.
+impl PartialEq for Struct {
+    fn eq(&self, other: &Struct) -> bool {
+        self.record == other.record && self.as_bytes() == other.as_bytes()
+    }
+}
+
 /// Shows the struct's name and every field's value.
 #[allow(clippy::missing_fields_in_debug)]
 impl fmt::Debug for Struct {

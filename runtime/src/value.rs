@@ -59,6 +59,8 @@ pub enum Value<'a> {
     CStr(&'a CStr),
     /// A byte string, passed as a NUL-terminated `const char *`.
     Bytes(&'a [u8]),
+    /// A struct, passed by value (to a parameter of the same layout).
+    Struct(&'a crate::Struct),
 }
 
 impl Value<'_> {
@@ -115,6 +117,7 @@ impl Value<'_> {
             Value::Str(_) => "Value::Str",
             Value::CStr(_) => "Value::CStr",
             Value::Bytes(_) => "Value::Bytes",
+            Value::Struct(_) => "Value::Struct",
         }
     }
 }
@@ -141,6 +144,7 @@ impl fmt::Display for Value<'_> {
             Value::Str(s) => f.write_str(s),
             Value::CStr(s) => f.write_str(&s.to_string_lossy()),
             Value::Bytes(b) => f.write_str(&String::from_utf8_lossy(b)),
+            Value::Struct(s) => write!(f, "{s:?}"),
         }
     }
 }
@@ -161,6 +165,12 @@ from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8
 impl<'a> From<&'a str> for Value<'a> {
     fn from(s: &'a str) -> Self {
         Value::Str(s)
+    }
+}
+
+impl<'a> From<&'a crate::Struct> for Value<'a> {
+    fn from(s: &'a crate::Struct) -> Self {
+        Value::Struct(s)
     }
 }
 
@@ -213,6 +223,7 @@ impl Arg for Value<'_> {
             Value::Str(s) => s.store(class, slot, ctx),
             Value::CStr(s) => s.store(class, slot, ctx),
             Value::Bytes(b) => b.store(class, slot, ctx),
+            Value::Struct(s) => s.store(class, slot, ctx),
         }
     }
 
@@ -237,6 +248,7 @@ impl Arg for Value<'_> {
             Value::Str(s) => s.variadic_class(),
             Value::CStr(s) => s.variadic_class(),
             Value::Bytes(b) => b.variadic_class(),
+            Value::Struct(s) => s.variadic_class(),
         }
     }
 
@@ -245,13 +257,15 @@ impl Arg for Value<'_> {
             Value::Str(s) => s.describe(),
             Value::CStr(s) => s.describe(),
             Value::Bytes(b) => b.describe(),
+            Value::Struct(s) => s.describe(),
             Value::Null => "null (`Value::Null`)".to_owned(),
             v => format!("`{v}` ({})", v.kind()),
         }
     }
 }
-// SAFETY: every variant stores a number or a string safely; `Value::Ptr` is refused at run
-// time in a safe call (`store_ptr` checks `ctx.safe`).
+// SAFETY: every variant stores a number or a string safely; `Value::Ptr`, and a struct holding
+// pointers, are refused at run time in a safe call (`store_ptr` and `store_record` check
+// `ctx.safe`).
 unsafe impl arg::SafeArg for Value<'_> {}
 
 impl crate::ret::sealed::Sealed for Value<'static> {}

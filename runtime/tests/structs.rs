@@ -49,6 +49,9 @@ fn structs_pass_and_return_by_value_in_registers_and_in_memory() {
     assert_eq!(&m.as_bytes()[4..7], b"ok\0");
     let s: i64 = ffi_call(("fx_mixed_sum", lib), &m).unwrap();
     assert_eq!(s, 7 + (1 << 40) + i64::from(b'o'));
+    // As a dynamic value too.
+    let v = ffi_auto_runtime::ffi_call_values(("fx_mixed_sum", lib), &[Value::Struct(&m)]).unwrap();
+    assert_eq!(v.as_i64(), Some(7 + (1 << 40) + i64::from(b'o')));
     // A struct of another layout is refused before the call.
     let e = ffi_call::<i64>(("fx_mixed_sum", lib), &a).unwrap_err();
     assert!(matches!(e, Error::ArgType { .. }), "{e}");
