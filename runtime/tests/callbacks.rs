@@ -218,3 +218,76 @@ fn callbacks_with_structs_or_variadics_are_refused_with_a_reason() {
     let e = Callback::dynamic(&"int (int, ...)".parse().unwrap(), |_| Value::I32(0)).unwrap_err();
     assert!(e.to_string().contains("variadic"), "{e}");
 }
+
+#[test]
+fn a_callback_re_entered_from_inside_itself_is_reported_not_deadlocked() {
+    let lib = discover_fixture();
+    type Visit = unsafe extern "C" fn(c_int, *mut c_void) -> c_int;
+    type Each = unsafe extern "C" fn(*const c_int, c_int, Option<Visit>, *mut c_void) -> c_int;
+    let sym = ffi_auto_runtime::find_symbol("fx_each", Some(lib)).unwrap();
+    // SAFETY: `fx_each`'s declaration in fixture.h.
+    let each: Each = unsafe { std::mem::transmute(sym.addr()) };
+    // The closure calls C with its own code pointer, published once the guard exists.
+    let me = std::sync::atomic::AtomicPtr::<c_void>::new(std::ptr::null_mut());
+    let visit = Callback::new(|v: c_int, _ctx: *mut c_void| -> c_int {
+        let code = me.load(Ordering::Acquire);
+        if v == 1 && !code.is_null() {
+            // SAFETY: `code` is this callback's own pointer, `fx_visit`'s type.
+            let inner: Visit = unsafe { std::mem::transmute(code) };
+            // SAFETY: one value; the re-entered call returns 0 without running Rust code.
+            return unsafe { each(&raw const v, 1, Some(inner), std::ptr::null_mut()) } + 100;
+        }
+        v
+    })
+    .unwrap();
+    me.store(visit.as_ptr().cast_mut(), Ordering::Release);
+    let values = [1, 2];
+    // SAFETY: two values; the callback matches `fx_visit`.
+    let sum = unsafe { each(values.as_ptr(), 2, Some(visit.code()), std::ptr::null_mut()) };
+    // The first call re-entered (the inner call got 0, so 100), then the callback is poisoned
+    // and the second value gets 0.
+    assert_eq!(sum, 100);
+    let why = visit.take_panic().unwrap();
+    let why = why.downcast_ref::<&str>().unwrap();
+    assert!(why.contains("re-entered"), "{why}");
+    assert_eq!(visit.calls(), 3);
+}
+
+#[test]
+fn threads_c_creates_share_one_callback_one_call_at_a_time() {
+    let mut counter = 0u64; // not atomic: the callback's lock serializes the calls
+    let start = Callback::new(|_arg: *mut c_void| -> *mut c_void {
+        for _ in 0..1000 {
+            counter += 1;
+        }
+        std::ptr::null_mut()
+    })
+    .unwrap();
+    let mut threads = [0 as libc::pthread_t; 4];
+    for t in &mut threads {
+        // SAFETY: `start` outlives the threads, joined below.
+        let rc: i32 = unsafe {
+            ffi_call_raw(
+                "pthread_create",
+                (
+                    t,
+                    std::ptr::null::<c_void>(),
+                    &start,
+                    std::ptr::null_mut::<c_void>(),
+                ),
+            )
+        }
+        .unwrap();
+        assert_eq!(rc, 0);
+    }
+    for t in threads {
+        // SAFETY: each thread was created above and is joined once.
+        let rc: i32 =
+            unsafe { ffi_call_raw("pthread_join", (t, std::ptr::null_mut::<*mut c_void>())) }
+                .unwrap();
+        assert_eq!(rc, 0);
+    }
+    assert_eq!(start.calls(), 4);
+    drop(start);
+    assert_eq!(counter, 4000);
+}
