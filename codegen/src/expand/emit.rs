@@ -288,9 +288,32 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
         }
     });
 
+    // A type ffi-auto knows only by name (`pid_t`, `div_t`) must be one whose every value C
+    // may pass is valid: an alias of a number, or a struct the macros generated. An enum
+    // named like the C typedef is not, and fails here.
+    let ret_named = w.ret.as_ref().filter(|t| {
+        matches!(
+            super::check::classify(t, &ffi_auto_sig::DataModel::native()),
+            Ty::Named(_)
+        )
+    });
+    let named = w
+        .params
+        .iter()
+        .filter(|(_, _, ty)| matches!(ty, Ty::Named(_)))
+        .map(|(_, t, _)| t)
+        .chain(ret_named);
+    let named_checks = quote! {
+        #(const _: () = {
+            fn has_c_type<T: #krate::RustType>() {}
+            let _ = has_c_type::<#named>;
+        };)*
+    };
+
     quote! {
         #item
         #registry
+        #named_checks
         #warning
     }
 }
