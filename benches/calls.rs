@@ -12,10 +12,10 @@ use std::ffi::{CStr, c_char, c_int, c_long, c_void};
 use std::hint::black_box;
 
 use common::{
-    LIB, add_i32, code, extern_add_i32, extern_mix, extern_strlen, mix, prepared, strlen,
+    Callbacks, LIB, add_i32, code, extern_add_i32, extern_mix, extern_strlen, mix, prepared, strlen,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
-use ffi_auto::{Callback, Library, Value, ffi_call};
+use ffi_auto::{Library, Value, ffi_call};
 use libffi::middle::{Cif, Type, arg};
 
 /// `#[ffi_auto]` wrappers against hand-written `extern` declarations: the macro's promise is
@@ -268,69 +268,15 @@ fn bench_strlen(c: &mut Criterion) {
 /// with a hand-written callback, what a user of libffi directly writes). Times are for the
 /// whole loop; the README divides by 64.
 fn bench_callbacks(c: &mut Criterion, lib: &Library) {
-    type Visit = unsafe extern "C" fn(c_int, *mut c_void) -> c_int;
-    type Each = unsafe extern "C" fn(*const c_int, c_int, Option<Visit>, *mut c_void) -> c_int;
-    let sym = lib.symbol("fx_each").unwrap();
-    // SAFETY: `fx_each`'s declaration in fixture.h; `lib` outlives the benchmark.
-    let each: Each = unsafe { std::mem::transmute(sym.addr()) };
-    let values: Vec<c_int> = (0..64).collect();
-    unsafe extern "C" fn plain(v: c_int, _ctx: *mut c_void) -> c_int {
-        v + 1
-    }
-    let typed = Callback::new(|v: c_int, _ctx: *mut c_void| -> c_int { v + 1 }).unwrap();
-    let dynamic = Callback::dynamic(&"int (int, void *)".parse().unwrap(), |a| {
-        Value::I64(a[0].as_i64().unwrap_or(0) + 1)
-    })
-    .unwrap();
-    // SAFETY: the callback was prepared for `int (int, void *)`.
-    let dynamic_code: Visit = unsafe { std::mem::transmute(dynamic.code()) };
-    unsafe extern "C" fn raw_callback(
-        _cif: &libffi::low::ffi_cif,
-        result: &mut libffi::raw::ffi_arg,
-        args: *const *const c_void,
-        _userdata: &(),
-    ) {
-        // SAFETY: libffi passes one pointer per parameter of `int (int, void *)`.
-        let v = unsafe { **args.cast::<*const c_int>() };
-        *result = (v + 1) as libffi::raw::ffi_arg;
-    }
-    let cif = Cif::new([Type::i32(), Type::pointer()], Type::i32());
-    let closure = libffi::middle::Closure::new(cif, raw_callback, &());
-    // SAFETY: the closure was prepared for `int (int, void *)`.
-    let libffi_code: Visit = unsafe { *closure.instantiate_code_ptr::<Visit>() };
+    let cb = Callbacks::new(lib);
     let mut g = c.benchmark_group("callback");
-    for (name, visit) in [
-        ("plain_fn", plain as Visit),
-        ("closure_typed", typed.code()),
-        ("closure_dynamic", dynamic_code),
-        ("libffi_closure", libffi_code),
-    ] {
+    for (name, visit) in cb.visits() {
+        assert_eq!(cb.run(cb.values.as_ptr(), visit), (1..=64).sum::<c_int>());
         g.bench_function(name, |b| {
-            b.iter(|| {
-                // SAFETY: 64 values; every callback has `fx_visit`'s signature.
-                unsafe {
-                    each(
-                        black_box(values.as_ptr()),
-                        64,
-                        Some(visit),
-                        std::ptr::null_mut(),
-                    )
-                }
-            });
+            b.iter(|| cb.run(black_box(cb.values.as_ptr()), visit));
         });
     }
     g.finish();
-    let expected: c_int = (1..=64).sum();
-    // SAFETY: as above.
-    let got = unsafe {
-        each(
-            values.as_ptr(),
-            64,
-            Some(typed.code()),
-            std::ptr::null_mut(),
-        )
-    };
-    assert_eq!(got, expected);
 }
 
 fn benches(c: &mut Criterion) {

@@ -8,11 +8,11 @@
 
 mod common;
 
-use std::ffi::{CStr, c_char, c_int, c_long, c_void};
+use std::ffi::{CStr, c_char, c_long, c_void};
 use std::hint::black_box;
 
-use common::{LIB, add_i32, code, extern_add_i32, extern_strlen, prepared, strlen};
-use ffi_auto::{Callback, Function, Library, Value, ffi_call};
+use common::{Callbacks, LIB, add_i32, code, extern_add_i32, extern_strlen, prepared, strlen};
+use ffi_auto::{Function, Library, Value, ffi_call};
 use libffi::middle::{Cif, Type, arg};
 
 const N: usize = 100_000;
@@ -29,63 +29,27 @@ macro_rules! bench {
     };
 }
 
-type Visit = unsafe extern "C" fn(c_int, *mut c_void) -> c_int;
-type Each = unsafe extern "C" fn(*const c_int, c_int, Option<Visit>, *mut c_void) -> c_int;
-
-/// The callbacks `fx_each` calls 64 times per iteration (see `bench_callbacks` in calls.rs).
-struct Callbacks {
-    each: Each,
-    values: [c_int; 64],
-    typed: Callback<'static, Visit>,
-    dynamic: Callback<'static>,
-    libffi: libffi::middle::Closure<'static>,
-}
-
-unsafe extern "C" fn plain_visit(v: c_int, _ctx: *mut c_void) -> c_int {
-    v + 1
-}
-
-unsafe extern "C" fn raw_visit(
-    _cif: &libffi::low::ffi_cif,
-    result: &mut libffi::raw::ffi_arg,
-    args: *const *const c_void,
-    _userdata: &(),
-) {
-    // SAFETY: libffi passes one pointer per parameter of `int (int, void *)`.
-    let v = unsafe { **args.cast::<*const c_int>() };
-    *result = (v + 1) as libffi::raw::ffi_arg;
-}
-
 macro_rules! bench_callback {
-    ($name:ident, |$cb:ident| $visit:expr) => {
+    ($name:ident, $which:literal) => {
         #[inline(never)]
-        fn $name($cb: &Callbacks) {
-            let visit: Visit = $visit;
+        fn $name(cb: &Callbacks) {
+            let visit = cb
+                .visits()
+                .into_iter()
+                .find(|(n, _)| *n == $which)
+                .unwrap()
+                .1;
             for _ in 0..N {
-                // SAFETY: 64 values; the callback has `fx_visit`'s signature.
-                black_box(unsafe {
-                    ($cb.each)(
-                        black_box($cb.values.as_ptr()),
-                        64,
-                        Some(visit),
-                        std::ptr::null_mut(),
-                    )
-                });
+                black_box(cb.run(black_box(cb.values.as_ptr()), visit));
             }
         }
     };
 }
 
-bench_callback!(bench_callback_plain_fn, |cb| plain_visit);
-bench_callback!(bench_callback_closure_typed, |cb| cb.typed.code());
-bench_callback!(bench_callback_closure_dynamic, |cb| {
-    // SAFETY: the dynamic callback was prepared for `int (int, void *)`.
-    unsafe { std::mem::transmute::<unsafe extern "C" fn(), Visit>(cb.dynamic.code()) }
-});
-bench_callback!(bench_callback_libffi_closure, |cb| {
-    // SAFETY: the closure was prepared for `int (int, void *)`.
-    unsafe { *cb.libffi.instantiate_code_ptr::<Visit>() }
-});
+bench_callback!(bench_callback_plain_fn, "plain_fn");
+bench_callback!(bench_callback_closure_typed, "closure_typed");
+bench_callback!(bench_callback_closure_dynamic, "closure_dynamic");
+bench_callback!(bench_callback_libffi_closure, "libffi_closure");
 
 struct Fns {
     add_i32: Function,
@@ -351,22 +315,7 @@ fn main() {
     for r in runs {
         r(&fx);
     }
-    let sym = lib.symbol("fx_each").unwrap();
-    let cb = Callbacks {
-        // SAFETY: `fx_each`'s declaration in fixture.h; `lib` outlives every call.
-        each: unsafe { std::mem::transmute::<*const c_void, Each>(sym.addr()) },
-        values: std::array::from_fn(|i| i as c_int),
-        typed: Callback::new(|v: c_int, _ctx: *mut c_void| -> c_int { v + 1 }).unwrap(),
-        dynamic: Callback::dynamic(&"int (int, void *)".parse().unwrap(), |a| {
-            Value::I64(a[0].as_i64().unwrap_or(0) + 1)
-        })
-        .unwrap(),
-        libffi: libffi::middle::Closure::new(
-            Cif::new([Type::i32(), Type::pointer()], Type::i32()),
-            raw_visit,
-            &(),
-        ),
-    };
+    let cb = Callbacks::new(&lib);
     for r in [
         bench_callback_plain_fn,
         bench_callback_closure_typed,

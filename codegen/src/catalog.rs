@@ -171,48 +171,73 @@ impl Catalog {
         }
     }
 
+    /// One entry of `kind`: from the parsed declarations, or decoded from the file.
+    fn entry_of<T>(
+        &self,
+        kind: Kind,
+        name: &str,
+        parsed: impl FnOnce(&Declarations) -> Option<&T>,
+        stored: impl FnOnce(Entry) -> Option<T>,
+    ) -> Option<T>
+    where
+        T: Clone,
+    {
+        match &self.inner {
+            Inner::Parsed(d) => parsed(d).cloned(),
+            Inner::Stored(s) => s.entry(s.find(kind, name)?).and_then(stored),
+        }
+    }
+
     /// Why `name` cannot be called, if the headers define it as something uncallable.
     pub fn not_callable(&self, name: &str) -> Option<NotCallable> {
-        match &self.inner {
-            Inner::Parsed(d) => d.not_callable.get(name).cloned(),
-            Inner::Stored(s) => match s.entry(s.find(Kind::NotCallable, name)?) {
-                Some(Entry::NotCallable(n)) => Some(n),
+        self.entry_of(
+            Kind::NotCallable,
+            name,
+            |d| d.not_callable.get(name),
+            |e| match e {
+                Entry::NotCallable(n) => Some(n),
                 _ => None,
             },
-        }
+        )
     }
 
     /// The layout of struct or union `name`, when the headers complete it.
     pub fn record(&self, name: &str) -> Option<Record> {
-        match &self.inner {
-            Inner::Parsed(d) => d.records.get(name).cloned(),
-            Inner::Stored(s) => match s.entry(s.find(Kind::Record, name)?) {
-                Some(Entry::Record(r)) => Some(r),
+        self.entry_of(
+            Kind::Record,
+            name,
+            |d| d.records.get(name),
+            |e| match e {
+                Entry::Record(r) => Some(r),
                 _ => None,
             },
-        }
+        )
     }
 
     /// A constant (macro or enumerator).
     pub fn constant(&self, name: &str) -> Option<Constant> {
-        match &self.inner {
-            Inner::Parsed(d) => d.constants.get(name).cloned(),
-            Inner::Stored(s) => match s.entry(s.find(Kind::Constant, name)?) {
-                Some(Entry::Constant(c)) => Some(c),
+        self.entry_of(
+            Kind::Constant,
+            name,
+            |d| d.constants.get(name),
+            |e| match e {
+                Entry::Constant(c) => Some(c),
                 _ => None,
             },
-        }
+        )
     }
 
     /// A struct declared but not defined.
     pub fn opaque(&self, name: &str) -> Option<OpaqueDecl> {
-        match &self.inner {
-            Inner::Parsed(d) => d.opaque.get(name).cloned(),
-            Inner::Stored(s) => match s.entry(s.find(Kind::Opaque, name)?) {
-                Some(Entry::Opaque(o)) => Some(o),
+        self.entry_of(
+            Kind::Opaque,
+            name,
+            |d| d.opaque.get(name),
+            |e| match e {
+                Entry::Opaque(o) => Some(o),
                 _ => None,
             },
-        }
+        )
     }
 
     /// The names of every complete struct and union.

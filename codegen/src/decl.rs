@@ -166,6 +166,20 @@ pub struct Declarations {
     pub target: String,
 }
 
+/// A struct's name as the declarations key it: `timeval` for `struct timeval`, and for
+/// `timeval`.
+///
+/// ```
+/// assert_eq!(ffi_auto_codegen::tag_name("union sigval"), "sigval");
+/// assert_eq!(ffi_auto_codegen::tag_name("div_t"), "div_t");
+/// ```
+pub fn tag_name(c_name: &str) -> &str {
+    c_name
+        .strip_prefix("struct ")
+        .or_else(|| c_name.strip_prefix("union "))
+        .unwrap_or(c_name)
+}
+
 /// Up to three of `names` closest to `name` (edit distance within a third of its length),
 /// nearest first.
 pub fn closest<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {

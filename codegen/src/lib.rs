@@ -25,7 +25,9 @@ mod rust;
 pub use build::{Builder, Generated, Source, prepare};
 pub use catalog::{Catalog, Stored};
 pub use clang::{Libclang, libclang, offline};
-pub use decl::{ConstValue, Constant, Decl, Declarations, Dep, NotCallable, OpaqueDecl, closest};
+pub use decl::{
+    ConstValue, Constant, Decl, Declarations, Dep, NotCallable, OpaqueDecl, closest, tag_name,
+};
 pub use discover::{Discovery, Origin, host_target, include_paths};
 pub use error::DiscoveryError;
 pub use headers::{DEFAULT_HEADERS, HeaderSet};

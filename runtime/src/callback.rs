@@ -143,7 +143,7 @@ pub trait CallbackRet: RustType {
     unsafe fn write(self, ret: *mut c_void);
 }
 
-macro_rules! callback_int {
+macro_rules! callback_arg {
     ($($t:ty),*) => {$(
         impl CallbackArg for $t {
             unsafe fn read(p: *const c_void) -> Self {
@@ -151,6 +151,13 @@ macro_rules! callback_int {
                 unsafe { p.cast::<$t>().read_unaligned() }
             }
         }
+    )*};
+}
+
+callback_arg!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+
+macro_rules! callback_ret_int {
+    ($($t:ty),*) => {$(
         impl CallbackRet for $t {
             #[allow(clippy::cast_lossless, clippy::unnecessary_cast)]
             unsafe fn write(self, ret: *mut c_void) {
@@ -168,16 +175,10 @@ macro_rules! callback_int {
     )*};
 }
 
-callback_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+callback_ret_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 
-macro_rules! callback_plain {
+macro_rules! callback_ret_float {
     ($($t:ty),*) => {$(
-        impl CallbackArg for $t {
-            unsafe fn read(p: *const c_void) -> Self {
-                // SAFETY: the caller guarantees `p` points at a `$t`.
-                unsafe { p.cast::<$t>().read_unaligned() }
-            }
-        }
         impl CallbackRet for $t {
             unsafe fn write(self, ret: *mut c_void) {
                 // SAFETY: the caller guarantees room for the return.
@@ -187,7 +188,7 @@ macro_rules! callback_plain {
     )*};
 }
 
-callback_plain!(f32, f64);
+callback_ret_float!(f32, f64);
 
 impl CallbackArg for bool {
     unsafe fn read(p: *const c_void) -> Self {
@@ -286,7 +287,9 @@ impl<'a, F: Copy> Callback<'a, F> {
         const {
             assert!(size_of::<F>() == size_of::<*const c_void>());
         }
-        Self::build(C::signature(), f.into_invoke())
+        let signature = C::signature();
+        let (classes, ret) = callback_classes(&signature)?;
+        Self::build(signature, &classes, ret, f.into_invoke())
     }
 
     /// The C function pointer, valid while this guard lives.
@@ -323,16 +326,10 @@ impl<'a> Callback<'a> {
         signature: &Signature,
         mut f: impl FnMut(&[Value<'_>]) -> Value<'static> + Send + 'a,
     ) -> Result<Callback<'a>> {
-        let classes = signature
-            .params
-            .iter()
-            .map(|p| Class::of(&p.ty, false))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| unsupported(signature, e.what, e.hint))?;
-        let ret =
-            Class::of(&signature.ret, false).map_err(|e| unsupported(signature, e.what, e.hint))?;
-        let decl = signature.to_string();
+        let (classes, ret) = callback_classes(signature)?;
+        let (decl, read_classes) = (signature.to_string(), classes.clone());
         let invoke: Invoke<'a> = Box::new(move |out, args| {
+            let classes = &read_classes;
             // SAFETY: libffi passes one pointer per parameter, each at a value of the
             // parameter's class.
             let read = |i: usize| unsafe { read_arg(classes[i], *args.add(i)) };
@@ -353,8 +350,40 @@ impl<'a> Callback<'a> {
                 ));
             }
         });
-        Self::build(signature.clone(), invoke)
+        Self::build(signature.clone(), &classes, ret, invoke)
     }
+}
+
+/// The classes of a callback's parameters and return, or why C cannot call it through a
+/// libffi closure.
+fn callback_classes(signature: &Signature) -> Result<(Vec<Class>, Class)> {
+    if signature.variadic {
+        return Err(unsupported(
+            signature,
+            "a variadic callback".to_owned(),
+            "C cannot call a variadic function through libffi closures; give the callback a fixed signature".to_owned(),
+        ));
+    }
+    let classes = signature
+        .params
+        .iter()
+        .map(|p| Class::of(&p.ty, false))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| unsupported(signature, e.what, e.hint))?;
+    let ret =
+        Class::of(&signature.ret, false).map_err(|e| unsupported(signature, e.what, e.hint))?;
+    if let Some(c) = classes
+        .iter()
+        .chain([&ret])
+        .find(|c| matches!(c, Class::Record(_)))
+    {
+        return Err(unsupported(
+            signature,
+            format!("`{}` by value in a callback", c.c_spelling()),
+            "take a pointer to the struct instead".to_owned(),
+        ));
+    }
+    Ok((classes, ret))
 }
 
 impl<'a, F> Callback<'a, F> {
@@ -363,33 +392,12 @@ impl<'a, F> Callback<'a, F> {
         unsafe { self.state.as_ref() }
     }
 
-    fn build(signature: Signature, invoke: Invoke<'a>) -> Result<Callback<'a, F>> {
-        if signature.variadic {
-            return Err(unsupported(
-                &signature,
-                "a variadic callback".to_owned(),
-                "C cannot call a variadic function through libffi closures; give the callback a fixed signature".to_owned(),
-            ));
-        }
-        let classes = signature
-            .params
-            .iter()
-            .map(|p| Class::of(&p.ty, false))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| unsupported(&signature, e.what, e.hint))?;
-        let ret = Class::of(&signature.ret, false)
-            .map_err(|e| unsupported(&signature, e.what, e.hint))?;
-        if let Some(c) = classes
-            .iter()
-            .chain([&ret])
-            .find(|c| matches!(c, Class::Record(_)))
-        {
-            return Err(unsupported(
-                &signature,
-                format!("`{}` by value in a callback", c.c_spelling()),
-                "take a pointer to the struct instead".to_owned(),
-            ));
-        }
+    fn build(
+        signature: Signature,
+        classes: &[Class],
+        ret: Class,
+        invoke: Invoke<'a>,
+    ) -> Result<Callback<'a, F>> {
         let key = CifKey {
             ret: ret.abi(),
             args: classes.iter().map(|c| c.abi()).collect(),
@@ -400,7 +408,7 @@ impl<'a, F> Callback<'a, F> {
             declaration: signature.to_string(),
             reason,
         })?;
-        let shape = crate::layout::fn_shape(&signature);
+        let shape = crate::layout::shape_of(classes, ret, false);
         let state = Box::into_raw(Box::new(State {
             running: Mutex::new(Running { invoke, calls: 0 }),
             reentered: AtomicUsize::new(0),

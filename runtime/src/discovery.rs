@@ -66,10 +66,7 @@ impl HeaderSource {
 /// The layout of struct `name` (tag or typedef name) from the header source's headers.
 pub(crate) fn record(name: &str) -> Result<Arc<ffi_auto_sig::Record>> {
     let (catalog, set) = SOURCE.catalog()?;
-    let key = name
-        .strip_prefix("struct ")
-        .or_else(|| name.strip_prefix("union "))
-        .unwrap_or(name);
+    let key = ffi_auto_codegen::tag_name(name);
     catalog
         .record(key)
         .map(Arc::new)

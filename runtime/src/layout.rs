@@ -11,8 +11,7 @@ use crate::class::{Abi, Class, DM, Target};
 
 #[derive(Default)]
 struct Records {
-    /// Each layout, and whether it holds a pointer anywhere (then a safe call refuses it).
-    list: Vec<(Arc<Record>, bool)>,
+    list: Vec<Arc<Record>>,
     ids: HashMap<Arc<Record>, u32>,
 }
 
@@ -54,25 +53,35 @@ pub(crate) fn record_id(r: &Arc<Record>) -> Result<u32, String> {
         return Ok(id);
     }
     let id = u32::try_from(t.list.len()).map_err(|_| "too many struct types".to_owned())?;
-    t.list.push((r.clone(), has_pointers(r)));
+    t.list.push(r.clone());
     t.ids.insert(r.clone(), id);
     Ok(id)
 }
 
 /// The record with this id.
 pub(crate) fn record(id: u32) -> Arc<Record> {
-    RECORDS.lock().unwrap_or_else(PoisonError::into_inner).list[id as usize]
-        .0
-        .clone()
+    RECORDS.lock().unwrap_or_else(PoisonError::into_inner).list[id as usize].clone()
 }
 
-/// Whether record `id` holds a pointer (or function pointer) anywhere: passing it by value
-/// hands C those pointers, which only `call_raw` may do.
-pub(crate) fn record_has_pointers(id: u32) -> bool {
-    RECORDS.lock().unwrap_or_else(PoisonError::into_inner).list[id as usize].1
+/// What passing a struct value needs to know, worked out once per value or type so that a
+/// call takes no lock: its record id, and whether it holds a pointer (or function pointer)
+/// anywhere, which hands C pointers only `call_raw` may pass.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordRef {
+    pub(crate) id: u32,
+    pub(crate) has_pointers: bool,
 }
 
-fn has_pointers(r: &Record) -> bool {
+/// The [`RecordRef`] of a layout libffi can pass.
+pub(crate) fn record_ref(r: &Arc<Record>) -> Result<RecordRef, String> {
+    Ok(RecordRef {
+        id: record_id(r)?,
+        has_pointers: has_pointers(r),
+    })
+}
+
+pub(crate) fn has_pointers(r: &Record) -> bool {
     fn ty(t: &CType) -> bool {
         match t.canonical() {
             CType::Pointer { .. } | CType::FnPtr(_) => true,
@@ -153,31 +162,33 @@ fn push_field(ty: &CType, out: &mut Vec<Type>) {
 /// The id of a function type's ABI shape, or 0 when ffi-auto cannot describe it (a callback
 /// then matches no such parameter; raw pointers still pass).
 pub(crate) fn fn_shape(sig: &Signature) -> u32 {
-    let Some(key) = shape_key(sig) else { return 0 };
+    let classes = sig
+        .params
+        .iter()
+        .map(|p| Class::of(&p.ty, false).ok())
+        .collect::<Option<Vec<_>>>();
+    match (classes, Class::of(&sig.ret, false)) {
+        (Some(classes), Ok(ret)) => shape_of(&classes, ret, sig.variadic),
+        _ => 0,
+    }
+}
+
+/// The shape id of a function type already classified (every fixed parameter, the return).
+pub(crate) fn shape_of(params: &[Class], ret: Class, variadic: bool) -> u32 {
+    let elem = |c: Class| match c {
+        Class::Bool => ShapeElem::Bool,
+        Class::Ptr {
+            target: Target::Fn(inner),
+            ..
+        } => ShapeElem::Fn(inner),
+        c => ShapeElem::Abi(c.abi()),
+    };
+    let key = ShapeKey {
+        ret: elem(ret),
+        args: params.iter().copied().map(elem).collect(),
+        fixed: variadic.then_some(params.len()),
+    };
     let mut t = SHAPES.lock().unwrap_or_else(PoisonError::into_inner);
     let next = t.len() as u32 + 1;
     *t.entry(key).or_insert(next)
-}
-
-fn shape_key(sig: &Signature) -> Option<ShapeKey> {
-    let elem = |ty: &CType| -> Option<ShapeElem> {
-        Some(match Class::of(ty, false).ok()? {
-            Class::Bool => ShapeElem::Bool,
-            Class::Ptr {
-                target: Target::Fn(inner),
-                ..
-            } => ShapeElem::Fn(inner),
-            c => ShapeElem::Abi(c.abi()),
-        })
-    };
-    let args = sig
-        .params
-        .iter()
-        .map(|p| elem(&p.ty))
-        .collect::<Option<Box<[_]>>>()?;
-    Some(ShapeKey {
-        ret: elem(&sig.ret)?,
-        args,
-        fixed: sig.variadic.then_some(sig.params.len()),
-    })
 }

@@ -82,6 +82,7 @@ pub mod __private {
     pub use crate::arg::{Ctx, Fault, Num, Pointee, Slot};
     pub use crate::call::{Frame, RetBuf};
     pub use crate::class::{Class, Target};
+    pub use crate::layout::RecordRef;
     pub use crate::ret::sealed::Sealed as RetSealed;
-    pub use crate::structs::{read_record, record_id_of, store_record};
+    pub use crate::structs::{read_record, record_ref_of, store_record};
 }

@@ -12,6 +12,7 @@ use crate::arg::{self, Arg, Ctx, Fault, Slot};
 use crate::call::RetBuf;
 use crate::class::{Class, DM, Target};
 use crate::error::{Error, Result};
+use crate::layout::RecordRef;
 use crate::ret::{self, FromRet};
 use crate::value::Value;
 
@@ -39,15 +40,26 @@ pub struct Struct {
     /// them through the pointer a shared borrow of the `Struct` hands out (`&mut s` as an
     /// argument is stored through `&self`).
     data: Box<[Cell<u128>]>,
+    /// How it passes by value, worked out once (`None`: libffi cannot pass the layout).
+    by_value: Option<RecordRef>,
 }
 
 impl Struct {
     /// A zeroed struct of this layout.
     pub fn zeroed(record: Arc<Record>) -> Struct {
+        let by_value = crate::layout::record_ref(&record).ok();
+        Struct::zeroed_as(record, by_value)
+    }
+
+    fn zeroed_as(record: Arc<Record>, by_value: Option<RecordRef>) -> Struct {
         let data = (0..(record.size as usize).div_ceil(16))
             .map(|_| Cell::new(0u128))
             .collect();
-        Struct { record, data }
+        Struct {
+            record,
+            data,
+            by_value,
+        }
     }
 
     /// A zeroed struct of the layout a header gives `name` (`"timeval"`, `"div_t"`), found by
@@ -228,20 +240,20 @@ impl fmt::Debug for Struct {
 #[doc(hidden)]
 pub fn store_record(
     bytes: *const c_void,
-    id: Option<u32>,
+    rec: Option<RecordRef>,
     class: Class,
     slot: &mut Slot,
     ctx: &Ctx<'_>,
 ) -> std::result::Result<(), Fault> {
-    match class {
-        Class::Record(want) if Some(want) == id => {
-            if ctx.safe && crate::layout::record_has_pointers(want) {
+    match (class, rec) {
+        (Class::Record(want), Some(rec)) if want == rec.id => {
+            if ctx.safe && rec.has_pointers {
                 return Err(Fault::Raw);
             }
             slot.put(bytes);
             Ok(())
         }
-        Class::Record(_) => Err(Fault::Type {
+        (Class::Record(_), _) => Err(Fault::Type {
             hint: "this struct's layout is not the parameter's: pass the struct type the declaration names",
         }),
         _ => Err(Fault::Type {
@@ -261,7 +273,7 @@ impl Arg for Struct {
     ) -> std::result::Result<(), Fault> {
         store_record(
             self.ptr().cast_const().cast(),
-            crate::layout::record_id(&self.record).ok(),
+            self.by_value,
             class,
             slot,
             ctx,
@@ -311,7 +323,12 @@ impl FromRet for Struct {
                 hint: "it does not return a struct",
             });
         };
-        let s = Struct::zeroed(crate::layout::record(id));
+        let record = crate::layout::record(id);
+        let by_value = RecordRef {
+            id,
+            has_pointers: crate::layout::has_pointers(&record),
+        };
+        let s = Struct::zeroed_as(record, Some(by_value));
         let size = s.record.size as usize;
         let bytes = ret.bytes(size);
         // SAFETY: `data` holds at least `size` bytes, not borrowed elsewhere.
@@ -330,24 +347,24 @@ pub unsafe trait CStruct: Copy + 'static {
     fn record() -> Arc<Record>;
 }
 
-/// The record id of a compile-time struct (cached by the caller), when its Rust size and
+/// How a compile-time struct passes by value (cached by the caller), when its Rust size and
 /// alignment are the record's (the generated code asserts so; this does not trust it).
 #[doc(hidden)]
-pub fn record_id_of<T: CStruct>() -> Option<u32> {
+pub fn record_ref_of<T: CStruct>() -> Option<RecordRef> {
     let r = T::record();
     let fits = size_of::<T>() as u64 == r.size && align_of::<T>() as u64 == r.align;
-    fits.then(|| crate::layout::record_id(&r).ok()).flatten()
+    fits.then(|| crate::layout::record_ref(&r).ok()).flatten()
 }
 
 /// Reads a struct return into a `CStruct` type.
 #[doc(hidden)]
 pub fn read_record<T: CStruct>(
-    id: Option<u32>,
+    rec: Option<RecordRef>,
     class: Class,
     ret: &RetBuf,
 ) -> std::result::Result<T, Fault> {
-    match class {
-        Class::Record(want) if Some(want) == id => {
+    match (class, rec) {
+        (Class::Record(want), Some(rec)) if want == rec.id => {
             let bytes = ret.bytes(size_of::<T>());
             // SAFETY: `T` is `#[repr(C)]` with the layout of record `id` (the `CStruct`
             // contract), and `bytes` holds a value of that record written by the C function.
@@ -373,11 +390,12 @@ macro_rules! __c_struct_impls {
                 slot: &mut $crate::__private::Slot,
                 ctx: &mut $crate::__private::Ctx<'_>,
             ) -> ::core::result::Result<(), $crate::__private::Fault> {
-                static ID: ::std::sync::OnceLock<Option<u32>> = ::std::sync::OnceLock::new();
-                let id = *ID.get_or_init($crate::__private::record_id_of::<$t>);
+                static REC: ::std::sync::OnceLock<Option<$crate::__private::RecordRef>> =
+                    ::std::sync::OnceLock::new();
+                let rec = *REC.get_or_init($crate::__private::record_ref_of::<$t>);
                 $crate::__private::store_record(
                     ::core::ptr::from_ref(self).cast(),
-                    id,
+                    rec,
                     class,
                     slot,
                     ctx,
@@ -401,9 +419,10 @@ macro_rules! __c_struct_impls {
                 class: $crate::__private::Class,
                 ret: &$crate::__private::RetBuf,
             ) -> ::core::result::Result<Self, $crate::__private::Fault> {
-                static ID: ::std::sync::OnceLock<Option<u32>> = ::std::sync::OnceLock::new();
-                let id = *ID.get_or_init($crate::__private::record_id_of::<$t>);
-                $crate::__private::read_record::<$t>(id, class, ret)
+                static REC: ::std::sync::OnceLock<Option<$crate::__private::RecordRef>> =
+                    ::std::sync::OnceLock::new();
+                let rec = *REC.get_or_init($crate::__private::record_ref_of::<$t>);
+                $crate::__private::read_record::<$t>(rec, class, ret)
             }
         }
         // SAFETY: the `CStruct` contract: `#[repr(C)]` with exactly this record's layout.

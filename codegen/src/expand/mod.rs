@@ -166,14 +166,10 @@ fn declared_types(entries: &[Entry]) -> types::Types {
     entries
         .iter()
         .filter_map(|e| match e {
-            Entry::Struct(s) => {
-                let c = &s.c_name.0;
-                let key = c
-                    .strip_prefix("struct ")
-                    .or_else(|| c.strip_prefix("union "))
-                    .unwrap_or(c);
-                Some((key.to_owned(), s.ident.clone()))
-            }
+            Entry::Struct(s) => Some((
+                crate::decl::tag_name(&s.c_name.0).to_owned(),
+                s.ident.clone(),
+            )),
             _ => None,
         })
         .collect()

@@ -14,7 +14,7 @@ use super::check::{Ty, classify, field_mismatch, names_of, spell};
 use super::emit::rust_type_with;
 use super::item::{ConstItem, StructItem};
 use crate::catalog::Catalog;
-use crate::decl::ConstValue;
+use crate::decl::{ConstValue, tag_name};
 use crate::error::did_you_mean;
 use crate::headers::HeaderSet;
 
@@ -37,16 +37,22 @@ pub fn expand_struct(
     headers: &mut BTreeSet<PathBuf>,
 ) -> TokenStream {
     let (c_name, span) = &item.c_name;
-    let key = c_name
-        .strip_prefix("struct ")
-        .or_else(|| c_name.strip_prefix("union "))
-        .unwrap_or(c_name);
+    let key = tag_name(c_name);
     headers.extend(catalog.headers().iter().cloned());
     if let Some(r) = catalog.record(key) {
-        if item.has_fields() {
-            return check_struct(item, &r, key, types, dm, krate);
-        }
-        return generate_struct(item, &r, key, types, dm, krate);
+        let found = Found {
+            item,
+            r: &r,
+            key,
+            types,
+            dm,
+            krate,
+        };
+        return if item.has_fields() {
+            check_struct(&found)
+        } else {
+            generate_struct(&found)
+        };
     }
     if let Some(o) = catalog.opaque(key) {
         let at = format!("{}:{}", o.header.display(), o.line);
@@ -191,14 +197,26 @@ fn runtime_impls(ident: &Ident, r: &Record, krate: &syn::Path) -> TokenStream {
     }
 }
 
-fn generate_struct(
-    item: &StructItem,
-    r: &Record,
-    key: &str,
-    types: &Types,
-    dm: &DataModel,
-    krate: &syn::Path,
-) -> TokenStream {
+/// A struct item whose record the headers define, and what expanding it needs.
+struct Found<'a> {
+    item: &'a StructItem,
+    r: &'a Record,
+    /// The C name, without `struct `/`union `.
+    key: &'a str,
+    types: &'a Types,
+    dm: &'a DataModel,
+    krate: &'a syn::Path,
+}
+
+fn generate_struct(found: &Found<'_>) -> TokenStream {
+    let Found {
+        item,
+        r,
+        key,
+        types,
+        dm,
+        krate,
+    } = *found;
     let span = item.c_name.1;
     if r.has_bitfields() {
         let bits: Vec<String> = r
@@ -289,14 +307,15 @@ fn generate_struct(
     }
 }
 
-fn check_struct(
-    item: &StructItem,
-    r: &Record,
-    key: &str,
-    types: &Types,
-    dm: &DataModel,
-    krate: &syn::Path,
-) -> TokenStream {
+fn check_struct(found: &Found<'_>) -> TokenStream {
+    let Found {
+        item,
+        r,
+        key,
+        types,
+        dm,
+        krate,
+    } = *found;
     let s = &item.item;
     let ident = &s.ident;
     let mut errors: Vec<syn::Error> = Vec::new();
