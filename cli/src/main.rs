@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use ffi_auto::Value;
 use ffi_auto::sig::{CType, IntKind, Signature};
+use ffi_auto_cli::args::{self, CliArg};
 use ffi_auto_codegen::{Decl, Discovery, HeaderSet};
 use serde::Serialize;
 
@@ -438,11 +439,25 @@ fn call(
         None => ffi_auto::prepare(name)?,
     };
     let sig = f.signature().clone();
-    let values = args
+    let variadic = variadic_types(&f, args);
+    let converted = args
         .iter()
         .enumerate()
-        .map(|(i, a)| convert(a, sig.params.get(i).map(|p| &p.ty), i + 1))
-        .collect::<Result<Vec<Value<'_>>, Failure>>()?;
+        .map(|(i, a)| match sig.params.get(i) {
+            Some(p) => args::convert(a, Some(&p.ty), i + 1),
+            None => {
+                let conv = variadic.get(i - sig.params.len());
+                args::convert(a, conv.map(|c| &c.ty), i + 1).map_err(|mut e| {
+                    if let Some(c) = conv {
+                        e.why = format!("{} (for `{}` in the format)", e.why, c.spec);
+                    }
+                    e
+                })
+            }
+        })
+        .collect::<Result<Vec<CliArg>, args::ArgError>>()?;
+    // The strings stay alive until the return is printed: it may point into one (`strchr`).
+    let values: Vec<Value<'_>> = converted.iter().map(CliArg::value).collect();
     if let CType::Record(_) = sig.ret.canonical() {
         // A struct return: its fields by name (`div_t { quot: 3, rem: 2 }`).
         let s: ffi_auto::Struct = f.call(&values[..])?;
@@ -454,74 +469,26 @@ fn call(
     Ok(())
 }
 
-/// A command-line argument as the value the parameter's C type wants; for variadic arguments
-/// (no C type), an `int` or `long long`, a `double`, or a string.
-fn convert<'a>(arg: &'a str, ty: Option<&CType>, pos: usize) -> Result<Value<'a>, Failure> {
-    let bad = |what: &str| Failure {
-        message: format!("argument {pos} (`{arg}`) is not {what}"),
-        status: 2,
+/// What the format string among `words` says each variadic argument is, for a `printf`- or
+/// `scanf`-like function; empty otherwise (or for a format that does not parse: the call then
+/// reports it).
+fn variadic_types(f: &ffi_auto::Function, words: &[String]) -> Vec<ffi_auto::format::Conversion> {
+    let Some((family, at)) = f.format_parameter() else {
+        return Vec::new();
     };
-    let Some(ty) = ty else {
-        return Ok(if let Some(v) = parse_int(arg) {
-            i32::try_from(v).map_or_else(|_| int_value(v), Value::I32)
-        } else if let Ok(f) = arg.parse::<f64>() {
-            Value::F64(f)
-        } else {
-            Value::Str(arg)
-        });
+    let Some(format) = words.get(at) else {
+        return Vec::new();
     };
-    Ok(match ty.canonical() {
-        CType::Int(_) => int_value(parse_int(arg).ok_or_else(|| bad("an integer"))?),
-        CType::Float(_) => Value::F64(arg.parse().map_err(|_| bad("a number"))?),
-        CType::Bool => match arg {
-            "true" | "1" => Value::Bool(true),
-            "false" | "0" => Value::Bool(false),
-            _ => return Err(bad("`true` or `false`")),
-        },
-        CType::Pointer { .. } if ty.pointee().is_some_and(|(p, c)| c && p.is_byte()) => {
-            Value::Str(arg)
-        }
-        _ => {
-            return Err(Failure {
-                message: format!(
-                    "argument {pos} is `{ty}`, which cannot be given on the command line (numbers, and strings for `const char *`, can)"
-                ),
-                status: 2,
-            });
-        }
-    })
-}
-
-fn int_value(v: i128) -> Value<'static> {
-    match i64::try_from(v) {
-        Ok(s) => Value::I64(s),
-        // Beyond i64: the runtime's range check decides whether the parameter holds it.
-        Err(_) => u64::try_from(v).map_or(Value::U64(u64::MAX), Value::U64),
-    }
-}
-
-/// Decimal or `0x` hex, optionally negative.
-fn parse_int(s: &str) -> Option<i128> {
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let v = match digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
-        Some(hex) => i128::from_str_radix(hex, 16).ok()?,
-        None => digits.parse::<i128>().ok()?,
-    };
-    Some(if neg { -v } else { v })
+    ffi_auto::format::parse(family, format.as_bytes()).unwrap_or_default()
 }
 
 fn print_return(ret: &Value<'_>, ty: &CType) {
     match ret {
         Value::Void => {}
         Value::Ptr(p) if ty.pointee().is_some_and(|(t, _)| t.is_byte()) => {
-            // SAFETY: the header declares a `char *` return; a non-null one is read as the C
-            // string it points to, as C code printing it would.
+            // SAFETY: the header declares a `char *` return and it is not null (`Value::Null`
+            // is null): it is read as the C string it points to, as C code printing it would.
+            // If it points into an argument, that argument is a `CString` still alive.
             let s = unsafe { CStr::from_ptr(p.cast_const().cast()) };
             println!("{}", s.to_string_lossy());
         }

@@ -82,7 +82,7 @@ fn bad_arguments_exit_2_with_the_runtime_error() {
     let o = run(&args);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("out of range: 300 does not fit in `unsigned char`"),
+        stderr(&o).contains("(`300`) is out of range: `unsigned char` holds 0..=255"),
         "{}",
         stderr(&o)
     );
@@ -213,4 +213,128 @@ fn call_prints_a_struct_return_by_field() {
     let o = run(&["call", "div", "17", "5"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "struct div_t { quot: 3, rem: 2 }\n");
+}
+
+#[test]
+fn variadic_arguments_are_typed_by_the_format_and_checked() {
+    // dprintf writes straight to the descriptor, so its text comes before the return.
+    let o = run(&[
+        "call",
+        "dprintf",
+        "1",
+        "%s|%d|%.1f|%5.2s|",
+        "5",
+        "7",
+        "2.5",
+        "abc",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "5|7|2.5|   ab|14\n");
+    // What crashed the command: a conversion with no argument, and `%n`.
+    for args in [
+        &["call", "printf", "%s|"][..],
+        &["call", "printf", "%n"],
+        &["call", "printf", "%n", "5"],
+        &["call", "printf", "%d", "x"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains('%'), "{args:?}: {}", stderr(&o));
+    }
+    // Other variadic functions take only their fixed arguments.
+    let o = run(&["call", "open", "/nonexistent/x", "0", "420"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("call_raw"), "{}", stderr(&o));
+}
+
+#[test]
+fn numbers_out_of_range_are_errors_that_name_the_value_given() {
+    for (args, value) in [
+        (
+            &["call", "strnlen", "hello", "18446744073709551616"][..],
+            "18446744073709551616",
+        ),
+        (
+            &["call", "strnlen", "hello", "-99999999999999999999"],
+            "-99999999999999999999",
+        ),
+        (
+            &["call", "labs", "--", "-9223372036854775809"],
+            "-9223372036854775809",
+        ),
+        (&["call", "fabs", "1e400"], "1e400"),
+        (&["call", "fabs", "--", "-1e400"], "-1e400"),
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains(value) && stderr(&o).contains("out of range"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(stdout(&run(&["call", "fabs", "--", "-inf"])), "inf\n");
+}
+
+#[test]
+fn pointers_print_as_their_value_and_strings_outlive_the_call() {
+    let o = run(&["call", "malloc", "16"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let addr = u64::from_str_radix(out.trim().trim_start_matches("0x"), 16).unwrap();
+    // glibc's malloc returns 16-byte aligned heap memory, not an address on the stack.
+    assert_eq!(addr % 16, 0, "{out}");
+    let stack = (&raw const out) as u64;
+    assert!(addr.abs_diff(stack) > 1 << 30, "{out}");
+    // A returned pointer into an argument reads that argument, still alive.
+    assert_eq!(stdout(&run(&["call", "strchr", "hello", "108"])), "llo\n");
+    assert_eq!(
+        stdout(&run(&["call", "strstr", "haystack", "st"])),
+        "stack\n"
+    );
+    // A null `char *` return prints NULL.
+    assert_eq!(
+        stdout(&run(&["call", "getenv", "FFI_AUTO_SURELY_UNSET_VARIABLE"])),
+        "NULL\n"
+    );
+}
+
+#[test]
+fn a_forged_database_another_user_could_write_is_ignored() {
+    use std::os::unix::fs::PermissionsExt;
+    let cache = tempfile::tempdir().unwrap();
+    let call = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ffi-auto"))
+            .args(args)
+            .env("FFI_AUTO_CACHE_DIR", cache.path())
+            .output()
+            .unwrap()
+    };
+    assert_eq!(stdout(&call(&["call", "strlen", "hello"])), "5\n");
+    // Forge the database: `strlen` now links `puts` (as a forger would link `system`).
+    let file = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "ffidb"))
+        .unwrap();
+    let (stored, key) = ffi_auto_codegen::db::load_any(&file).unwrap();
+    let lib = stored.libclang().clone();
+    let mut decls = (*ffi_auto_codegen::Catalog::from(stored).all()).clone();
+    let mut strlen = (*decls.functions["strlen"]).clone();
+    strlen.link_name = Some("puts".to_owned());
+    decls.functions.insert("strlen".to_owned(), strlen.into());
+    ffi_auto_codegen::db::store(&file, &key, &lib, &decls).unwrap();
+    // This user's own file is trusted: the forgery is used (`puts` prints the string).
+    let o = call(&["call", "strlen", "hello"]);
+    assert!(stdout(&o).contains("hello\n"), "{}", stdout(&o));
+    assert!(!stdout(&o).starts_with("5\n"), "{}", stdout(&o));
+    // Writable by others, it is not.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let o = call(&["call", "strlen", "hello"]);
+    assert_eq!(stdout(&o), "5\n", "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning") && stderr(&o).contains("group or others may write it"),
+        "{}",
+        stderr(&o)
+    );
 }

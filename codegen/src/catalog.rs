@@ -108,9 +108,17 @@ impl Stored {
             .ok()
     }
 
+    /// Entry `at`, decoded; `None` when its bytes do not decode (or decode to a layout no
+    /// compiler produces): the file is damaged, whatever its checksum says.
     fn entry(&self, at: usize) -> Option<Entry> {
         let (off, len) = self.index[at].entry;
-        postcard::from_bytes(&self.bytes[off..off + len]).ok()
+        let e: Entry = postcard::from_bytes(self.bytes.get(off..off.checked_add(len)?)?).ok()?;
+        let dm = ffi_auto_sig::DataModel::native();
+        let valid = match &e {
+            Entry::Record(r) => r.validate(&dm).is_ok(),
+            _ => true,
+        };
+        valid.then_some(e)
     }
 
     /// The libclang that wrote the database.
@@ -129,7 +137,14 @@ impl From<Stored> for Catalog {
 pub struct Catalog {
     inner: Inner,
     all: OnceLock<Arc<Declarations>>,
+    /// For a database: what to do when one of its entries turns out not to decode.
+    rebuild: Option<Rebuild>,
+    /// Set once an entry did not decode: the declarations parsed instead, or why not.
+    damaged: OnceLock<Result<Arc<Declarations>, String>>,
 }
+
+/// Parses the headers again (and rewrites the database) when the stored copy is damaged.
+pub(crate) type Rebuild = Box<dyn Fn() -> Result<Arc<Declarations>, DiscoveryError> + Send + Sync>;
 
 enum Inner {
     Parsed(Arc<Declarations>),
@@ -141,6 +156,8 @@ impl Catalog {
         Catalog {
             all: OnceLock::from(decls.clone()),
             inner: Inner::Parsed(decls),
+            rebuild: None,
+            damaged: OnceLock::new(),
         }
     }
 
@@ -148,11 +165,51 @@ impl Catalog {
         Catalog {
             inner: Inner::Stored(Box::new(s)),
             all: OnceLock::new(),
+            rebuild: None,
+            damaged: OnceLock::new(),
         }
+    }
+
+    /// A database's catalog that, if an entry turns out not to decode, answers from `rebuild`
+    /// instead (a fresh parse, which also rewrites the file).
+    pub(crate) fn stored_with_rebuild(s: Stored, rebuild: Rebuild) -> Catalog {
+        Catalog {
+            rebuild: Some(rebuild),
+            ..Catalog::stored(s)
+        }
+    }
+
+    /// What answers once the stored copy is known to be damaged: the rebuilt declarations,
+    /// or none (lookups then fail with [`DiscoveryError::Internal`] saying why).
+    #[cold]
+    fn on_damage(&self, what: &str) -> Option<&Arc<Declarations>> {
+        self.damaged
+            .get_or_init(|| {
+                let why = format!("its entry for `{what}` does not decode");
+                match &self.rebuild {
+                    Some(r) => {
+                        tracing::warn!(
+                            "signature database damaged ({why}); parsing the headers again"
+                        );
+                        r().map_err(|e| format!("{why}, and parsing the headers again failed: {e}"))
+                    }
+                    None => Err(why),
+                }
+            })
+            .as_ref()
+            .ok()
+    }
+
+    /// The declarations to answer from after damage was found, if any.
+    fn replacement(&self) -> Option<&Arc<Declarations>> {
+        self.damaged.get().and_then(|r| r.as_ref().ok())
     }
 
     /// The callable function `name`, if the headers declare one.
     pub fn function(&self, name: &str) -> Option<Arc<Decl>> {
+        if let Some(d) = self.replacement() {
+            return d.functions.get(name).cloned();
+        }
         match &self.inner {
             Inner::Parsed(d) => d.functions.get(name).cloned(),
             Inner::Stored(s) => {
@@ -162,7 +219,8 @@ impl Catalog {
                     return Some(d.clone());
                 }
                 let Some(Entry::Function(d)) = s.entry(at) else {
-                    return None;
+                    drop(cache);
+                    return self.on_damage(name)?.functions.get(name).cloned();
                 };
                 let d = Arc::new(d);
                 cache.insert(at, d.clone());
@@ -176,15 +234,24 @@ impl Catalog {
         &self,
         kind: Kind,
         name: &str,
-        parsed: impl FnOnce(&Declarations) -> Option<&T>,
+        parsed: impl Fn(&Declarations) -> Option<&T>,
         stored: impl FnOnce(Entry) -> Option<T>,
     ) -> Option<T>
     where
         T: Clone,
     {
+        if let Some(d) = self.replacement() {
+            return parsed(d).cloned();
+        }
         match &self.inner {
             Inner::Parsed(d) => parsed(d).cloned(),
-            Inner::Stored(s) => s.entry(s.find(kind, name)?).and_then(stored),
+            Inner::Stored(s) => {
+                let at = s.find(kind, name)?;
+                match s.entry(at).and_then(stored) {
+                    Some(v) => Some(v),
+                    None => parsed(self.on_damage(name)?).cloned(),
+                }
+            }
         }
     }
 
@@ -309,6 +376,9 @@ impl Catalog {
 
     /// Everything, decoded (once).
     pub fn all(&self) -> Arc<Declarations> {
+        if let Some(d) = self.replacement() {
+            return d.clone();
+        }
         self.all
             .get_or_init(|| match &self.inner {
                 Inner::Parsed(d) => d.clone(),
@@ -337,7 +407,11 @@ impl Catalog {
                             Some(Entry::Opaque(o)) => {
                                 out.opaque.insert(name, o);
                             }
-                            None => {}
+                            None => {
+                                if let Some(d) = self.on_damage(&name) {
+                                    return d.clone();
+                                }
+                            }
                         }
                     }
                     Arc::new(out)
@@ -354,6 +428,12 @@ impl Catalog {
     pub fn lookup(&self, set: &HeaderSet, name: &str) -> Result<Arc<Decl>, DiscoveryError> {
         if let Some(d) = self.function(name) {
             return Ok(d);
+        }
+        if let Some(Err(why)) = self.damaged.get() {
+            return Err(DiscoveryError::Internal(format!(
+                "the signature database for {} is damaged ({why}); delete it, or regenerate a committed one with `ffi-auto prepare`",
+                set.describe()
+            )));
         }
         if let Some(n) = self.not_callable(name) {
             return Err(DiscoveryError::NotCallable {

@@ -572,7 +572,7 @@ impl Walker {
                 self.functions.insert(
                     name.clone(),
                     Decl {
-                        name,
+                        name: name.clone(),
                         link_name,
                         signature: sig,
                         header,
@@ -580,6 +580,13 @@ impl Walker {
                     },
                 );
             }
+        }
+        // glibc declares `printf`, `scanf` and their relatives without a `format` attribute
+        // (compilers know them as builtins); their contract is the standard's.
+        if let Some(d) = self.functions.get_mut(&name)
+            && d.signature.attrs.format.is_none()
+        {
+            d.signature.attrs.format = FormatAttr::standard(&name, &d.signature);
         }
     }
 
@@ -925,8 +932,26 @@ pub(crate) fn dep(path: &Path) -> Option<Dep> {
         path: path.to_owned(),
         size: meta.len(),
         mtime_ns: mtime_ns(&meta),
+        ctime_ns: ctime_ns(&meta),
         crc: crc32fast::hash(&contents),
     })
+}
+
+/// The inode change time, in nanoseconds since the epoch (0 where the platform has none):
+/// set by the kernel on every write, rename or permission change, and by no `utime` call.
+pub(crate) fn ctime_ns(meta: &std::fs::Metadata) -> u128 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let s = u128::try_from(meta.ctime()).unwrap_or(0);
+        let ns = u128::try_from(meta.ctime_nsec()).unwrap_or(0);
+        s * 1_000_000_000 + ns
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        0
+    }
 }
 
 pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> u128 {

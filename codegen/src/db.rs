@@ -21,13 +21,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Entry, Index, Kind, Stored};
-use crate::clang::{Libclang, mtime_ns};
+use crate::clang::{Libclang, ctime_ns, mtime_ns};
 use crate::decl::{Declarations, Dep};
 use crate::headers::HeaderSet;
 
 const MAGIC: &[u8; 8] = b"FFIAUTO\0";
 /// Bumped whenever the payload's shape changes.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8;
 
 /// What a database file is for: equal keys, same file.
@@ -110,6 +110,26 @@ pub enum Rejected {
     OtherKey,
     /// A header changed, or libclang did.
     Stale(String),
+    /// Not the current user's own file, or writable by others: never read (see
+    /// [`trust`](crate::trust)).
+    Untrusted(crate::trust::Untrusted),
+}
+
+/// The largest database file read (256 MiB; the C library's is about 300 KiB).
+const MAX_DB: u64 = 256 << 20;
+
+/// Whose file a database is expected to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Trust {
+    /// In a cache directory: the directory and the file private to this user.
+    Cache,
+    /// Written by this build's build script into `OUT_DIR`: the file private to this user
+    /// (ffi-auto writes databases with mode 0600), the directories above not replaceable by
+    /// others.
+    Build,
+    /// Committed in a repository: part of the source being built, as trusted as its code;
+    /// still only a regular file of bounded size.
+    Committed,
 }
 
 /// Reads the database at `path` for `key`: the index only; entries are decoded on lookup.
@@ -117,7 +137,7 @@ pub enum Rejected {
 /// # Errors
 /// Why the file cannot be used; the caller rebuilds it.
 pub fn load(path: &Path, key: &DbKey) -> Result<Stored, Rejected> {
-    load_checked(path, Some(key), true).map(|(s, _)| s)
+    load_with(path, Some(key), true, Trust::Cache, &mut fresh).map(|(s, _)| s)
 }
 
 /// Reads a database whatever its key (one a build script wrote), returning the key too.
@@ -125,16 +145,16 @@ pub fn load(path: &Path, key: &DbKey) -> Result<Stored, Rejected> {
 /// # Errors
 /// As [`load`], except that any key is accepted.
 pub fn load_any(path: &Path) -> Result<(Stored, DbKey), Rejected> {
-    load_checked(path, None, true)
+    load_with(path, None, true, Trust::Cache, &mut fresh)
 }
 
-/// Reads a committed database for a machine that may have no libclang: the libclang that
-/// wrote it is not checked (the headers still are).
+/// Reads the database a build script wrote into `OUT_DIR` (what `FFI_AUTO_DB` names): like
+/// [`load_committed`], but the file must be this user's own.
 ///
 /// # Errors
-/// As [`load_any`].
-pub fn load_offline(path: &Path) -> Result<(Stored, DbKey), Rejected> {
-    load_checked(path, None, false)
+/// As [`load_committed`], and [`Rejected::Untrusted`].
+pub fn load_built(path: &Path) -> Result<(Stored, DbKey), Rejected> {
+    load_with(path, None, false, Trust::Build, &mut |_| true)
 }
 
 /// Reads a database committed in a repository: neither its libclang nor its headers have to
@@ -144,7 +164,7 @@ pub fn load_offline(path: &Path) -> Result<(Stored, DbKey), Rejected> {
 /// A missing, corrupt or old-format file.
 pub fn load_committed(path: &Path) -> Result<(Stored, DbKey, Vec<PathBuf>), Rejected> {
     let mut stale = Vec::new();
-    let (s, k) = load_with(path, None, false, &mut |d| {
+    let (s, k) = load_with(path, None, false, Trust::Committed, &mut |d| {
         if d.path.exists() && !fresh(d) {
             stale.push(d.path.clone());
         }
@@ -153,24 +173,22 @@ pub fn load_committed(path: &Path) -> Result<(Stored, DbKey, Vec<PathBuf>), Reje
     Ok((s, k, stale))
 }
 
-fn load_checked(
-    path: &Path,
-    key: Option<&DbKey>,
-    check_libclang: bool,
-) -> Result<(Stored, DbKey), Rejected> {
-    load_with(path, key, check_libclang, &mut fresh)
-}
-
 fn load_with(
     path: &Path,
     key: Option<&DbKey>,
     check_libclang: bool,
+    trust: Trust,
     fresh: &mut dyn FnMut(&Dep) -> bool,
 ) -> Result<(Stored, DbKey), Rejected> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejected::Missing),
-        Err(e) => return Err(Rejected::Corrupt(e.to_string())),
+    let read = match trust {
+        Trust::Cache => crate::trust::read_cached(path, MAX_DB),
+        Trust::Build => crate::trust::read_built(path, MAX_DB),
+        Trust::Committed => crate::trust::read_regular(path, MAX_DB, false),
+    };
+    let bytes = match read {
+        Ok(Some(b)) => b,
+        Ok(None) => return Err(Rejected::Missing),
+        Err(u) => return Err(Rejected::Untrusted(u)),
     };
     let payload = decode(&bytes)?;
     let p: Payload<'_> = postcard::from_bytes(payload)
@@ -235,9 +253,11 @@ fn decode(bytes: &[u8]) -> Result<&[u8], Rejected> {
     Ok(payload)
 }
 
-/// Whether a file still has the contents it had: same size and time, or, if only the time
-/// changed, the same bytes. One `stat` per file: about half of a warm load's time for the C
-/// library's couple of hundred headers.
+/// Whether a file still has the contents it had: same size, modification time and inode
+/// change time, or, if only the times changed, the same bytes. The change time is what
+/// `touch` and time-preserving copies cannot set: replacing a header with another of the
+/// same size and modification time still changes it. One `stat` per file: about half of a
+/// warm load's time for the C library's couple of hundred headers.
 pub(crate) fn fresh(d: &Dep) -> bool {
     let Ok(meta) = std::fs::metadata(&d.path) else {
         return false;
@@ -245,7 +265,7 @@ pub(crate) fn fresh(d: &Dep) -> bool {
     if meta.len() != d.size {
         return false;
     }
-    if mtime_ns(&meta) == d.mtime_ns {
+    if mtime_ns(&meta) == d.mtime_ns && ctime_ns(&meta) == d.ctime_ns {
         return true;
     }
     std::fs::read(&d.path).is_ok_and(|b| crc32fast::hash(&b) == d.crc)
@@ -323,10 +343,12 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()
     let stem = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{stem}.{}.{n}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        // Private to this user whatever the umask: readers trust only such files.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let mut f = o.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -338,12 +360,11 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()
 }
 
 /// The directory databases go in: `FFI_AUTO_CACHE_DIR`, else the user's cache directory
-/// (`~/.cache/ffi-auto` on Linux), else a directory under the system temp dir.
-pub fn default_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("FFI_AUTO_CACHE_DIR") {
-        return PathBuf::from(d);
-    }
-    dirs::cache_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("ffi-auto")
+/// (`~/.cache/ffi-auto` on Linux), else a per-user directory under the system temp dir
+/// (`$TMPDIR/ffi-auto-<uid>`). Created private (mode 0700) if missing; `None`, with a
+/// warning, when it is not private to this user (see [`trust`](crate::trust)).
+pub fn default_dir() -> Option<PathBuf> {
+    crate::trust::cache_dir()
+        .map_err(|u| crate::trust::warn(&u))
+        .ok()
 }

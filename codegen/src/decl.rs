@@ -140,6 +140,8 @@ pub struct Dep {
     pub size: u64,
     /// Its modification time, in nanoseconds since the epoch.
     pub mtime_ns: u128,
+    /// Its inode change time, in nanoseconds since the epoch (what `touch` cannot set).
+    pub ctime_ns: u128,
     /// CRC-32 of its contents.
     pub crc: u32,
 }

@@ -56,10 +56,11 @@ impl Default for Discovery {
 }
 
 impl Discovery {
-    /// Discovery with the database in the default directory ([`db::default_dir`]).
+    /// Discovery with the database in the default directory ([`db::default_dir`]), or
+    /// without one (and a warning) when that directory is not private to this user.
     pub fn new() -> Discovery {
         Discovery {
-            dir: Some(db::default_dir()),
+            dir: db::default_dir(),
         }
     }
 
@@ -124,35 +125,42 @@ impl Discovery {
                 memory.remove(&mem_key);
             }
         }
-        let path = self.dir.as_ref().map(|d| d.join(key.file_name()));
+        // A directory named with `in_dir` is held to the same rule as the default one: private
+        // to this user, or not used at all.
+        let dir = self
+            .dir
+            .as_ref()
+            .filter(|d| match crate::trust::private_dir(d) {
+                Ok(()) => true,
+                Err(u) => {
+                    crate::trust::warn(&u);
+                    false
+                }
+            });
+        let path = dir.map(|d| d.join(key.file_name()));
         if let Some(path) = &path {
             match db::load(path, &key) {
                 Ok(stored) => {
-                    let catalog = Arc::new(Catalog::stored(stored));
+                    // An entry that does not decode (the checksum matched, but the bytes are
+                    // not what this version wrote) makes the file damaged: parse again.
+                    let (set, key, path) = (set.clone(), key.clone(), path.clone());
+                    let rebuild = Box::new(move || {
+                        tracing::warn!("rebuilding damaged signature database {}", path.display());
+                        parse_and_store(&set, &key, Some(&path)).map(Arc::new)
+                    });
+                    let catalog = Arc::new(Catalog::stored_with_rebuild(stored, rebuild));
                     remember(mem_key, &catalog);
                     return Ok((catalog, Origin::Database));
                 }
                 Err(Rejected::Missing) => {}
+                Err(Rejected::Untrusted(u)) => crate::trust::warn(&u),
                 Err(why) => tracing::info!(
                     "ignoring signature database {}: {why:?}; rebuilding it",
                     path.display()
                 ),
             }
         }
-        let decls = clang::parse(ParseInput {
-            file: std::env::current_dir()
-                .unwrap_or_default()
-                .join("ffi-auto-header-set.c"),
-            source: set.source(),
-            args: key.args.clone(),
-            describe: set.describe(),
-        })?;
-        if let Some(path) = &path {
-            let lib = LibclangFile::of(clang::libclang()?);
-            if let Err(e) = db::store(path, &key, &lib, &decls) {
-                tracing::warn!("could not write signature database {}: {e}", path.display());
-            }
-        }
+        let decls = parse_and_store(set, &key, path.as_deref())?;
         let catalog = Arc::new(Catalog::parsed(Arc::new(decls)));
         remember(mem_key, &catalog);
         Ok((catalog, Origin::Libclang))
@@ -207,6 +215,30 @@ impl Discovery {
     pub fn lookup(&self, set: &HeaderSet, name: &str) -> Result<Arc<Decl>, DiscoveryError> {
         self.catalog(set)?.lookup(set, name)
     }
+}
+
+/// Parses `set` with libclang and, given a path, writes its database there.
+fn parse_and_store(
+    set: &HeaderSet,
+    key: &DbKey,
+    path: Option<&Path>,
+) -> Result<Declarations, DiscoveryError> {
+    set.check_headers(&key.args)?;
+    let decls = clang::parse(ParseInput {
+        file: std::env::current_dir()
+            .unwrap_or_default()
+            .join("ffi-auto-header-set.c"),
+        source: set.source(),
+        args: key.args.clone(),
+        describe: set.describe(),
+    })?;
+    if let Some(path) = path {
+        let lib = LibclangFile::of(clang::libclang()?);
+        if let Err(e) = db::store(path, key, &lib, &decls) {
+            tracing::warn!("could not write signature database {}: {e}", path.display());
+        }
+    }
+    Ok(decls)
 }
 
 fn remember(key: MemoryKey, catalog: &Arc<Catalog>) {

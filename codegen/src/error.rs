@@ -57,6 +57,16 @@ pub enum DiscoveryError {
         reason: String,
     },
 
+    /// A header that cannot be read as one: not a regular file (a device, a FIFO, a
+    /// directory), too large, or a name that would change the generated include line.
+    #[error("header `{header}` cannot be used: {reason}")]
+    BadHeader {
+        /// The header as given.
+        header: String,
+        /// Why, and what to do.
+        reason: String,
+    },
+
     /// No header of the set declares the name.
     #[error(
         "no declaration of `{name}` in {set}{}\nhint: name the header that declares it (`--header foo.h`, `HeaderSet::header`), and its include directory if it is not a system one",

@@ -185,6 +185,66 @@ impl HeaderSet {
         Ok(args)
     }
 
+    /// Checks the named headers before clang reads them: a name must not hold characters
+    /// that would change the `#include` line it becomes, and a header found at a path (given
+    /// as one, or in an include directory of `args`) must be a regular file of at most
+    /// [`MAX_HEADER`] bytes. `/dev/zero` would otherwise grow without end and a FIFO block
+    /// for ever. (Headers in the system directories, and what headers include, are the
+    /// system's.)
+    ///
+    /// ```
+    /// use ffi_auto_codegen::HeaderSet;
+    /// let args = HeaderSet::new().arguments().unwrap();
+    /// assert!(HeaderSet::new().header("/dev/zero").check_headers(&args).is_err());
+    /// assert!(HeaderSet::new().header("a.h>\n#include <b.h").check_headers(&args).is_err());
+    /// assert!(HeaderSet::new().header("no-such-header.h").check_headers(&args).is_ok());
+    /// ```
+    ///
+    /// # Errors
+    /// [`DiscoveryError::BadHeader`] saying which header and why.
+    pub fn check_headers(&self, args: &[String]) -> Result<(), DiscoveryError> {
+        let dirs = include_dirs(args);
+        for h in &self.headers {
+            let bad = |reason: String| DiscoveryError::BadHeader {
+                header: h.clone(),
+                reason,
+            };
+            if h.is_empty() || h.contains(['\n', '\r', '\0', '"', '<', '>']) {
+                return Err(bad(
+                    "a header name holds no line break, NUL, quote or angle bracket".to_owned(),
+                ));
+            }
+            let path = Path::new(h);
+            let candidates: Vec<PathBuf> =
+                if path.is_absolute() || h.starts_with("./") || h.starts_with("../") {
+                    vec![path.to_owned()]
+                } else {
+                    dirs.iter().map(|d| d.join(path)).collect()
+                };
+            // The first that exists is what clang would read.
+            let Some((found, meta)) = candidates
+                .into_iter()
+                .find_map(|c| std::fs::metadata(&c).ok().map(|m| (c, m)))
+            else {
+                continue;
+            };
+            if !meta.is_file() {
+                return Err(bad(format!(
+                    "{} is not a regular file (a device, FIFO or directory would never end or never answer)",
+                    found.display()
+                )));
+            }
+            if meta.len() > MAX_HEADER {
+                return Err(bad(format!(
+                    "{} is {} bytes, more than the {MAX_HEADER} a header may have",
+                    found.display(),
+                    meta.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// How errors name the set: `the C standard library and POSIX headers, zlib.h`.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -198,6 +258,31 @@ impl HeaderSet {
             parts.join(", ")
         }
     }
+}
+
+/// The largest header read (64 MiB; sqlite3.h is 0.6 MiB, the largest Vulkan header 1 MiB).
+pub const MAX_HEADER: u64 = 64 << 20;
+
+/// The include directories in clang arguments: `-Idir`, `-I dir`, `-isystem dir`,
+/// `-iquote dir`, `-idirafter dir`, in order.
+fn include_dirs(args: &[String]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        for flag in ["-I", "-isystem", "-iquote", "-idirafter"] {
+            if let Some(rest) = a.strip_prefix(flag) {
+                if rest.is_empty() {
+                    if let Some(d) = it.next() {
+                        out.push(PathBuf::from(d));
+                    }
+                } else if flag == "-I" {
+                    out.push(PathBuf::from(rest));
+                }
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// `pkg-config <flag> <package>`, split into arguments (`--cflags`, `--libs`).

@@ -21,6 +21,7 @@ mod error;
 pub mod expand;
 mod headers;
 mod rust;
+pub mod trust;
 
 pub use build::{Builder, Generated, Source, prepare};
 pub use catalog::{Catalog, Stored};

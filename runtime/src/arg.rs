@@ -130,6 +130,8 @@ pub enum Fault {
     Null,
     /// A raw pointer in a safe call.
     Raw,
+    /// The variadic arguments as a whole were refused (the frame keeps why).
+    Variadic,
 }
 
 type Stored = Result<(), Fault>;

@@ -1,6 +1,6 @@
 //! One call: the plan prepared per function, the frame built per call, and the `ffi_call`.
 
-use std::ffi::c_void;
+use std::ffi::{CStr, c_void};
 use std::mem::MaybeUninit;
 use std::sync::Arc;
 
@@ -8,7 +8,8 @@ use ffi_auto_sig::Signature;
 
 use crate::arg::{Arg, Ctx, Fault, SCRATCH, Slot, Spill};
 use crate::cif::{self, CifKey, PreparedCif};
-use crate::class::{Abi, Class, NotSupported};
+use crate::class::{Abi, Class, NotSupported, Target};
+use crate::format::{self, Conversion, Family, FormatError};
 
 /// How many arguments fit in a frame without allocating.
 pub(crate) const INLINE: usize = 16;
@@ -26,7 +27,52 @@ pub(crate) struct Plan {
     pub fast: bool,
     pub ret: Class,
     pub variadic: bool,
+    /// For a `printf`- or `scanf`-like function, where its format string is: what a call's
+    /// variadic arguments are checked against.
+    pub format: Option<FormatContract>,
     pub cif: Arc<PreparedCif>,
+}
+
+/// A variadic function's contract: its format string says what follows the fixed arguments.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FormatContract {
+    pub family: Family,
+    /// The format string's parameter (0-based).
+    pub string: usize,
+}
+
+impl FormatContract {
+    /// The contract a signature's `format` attribute states, when ffi-auto can check it: a
+    /// printf or scanf archetype whose string is a `char` pointer among the fixed parameters
+    /// and whose checked arguments are the variadic ones.
+    fn of(sig: &Signature, params: &[Class]) -> Option<FormatContract> {
+        let attr = sig.attrs.format.as_ref().filter(|_| sig.variadic)?;
+        let family = Family::of_archetype(&attr.archetype)?;
+        let string = (attr.string_index as usize).checked_sub(1)?;
+        let is_string = matches!(
+            params.get(string)?,
+            Class::Ptr {
+                target: Target::Byte,
+                ..
+            }
+        );
+        (is_string && attr.first_to_check as usize == params.len() + 1)
+            .then_some(FormatContract { family, string })
+    }
+}
+
+/// Why the variadic arguments of a call were refused; kept by the frame (cold path) for the
+/// error message.
+#[derive(Debug)]
+pub(crate) enum VariadicFault {
+    /// A safe call passed variadic arguments to a function without a checkable contract.
+    Unchecked,
+    /// The format string cannot be read or checked.
+    Format(FormatError),
+    /// The format consumes another number of arguments than were given.
+    Count(Vec<Conversion>),
+    /// A safe call's format writes through a pointer argument (`%n`, scanf conversions).
+    Writes(Conversion, Family),
 }
 
 pub(crate) enum PlanError {
@@ -58,6 +104,7 @@ impl Plan {
             _ => None,
         };
         Ok(Plan {
+            format: FormatContract::of(sig, &params),
             fast: !sig.variadic && big_ret.is_none() && !record_params,
             params,
             record_params,
@@ -88,6 +135,8 @@ pub(crate) type Scratch = MaybeUninit<[u8; SCRATCH]>;
 #[doc(hidden)]
 pub struct Frame<'p, 'f> {
     plan: &'p Plan,
+    /// How many arguments the call has.
+    n: usize,
     /// Up to `INLINE` arguments live here, uninitialized until stored.
     slots: &'f mut InlineSlots,
     /// What only unusual calls need: more than `INLINE` arguments, or variadic ones.
@@ -122,6 +171,12 @@ pub(crate) struct Rare {
     heap: Vec<Slot>,
     /// Classes of the variadic arguments, in order.
     extra: Vec<Class>,
+    /// What the format string says each variadic argument is, when the function has one.
+    conversions: Vec<Conversion>,
+    /// The classes of those arguments.
+    expect: Vec<Class>,
+    /// Why the variadic arguments were refused.
+    fault: Option<VariadicFault>,
 }
 
 impl<'p, 'f> Frame<'p, 'f> {
@@ -135,10 +190,12 @@ impl<'p, 'f> Frame<'p, 'f> {
                     Vec::new()
                 },
                 extra: Vec::with_capacity(n - plan.params.len().min(n)),
+                ..Rare::default()
             }));
         }
         Frame {
             plan,
+            n,
             slots: storage.slots,
             rare: storage.rare,
             ctx: Ctx::new(storage.scratch, storage.spill, safe),
@@ -148,6 +205,10 @@ impl<'p, 'f> Frame<'p, 'f> {
     /// Converts and stores argument `i`. Arguments are pushed in order, `0..n`.
     #[inline(always)]
     pub(crate) fn push<T: Arg + ?Sized>(&mut self, i: usize, v: &T) -> Result<(), (usize, Fault)> {
+        let nfixed = self.plan.params.len();
+        if i == nfixed && self.plan.variadic {
+            self.check_variadic()?;
+        }
         let r = match (&mut *self.rare, self.plan.params.get(i)) {
             (None, Some(&class)) => {
                 assert!(
@@ -166,7 +227,12 @@ impl<'p, 'f> Frame<'p, 'f> {
                 let class = if let Some(&c) = fixed {
                     c
                 } else {
-                    let c = v.variadic_class();
+                    // A format-checked call passes each argument as its conversion says; an
+                    // unchecked (raw) one as its Rust type promotes.
+                    let c = match rare.expect.get(i - nfixed) {
+                        Some(&c) => c,
+                        None => v.variadic_class(),
+                    };
                     rare.extra.push(c);
                     c
                 };
@@ -187,6 +253,133 @@ impl<'p, 'f> Frame<'p, 'f> {
             Ok(()) => Ok(()),
             Err(f) => Err((i, f)),
         }
+    }
+
+    /// Checks the variadic part of the call before its first variadic argument is stored (or,
+    /// with none, once every fixed one is): a function with a format contract gets its format
+    /// string read, and the arguments it consumes must be exactly those given; a safe call
+    /// passes no variadic argument to a function without one.
+    #[cold]
+    fn check_variadic(&mut self) -> Result<(), (usize, Fault)> {
+        let nfixed = self.plan.params.len();
+        let given = self.n.saturating_sub(nfixed);
+        let fail = |frame: &mut Self, fault: VariadicFault| {
+            frame.rare.get_or_insert_with(Box::default).fault = Some(fault);
+            Err((nfixed, Fault::Variadic))
+        };
+        let Some(contract) = self.plan.format else {
+            return if self.ctx.safe && given > 0 {
+                fail(self, VariadicFault::Unchecked)
+            } else {
+                Ok(())
+            };
+        };
+        let p = self.stored_ptr(contract.string);
+        if p.is_null() {
+            return Err((contract.string, Fault::Null));
+        }
+        // SAFETY: the format parameter is a `char` pointer (`FormatContract::of`) and was
+        // stored before this point (parameters are pushed in order and it is a fixed one). In
+        // a safe frame only a NUL-terminated string (a copy in this frame's scratch buffer, or
+        // a borrowed `CStr`) or null is stored for such a parameter; in a raw frame the caller
+        // vouched that the pointer is valid for the C function, which reads it as this very
+        // NUL-terminated format string.
+        let format = unsafe { CStr::from_ptr(p.cast()) }.to_bytes();
+        let conversions = match format::parse(contract.family, format) {
+            Ok(c) => c,
+            Err(e) => return fail(self, VariadicFault::Format(e)),
+        };
+        if conversions.len() != given {
+            return fail(self, VariadicFault::Count(conversions));
+        }
+        if self.ctx.safe
+            && let Some(c) = conversions.iter().find(|c| c.writes)
+        {
+            let c = c.clone();
+            return fail(self, VariadicFault::Writes(c, contract.family));
+        }
+        let mut expect = Vec::with_capacity(conversions.len());
+        for c in &conversions {
+            // Pointers C dereferences must not be null: `%s`, `%n`, every scanf target.
+            let deref = c.writes || c.ty.pointee().is_some_and(|(t, _)| !t.is_void());
+            // Passed after the default argument promotions: `%hhd` reads an `int` and
+            // narrows it itself.
+            match Class::of(&c.ty, deref) {
+                Ok(class) => expect.push(class.promote()),
+                Err(_) => {
+                    return fail(
+                        self,
+                        VariadicFault::Format(FormatError::LongDouble {
+                            spec: c.spec.clone(),
+                        }),
+                    );
+                }
+            }
+        }
+        if given > 0 {
+            let rare = self.rare.get_or_insert_with(Box::default);
+            rare.conversions = conversions;
+            rare.expect = expect;
+        }
+        Ok(())
+    }
+
+    /// After every argument was stored: the variadic check for a call that passed none.
+    #[inline]
+    pub(crate) fn finish(&mut self) -> Result<(), (usize, Fault)> {
+        if self.plan.variadic && self.n == self.plan.params.len() {
+            self.check_variadic()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The pointer stored for argument `i` (a pointer parameter already pushed).
+    fn stored_ptr(&mut self, i: usize) -> *const c_void {
+        let slot: *const Slot = match &*self.rare {
+            Some(r) if !r.heap.is_empty() => &raw const r.heap[i],
+            _ => {
+                assert!(i < INLINE, "argument {i} is beyond the inline slots");
+                // SAFETY: `i < INLINE`: inside the inline slots.
+                unsafe { self.slots.as_ptr().cast::<Slot>().add(i) }
+            }
+        };
+        // SAFETY: argument `i` was stored (by `push`, in order) for a pointer class, which
+        // writes a pointer at the start of its slot.
+        unsafe { slot.cast::<*const c_void>().read() }
+    }
+
+    /// The format string argument and its text (shortened), for an error message.
+    #[cold]
+    pub(crate) fn format_text(&mut self) -> Option<(usize, String)> {
+        let contract = self.plan.format?;
+        let p = self.stored_ptr(contract.string);
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: as in `check_variadic`, which read this same pointer first.
+        let bytes = unsafe { CStr::from_ptr(p.cast()) }.to_bytes();
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(80)]);
+        let more = if bytes.len() > 80 { "..." } else { "" };
+        Some((contract.string, format!("{text}{more}")))
+    }
+
+    /// How many arguments the call has.
+    pub(crate) fn count(&self) -> usize {
+        self.n
+    }
+
+    /// Why the variadic arguments were refused, after [`Fault::Variadic`].
+    pub(crate) fn take_variadic_fault(&mut self) -> Option<VariadicFault> {
+        self.rare.as_mut().and_then(|r| r.fault.take())
+    }
+
+    /// What the format says variadic argument `i` (0-based over all arguments) must be.
+    pub(crate) fn conversion_of(&self, i: usize) -> Option<&Conversion> {
+        let nfixed = self.plan.params.len();
+        self.rare
+            .as_ref()
+            .and_then(|r| r.conversions.get(i.checked_sub(nfixed)?))
     }
 
     /// The class argument `i` was stored as.

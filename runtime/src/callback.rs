@@ -84,6 +84,9 @@ unsafe impl<F: Send> Send for Callback<'_, F> {}
 unsafe impl<F: Sync> Sync for Callback<'_, F> {}
 
 struct State<'a> {
+    /// Calls inside the trampoline now. A call increments it first and decrements it as its
+    /// very last access to this state, so the guard frees the state only once it reads 0.
+    inside: AtomicUsize,
     /// The closure and its call count, one call at a time.
     running: Mutex<Running<'a>>,
     /// Calls that could not take the lock because they re-entered the closure.
@@ -105,8 +108,12 @@ thread_local! {
     static THREAD_TAG: u8 = const { 0 };
 }
 
+/// This thread's tag (never 0, which means idle). A thread whose thread-locals are already
+/// destroyed (C calling from a TLS destructor) gets `usize::MAX`: no panic where C called.
 fn thread_tag() -> usize {
-    THREAD_TAG.with(|t| std::ptr::from_ref(t) as usize)
+    THREAD_TAG
+        .try_with(|t| std::ptr::from_ref(t) as usize)
+        .unwrap_or(usize::MAX)
 }
 
 /// A closure whose C signature comes from its Rust argument and return types: every
@@ -410,6 +417,7 @@ impl<'a, F> Callback<'a, F> {
         })?;
         let shape = crate::layout::shape_of(classes, ret, false);
         let state = Box::into_raw(Box::new(State {
+            inside: AtomicUsize::new(0),
             running: Mutex::new(Running { invoke, calls: 0 }),
             reentered: AtomicUsize::new(0),
             ret,
@@ -496,17 +504,31 @@ impl<'a, F> Callback<'a, F> {
 
 impl<F> Drop for Callback<'_, F> {
     fn drop(&mut self) {
-        // A call still running on another thread finishes first.
-        drop(
-            self.state()
-                .running
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
+        let state = self.state();
+        if state.running_on.load(Ordering::Relaxed) == thread_tag() {
+            // Dropped from inside its own closure (which reached its guard through shared
+            // state): the call on this thread's stack still needs the closure and the state,
+            // and nothing can wait for it here. Leaking them is the sound choice.
+            return;
+        }
+        // Calls that entered the trampoline before the guard was dropped (on threads C
+        // created) finish first, panics recorded: each call's last access to the state is the
+        // decrement this load observes (Release/Acquire), so nothing touches it after this.
+        let mut waited = 0u32;
+        while state.inside.load(Ordering::Acquire) != 0 {
+            waited += 1;
+            if waited < 64 {
+                std::hint::spin_loop();
+            } else if waited < 1024 {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            }
+        }
         let panic = self.take_panic();
-        // SAFETY: allocated by `ffi_closure_alloc` in `build` and freed only here; the guard's
-        // owner promised C no longer holds the pointer, so the trampoline will not run again
-        // and `state` (from `Box::into_raw`) has no other user.
+        // SAFETY: allocated by `ffi_closure_alloc` in `build` and freed only here; no call is
+        // inside the trampoline (above), and the guard's owner promised C no longer calls the
+        // pointer, so `state` (from `Box::into_raw`) has no other user.
         unsafe {
             libffi::low::closure_free(self.closure);
             drop(Box::from_raw(self.state.as_ptr()));
@@ -537,16 +559,33 @@ fn unsupported(sig: &Signature, what: String, hint: String) -> Error {
     }
 }
 
-/// What libffi calls: runs the closure, catching any panic so that none unwinds into C.
+/// What libffi calls: counts itself in, runs the closure (catching any panic, so that none
+/// unwinds into C), and counts itself out as its last access to the state.
 unsafe extern "C" fn trampoline(
     _cif: *mut libffi::low::ffi_cif,
     ret: *mut c_void,
     args: *mut *mut c_void,
     data: *mut c_void,
 ) {
-    // SAFETY: `data` is the `State` the closure was prepared with, which the guard keeps alive
-    // for as long as the closure exists.
-    let state = unsafe { &*data.cast::<State<'_>>() };
+    let state = data.cast::<State<'_>>().cast_const();
+    // SAFETY: `data` is the `State` the closure was prepared with, which the guard frees only
+    // after `inside` drops back to 0; this call entered while the guard lived (C calls the
+    // pointer only then), so its increment comes first.
+    unsafe { (*state).inside.fetch_add(1, Ordering::Relaxed) };
+    // SAFETY: as above, the state lives until the decrement below; `ret` and `args` are
+    // libffi's, for the CIF the closure was prepared with.
+    unsafe { run(&*state, ret, args) };
+    // SAFETY: as above. Everything `run` did to the state happens before this release; the
+    // guard may free the state as soon as it sees it, so nothing after it touches the state.
+    unsafe { (*state).inside.fetch_sub(1, Ordering::Release) };
+}
+
+/// One call of the closure, one at a time.
+///
+/// # Safety
+/// `ret` is libffi's return buffer for the state's return class; `args` holds one pointer per
+/// parameter of the CIF the closure was prepared with.
+unsafe fn run(state: &State<'_>, ret: *mut c_void, args: *mut *mut c_void) {
     // What C sees when the closure does not run or does not finish.
     let zero = || {
         // SAFETY: libffi's return buffer holds the return type, widened to an `ffi_arg` for
@@ -583,11 +622,11 @@ unsafe extern "C" fn trampoline(
         (running.invoke)(ret, args.cast_const().cast());
     }));
     state.running_on.store(0, Ordering::Relaxed);
-    drop(running);
     if let Err(p) = outcome {
         zero();
         fail(state, p);
     }
+    drop(running);
 }
 
 /// The bytes libffi's return buffer holds for a callback return of `class`.
@@ -607,6 +646,10 @@ fn fail(state: &State<'_>, p: Box<dyn Any + Send>) {
     let mut slot = state.failure.lock().unwrap_or_else(PoisonError::into_inner);
     if slot.is_none() {
         *slot = Some(p);
+    } else {
+        // Only the first failure is kept. A panic payload's own `Drop` may panic, and this
+        // runs where C called: leak the later one rather than drop it here.
+        std::mem::forget(p);
     }
 }
 
@@ -662,7 +705,7 @@ fn store_ret(v: Value<'_>, class: Class, out: *mut c_void) -> std::result::Resul
     v.store(class, &mut slot, &mut ctx).map_err(|f| match f {
         Fault::Type { hint } => hint.to_owned(),
         Fault::Range(n) => format!("{n} is out of range"),
-        Fault::Nul(_) | Fault::Null | Fault::Raw => {
+        Fault::Nul(_) | Fault::Null | Fault::Raw | Fault::Variadic => {
             "a string or pointer cannot be returned".to_owned()
         }
     })?;

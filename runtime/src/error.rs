@@ -228,6 +228,40 @@ pub enum Error {
         pos: ArgPos,
     },
 
+    /// Arguments after the fixed ones, in a safe call, to a variadic function whose
+    /// declaration states no contract ffi-auto can check (only `printf`- and `scanf`-like
+    /// functions have one: their format string).
+    #[error(
+        "`{function}` is variadic (`{declaration}`) and nothing says what its variadic arguments must be, so a safe call passes only its {fixed} fixed argument{}, and {given} were given; hint: pass them through the `unsafe` `call_raw`, vouching for their C types",
+        if *.fixed == 1 { "" } else { "s" }
+    )]
+    VariadicUnchecked {
+        /// The function.
+        function: String,
+        /// Its C declaration.
+        declaration: String,
+        /// The number of fixed parameters.
+        fixed: usize,
+        /// The number of arguments given.
+        given: usize,
+    },
+
+    /// A format string that does not match the variadic arguments, or that a safe call cannot
+    /// check.
+    #[error("the format string of `{function}` ({pos}, {format:?}): {reason}; hint: {hint}")]
+    Format {
+        /// The function.
+        function: String,
+        /// The format string's argument.
+        pos: ArgPos,
+        /// The format string (lossily decoded, shortened).
+        format: String,
+        /// What is wrong.
+        reason: String,
+        /// What to do instead.
+        hint: String,
+    },
+
     /// The return value does not fit the Rust type asked for.
     #[error(
         "`{function}` returns `{c_type}`, which cannot be read as `{requested}`{}{}",
@@ -273,6 +307,15 @@ pub enum Error {
         given: String,
         /// What to do instead.
         hint: String,
+    },
+
+    /// A struct layout no C compiler could produce (built by hand), or too large.
+    #[error(
+        "invalid struct layout: {reason}; hint: build layouts with `Record::with_c_layout`, or take them from a header (`Struct::new`)"
+    )]
+    InvalidLayout {
+        /// What is wrong.
+        reason: String,
     },
 
     /// A struct name no header of the search path defines completely.

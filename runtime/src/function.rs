@@ -8,11 +8,13 @@ use ffi_auto_sig::{FnPointer, Signature};
 
 use crate::arg::{Args, Fault, Num, SafeArgs};
 use crate::call::{
-    Frame, INLINE, InlineSlots, Plan, PlanError, Storage, frame_storage, invoke_exact,
+    Frame, INLINE, InlineSlots, Plan, PlanError, Storage, VariadicFault, frame_storage,
+    invoke_exact,
 };
 use crate::class::Class;
 use crate::errno::Errno;
 use crate::error::{ArgPos, Error, Result};
+use crate::format::Family;
 use crate::library::{Library, Symbol};
 use crate::ret::FromRet;
 use crate::value::Value;
@@ -177,6 +179,21 @@ impl Function {
     /// Where its signature came from (`explicit signature`, `registry`, a header and line).
     pub fn origin(&self) -> &str {
         &self.inner.origin
+    }
+
+    /// For a `printf`- or `scanf`-like function (its declaration's `format` attribute, or the
+    /// standard's for `printf`, `scanf` and their relatives), the format family and the
+    /// 0-based index of the format string parameter: what its variadic arguments are checked
+    /// against.
+    ///
+    /// ```
+    /// use ffi_auto_runtime::{prepare, format::Family};
+    /// let printf = prepare("printf").unwrap();
+    /// assert_eq!(printf.format_parameter(), Some((Family::Printf, 0)));
+    /// assert_eq!(prepare("strlen").unwrap().format_parameter(), None);
+    /// ```
+    pub fn format_parameter(&self) -> Option<(Family, usize)> {
+        self.inner.plan.format.map(|c| (c.family, c.string))
     }
 
     /// Whether two handles share one prepared call interface.
@@ -371,8 +388,8 @@ impl Function {
             spill: &mut spill,
         };
         let mut frame = Frame::new(plan, n, safe, storage);
-        if let Err((i, fault)) = args.store_all(&mut frame) {
-            return Err(self.arg_error(i, fault, frame.class_of(i), &args.describe(i)));
+        if let Err((i, fault)) = args.store_all(&mut frame).and_then(|()| frame.finish()) {
+            return Err(self.frame_error(&mut frame, i, fault, &args.describe(i)));
         }
         // A struct return larger than the inline buffer is written here, and read before this
         // function returns.
@@ -403,9 +420,79 @@ impl Function {
         })
     }
 
+    /// The error for argument `i`, which the frame refused with `fault`.
     #[cold]
-    fn arg_error(&self, i: usize, fault: Fault, class: Option<Class>, given: &str) -> Box<Error> {
-        Box::new(self.arg_error_unboxed(i, fault, class, given))
+    fn frame_error(
+        &self,
+        frame: &mut Frame<'_, '_>,
+        i: usize,
+        fault: Fault,
+        given: &str,
+    ) -> Box<Error> {
+        if fault == Fault::Variadic
+            && let Some(v) = frame.take_variadic_fault()
+        {
+            return Box::new(self.variadic_error(frame, v));
+        }
+        let class = frame.class_of(i);
+        let conversion = frame.conversion_of(i).map(ToString::to_string);
+        Box::new(self.arg_error_unboxed(i, fault, class, conversion, given))
+    }
+
+    fn variadic_error(&self, frame: &mut Frame<'_, '_>, fault: VariadicFault) -> Error {
+        let function = self.inner.name.to_string();
+        let fixed = self.inner.plan.params.len();
+        let Some((pos, format)) = frame.format_text() else {
+            return Error::VariadicUnchecked {
+                function,
+                declaration: self.declaration(),
+                fixed,
+                given: frame.count(),
+            };
+        };
+        let pos = ArgPos {
+            index: pos + 1,
+            name: self.inner.sig.params.get(pos).and_then(|p| p.name.clone()),
+        };
+        let given = frame.count() - fixed;
+        let (reason, hint) = match fault {
+            VariadicFault::Unchecked => unreachable!("a function with a format has a contract"),
+            VariadicFault::Format(e) => (
+                e.to_string(),
+                "fix the format string: ffi-auto reads it to check every argument before C does".to_owned(),
+            ),
+            VariadicFault::Count(conversions) => {
+                let list: Vec<String> = conversions.iter().map(ToString::to_string).collect();
+                (
+                    format!(
+                        "it takes {} argument{}{}{}, and {given} {} given after it",
+                        conversions.len(),
+                        if conversions.len() == 1 { "" } else { "s" },
+                        if list.is_empty() { "" } else { ": " },
+                        list.join(", "),
+                        if given == 1 { "was" } else { "were" }
+                    ),
+                    "pass one argument per conversion (and one `int` per `*`), in order".to_owned(),
+                )
+            }
+            VariadicFault::Writes(c, family) => (
+                format!(
+                    "`{}` makes the function write through a pointer argument, which a safe call cannot check",
+                    c.spec
+                ),
+                match family {
+                    Family::Printf => "remove `%n` (printf's only writing conversion); or use the `unsafe` `call_raw` with a `&mut` of the right type".to_owned(),
+                    Family::Scanf => "call it through the `unsafe` `call_raw`, with a `&mut` out-parameter of the right type for each conversion (and a width on `%s` and `%[`)".to_owned(),
+                },
+            ),
+        };
+        Error::Format {
+            function,
+            pos,
+            format,
+            reason,
+            hint,
+        }
     }
 
     fn arg_error_unboxed(
@@ -413,6 +500,7 @@ impl Function {
         i: usize,
         fault: Fault,
         class: Option<Class>,
+        conversion: Option<String>,
         given: &str,
     ) -> Error {
         let function = self.inner.name.to_string();
@@ -421,10 +509,11 @@ impl Function {
             index: i + 1,
             name: param.and_then(|p| p.name.clone()),
         };
-        let c_type = match (param, class) {
-            (Some(p), _) => p.ty.to_string(),
-            (None, Some(c)) => format!("{} (variadic)", c.c_spelling()),
-            (None, None) => "a variadic argument".to_owned(),
+        let c_type = match (param, conversion, class) {
+            (Some(p), _, _) => p.ty.to_string(),
+            (None, Some(conv), _) => conv,
+            (None, None, Some(c)) => format!("{} (variadic)", c.c_spelling()),
+            (None, None, None) => "a variadic argument".to_owned(),
         };
         match fault {
             Fault::Type { hint } => Error::ArgType {
@@ -452,6 +541,12 @@ impl Function {
             },
             Fault::Null => Error::NullPointer { function, pos },
             Fault::Raw => Error::RawPointer { function, pos },
+            Fault::Variadic => Error::VariadicUnchecked {
+                function,
+                declaration: self.declaration(),
+                fixed: self.inner.plan.params.len(),
+                given: i + 1,
+            },
         }
     }
 

@@ -93,7 +93,36 @@ pub(crate) fn has_pointers(r: &Record) -> bool {
     r.fields.iter().any(|f| ty(&f.ty))
 }
 
+/// The most scalar elements (arrays expanded) a struct passed by value may have: libffi gets
+/// one element type per scalar, and C passes only small structs by value.
+const MAX_FFI_ELEMENTS: u64 = 4096;
+
 fn check_record(r: &Record) -> Result<(), String> {
+    r.validate(&DM).map_err(|e| e.to_string())?;
+    let elements = scalar_count(r);
+    if elements > MAX_FFI_ELEMENTS {
+        return Err(format!(
+            "it has {elements} scalar elements, more than the {MAX_FFI_ELEMENTS} ffi-auto passes by value"
+        ));
+    }
+    check_shape(r)
+}
+
+/// Scalars in a (validated) record, arrays expanded, saturating.
+fn scalar_count(r: &Record) -> u64 {
+    fn ty(t: &CType) -> u64 {
+        match t.canonical() {
+            CType::Array { elem, len } => ty(elem).saturating_mul(*len),
+            CType::Record(r) => scalar_count(r),
+            _ => 1,
+        }
+    }
+    r.fields
+        .iter()
+        .fold(0u64, |n, f| n.saturating_add(ty(&f.ty)))
+}
+
+fn check_shape(r: &Record) -> Result<(), String> {
     if r.kind == RecordKind::Union {
         return Err("libffi cannot pass unions by value".to_owned());
     }
@@ -114,7 +143,7 @@ fn check_field(ty: &CType) -> Result<(), String> {
     match ty.canonical() {
         CType::Float(FloatKind::LongDouble) => Err("`long double` is not supported".to_owned()),
         CType::Array { elem, .. } => check_field(elem),
-        CType::Record(r) => check_record(r),
+        CType::Record(r) => check_shape(r),
         CType::Void | CType::Opaque(_) => Err(format!("`{ty}` has no size")),
         _ => Ok(()),
     }

@@ -34,6 +34,7 @@ mod discovery;
 mod dynamic;
 mod errno;
 mod error;
+pub mod format;
 mod function;
 mod layout;
 mod library;

@@ -46,20 +46,42 @@ pub struct Struct {
 
 impl Struct {
     /// A zeroed struct of this layout.
-    pub fn zeroed(record: Arc<Record>) -> Struct {
+    ///
+    /// ```
+    /// use ffi_auto_runtime::{CType, DataModel, Record, RecordKind, Struct};
+    /// let mut r = Record::with_c_layout(RecordKind::Struct, Some("p"),
+    ///     vec![("x".into(), CType::INT)], &DataModel::native()).unwrap();
+    /// assert!(Struct::zeroed(r.clone().into()).is_ok());
+    /// // A layout built by hand is checked: no field may lie outside the struct.
+    /// r.fields[0].offset = 1000;
+    /// assert!(Struct::zeroed(r.into()).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidLayout`] for a layout no C compiler produces ([`Record::validate`]),
+    /// or one too large to allocate.
+    pub fn zeroed(record: Arc<Record>) -> Result<Struct> {
+        record.validate(&DM).map_err(|e| Error::InvalidLayout {
+            reason: e.to_string(),
+        })?;
         let by_value = crate::layout::record_ref(&record).ok();
         Struct::zeroed_as(record, by_value)
     }
 
-    fn zeroed_as(record: Arc<Record>, by_value: Option<RecordRef>) -> Struct {
-        let data = (0..(record.size as usize).div_ceil(16))
-            .map(|_| Cell::new(0u128))
-            .collect();
-        Struct {
+    /// A zeroed struct of a validated layout.
+    fn zeroed_as(record: Arc<Record>, by_value: Option<RecordRef>) -> Result<Struct> {
+        let cells = (record.size as usize).div_ceil(16);
+        let mut data = Vec::new();
+        data.try_reserve_exact(cells)
+            .map_err(|e| Error::InvalidLayout {
+                reason: format!("{} bytes cannot be allocated ({e})", record.size),
+            })?;
+        data.resize_with(cells, || Cell::new(0u128));
+        Ok(Struct {
             record,
-            data,
+            data: data.into_boxed_slice(),
             by_value,
-        }
+        })
     }
 
     /// A zeroed struct of the layout a header gives `name` (`"timeval"`, `"div_t"`), found by
@@ -69,7 +91,7 @@ impl Struct {
     /// [`Error::UnknownStruct`] when no header of the search path defines it completely.
     #[cfg(feature = "discovery")]
     pub fn new(name: &str) -> Result<Struct> {
-        Ok(Struct::zeroed(crate::discovery::record(name)?))
+        Struct::zeroed(crate::discovery::record(name)?)
     }
 
     /// The layout.
@@ -123,9 +145,11 @@ impl Struct {
     pub fn get(&self, name: &str) -> Result<Value<'static>> {
         let (f, class) = self.field(name)?;
         let mut ret = [0u8; 16];
-        let at = f.offset as usize;
         let size = class_size(class);
-        ret[..size].copy_from_slice(&self.as_bytes()[at..at + size]);
+        // Inside the record for every validated layout; checked anyway, never a panic.
+        let src = field_bytes(self.as_bytes(), f.offset, size)
+            .ok_or_else(|| outside(&self.record, name))?;
+        ret[..size].copy_from_slice(src);
         Ok(crate::callback::read_bytes(class, &ret))
     }
 
@@ -136,7 +160,7 @@ impl Struct {
     /// does not fit the field.
     pub fn set<'v>(&mut self, name: &str, v: impl Into<Value<'v>>) -> Result<()> {
         let (f, class) = self.field(name)?;
-        let (at, size) = (f.offset as usize, class_size(class));
+        let (at, size) = (f.offset, class_size(class));
         let v = v.into();
         if matches!(class, Class::Ptr { .. }) && !matches!(v, Value::Null | Value::Ptr(_)) {
             return Err(field_error(
@@ -167,8 +191,31 @@ impl Struct {
                 self.record.size as usize,
             )
         };
-        dst[at..at + size].copy_from_slice(src);
+        let record = self.record.clone();
+        let dst = field_bytes_mut(dst, at, size).ok_or_else(|| outside(&record, name))?;
+        dst.copy_from_slice(src);
         Ok(())
+    }
+}
+
+/// The `size` bytes at `offset`, if they lie inside `bytes`.
+fn field_bytes(bytes: &[u8], offset: u64, size: usize) -> Option<&[u8]> {
+    let at = usize::try_from(offset).ok()?;
+    bytes.get(at..at.checked_add(size)?)
+}
+
+fn field_bytes_mut(bytes: &mut [u8], offset: u64, size: usize) -> Option<&mut [u8]> {
+    let at = usize::try_from(offset).ok()?;
+    bytes.get_mut(at..at.checked_add(size)?)
+}
+
+fn outside(r: &Record, field: &str) -> Error {
+    Error::InvalidLayout {
+        reason: format!(
+            "field `{field}` of `{}` lies outside its {} bytes",
+            r.c_name(),
+            r.size
+        ),
     }
 }
 
@@ -328,7 +375,10 @@ impl FromRet for Struct {
             id,
             has_pointers: crate::layout::has_pointers(&record),
         };
-        let s = Struct::zeroed_as(record, Some(by_value));
+        // Records in the table were validated when they entered it (`layout::record_id`).
+        let s = Struct::zeroed_as(record, Some(by_value)).map_err(|_| Fault::Type {
+            hint: "the struct is too large to allocate",
+        })?;
         let size = s.record.size as usize;
         let bytes = ret.bytes(size);
         // SAFETY: `data` holds at least `size` bytes, not borrowed elsewhere.

@@ -140,7 +140,7 @@ impl fmt::Display for Value<'_> {
             Value::F32(v) => write!(f, "{v:?}"),
             Value::F64(v) => write!(f, "{v:?}"),
             Value::Null => f.write_str("NULL"),
-            Value::Ptr(p) => write!(f, "{p:p}"),
+            Value::Ptr(p) => write!(f, "{:p}", *p),
             Value::Str(s) => f.write_str(s),
             Value::CStr(s) => f.write_str(&s.to_string_lossy()),
             Value::Bytes(b) => f.write_str(&String::from_utf8_lossy(b)),
@@ -345,3 +345,17 @@ impl<const N: usize> crate::arg::Args for [Value<'_>; N] {
 }
 // SAFETY: as for slices of `Value`.
 unsafe impl<const N: usize> crate::arg::SafeArgs for [Value<'_>; N] {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pointer_displays_as_its_address_not_the_values() {
+        let x = 5u64;
+        let p = (&raw const x).cast_mut().cast::<c_void>();
+        let v = Value::Ptr(p);
+        assert_eq!(v.to_string(), format!("{:#x}", p as usize));
+        assert_eq!(Value::Null.to_string(), "NULL");
+    }
+}

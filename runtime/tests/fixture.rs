@@ -338,10 +338,12 @@ fn strings_reach_c_nul_terminated_without_allocating_when_short() {
 #[test]
 fn variadic_arguments_get_the_default_promotions() {
     let ints = fx("fx_sum_ints", "long (int, ...)");
-    assert_eq!(ints.call::<i64>((3, 1, 2, 3)).unwrap(), 6);
+    // SAFETY: the summing function reads `count` arguments of its type, as given.
+    assert_eq!(unsafe { ints.call_raw::<i64>((3, 1, 2, 3)) }.unwrap(), 6);
     // char, short and bool are promoted to int.
     assert_eq!(
-        ints.call::<i64>((4, -5i8, 300i16, true, 7u8)).unwrap(),
+        // SAFETY: the summing function reads `count` arguments of its type, as given.
+        unsafe { ints.call_raw::<i64>((4, -5i8, 300i16, true, 7u8)) }.unwrap(),
         -5 + 300 + 1 + 7
     );
     assert_eq!(ints.call::<i64>(0).unwrap(), 0);
@@ -349,15 +351,47 @@ fn variadic_arguments_get_the_default_promotions() {
     let doubles = fx("fx_sum_doubles", "double (int, ...)");
     // float is promoted to double.
     assert_eq!(
-        doubles.call::<f64>((3, 1.5f32, 2.25f64, -0.5f32)).unwrap(),
+        // SAFETY: the summing function reads `count` arguments of its type, as given.
+        unsafe { doubles.call_raw::<f64>((3, 1.5f32, 2.25f64, -0.5f32)) }.unwrap(),
         3.25
     );
     let values = [Value::I32(2), Value::F32(0.75), Value::F64(0.5)];
-    assert_eq!(doubles.call_values(&values).unwrap(), Value::F64(1.25));
+    assert_eq!(
+        // SAFETY: the summing function reads `count` arguments of its type, as given.
+        unsafe { doubles.call_values_raw(&values) }.unwrap(),
+        Value::F64(1.25)
+    );
 
     let llongs = fx("fx_sum_llongs", "long long (int, ...)");
     let (x, y) = (1i64 << 40, -(1i64 << 35));
-    assert_eq!(llongs.call::<i64>((2, x, y)).unwrap(), x + y);
+    // SAFETY: the summing function reads `count` arguments of its type, as given.
+    assert_eq!(unsafe { llongs.call_raw::<i64>((2, x, y)) }.unwrap(), x + y);
+}
+
+#[test]
+fn a_safe_call_passes_no_variadic_argument_nothing_describes() {
+    // `fx_sum_ints` reads as many `int`s as its first argument says: no declaration can say
+    // so, and a safe call cannot know that 3 here is a lie.
+    let ints = fx("fx_sum_ints", "long (int, ...)");
+    let err = ints.call::<i64>((3, 1)).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::VariadicUnchecked {
+                fixed: 1,
+                given: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("call_raw"), "{err}");
+    let err = ints
+        .call_values(&[Value::I32(9), Value::I32(1)])
+        .unwrap_err();
+    assert!(matches!(err, Error::VariadicUnchecked { .. }), "{err}");
+    // Its fixed arguments alone are fine.
+    assert_eq!(ints.call::<i64>(0).unwrap(), 0);
 }
 
 #[test]

@@ -213,14 +213,13 @@ fn open_with_a_variadic_mode_creates_the_file_with_it() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("created");
     let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
-    // The mode is the variadic argument; mode_t is promoted to (unsigned) int.
-    let fd: i32 = open
-        .call((
-            c_path.as_c_str(),
-            libc::O_CREAT | libc::O_WRONLY | libc::O_EXCL,
-            0o640u32,
-        ))
-        .unwrap();
+    // The mode is the variadic argument; mode_t is promoted to (unsigned) int. Nothing in
+    // open's declaration says so, so a safe call refuses it and `call_raw` takes it.
+    let flags = libc::O_CREAT | libc::O_WRONLY | libc::O_EXCL;
+    let refused = open.call::<i32>((c_path.as_c_str(), flags, 0o640u32));
+    assert!(matches!(refused, Err(Error::VariadicUnchecked { .. })));
+    // SAFETY: with O_CREAT, open reads one `mode_t` variadic argument, which is given.
+    let fd: i32 = unsafe { open.call_raw((c_path.as_c_str(), flags, 0o640u32)) }.unwrap();
     assert!(fd >= 0, "open failed");
     assert_eq!(close.call::<i32>(fd).unwrap(), 0);
     // The process's file creation mask, read without changing it.

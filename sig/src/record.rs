@@ -79,10 +79,109 @@ pub enum LayoutError {
     /// The record is empty (C forbids it).
     #[error("a record needs at least one field")]
     Empty,
+    /// The layout is not one a C compiler could produce: a field beyond the size, an
+    /// alignment that is not a power of two, a size beyond [`Record::MAX_SIZE`].
+    #[error("`{record}` has an impossible layout: {what}")]
+    Invalid {
+        /// `struct name`.
+        record: String,
+        /// What is wrong.
+        what: String,
+    },
 }
 
 impl Record {
-    /// Lays out `fields` by the C rules for `dm`.
+    /// The largest record size ffi-auto accepts (1 GiB): no C struct is near it, and a bigger
+    /// one would be a layout built by mistake.
+    pub const MAX_SIZE: u64 = 1 << 30;
+    /// The largest alignment accepted: clang's limit, 2^28 bytes.
+    pub const MAX_ALIGN: u64 = 1 << 28;
+    /// How deep records may nest in one another.
+    pub const MAX_DEPTH: usize = 64;
+
+    /// Checks that this is a layout a C compiler could have produced: alignments are powers
+    /// of two up to [`Record::MAX_ALIGN`], the size is a multiple of the alignment and at
+    /// most [`Record::MAX_SIZE`], every field (and bitfield) lies inside the record and has a
+    /// size, and nested records are valid too. The fields are public, so a layout can be
+    /// built by hand; everything that reads bytes at field offsets checks this first.
+    ///
+    /// ```
+    /// use ffi_auto_sig::{CType, DataModel, Record, RecordKind};
+    /// let dm = DataModel::native();
+    /// let mut r = Record::with_c_layout(RecordKind::Struct, Some("p"),
+    ///     vec![("x".into(), CType::INT)], &dm).unwrap();
+    /// assert!(r.validate(&dm).is_ok());
+    /// r.fields[0].offset = 64; // past the end
+    /// assert!(r.validate(&dm).unwrap_err().to_string().contains("beyond"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`LayoutError::Invalid`] saying what is wrong, or [`LayoutError::Incomplete`] for a
+    /// field without a size.
+    pub fn validate(&self, dm: &DataModel) -> Result<(), LayoutError> {
+        self.validate_at(dm, 0)
+    }
+
+    fn validate_at(&self, dm: &DataModel, depth: usize) -> Result<(), LayoutError> {
+        let bad = |what: String| LayoutError::Invalid {
+            record: self.c_name(),
+            what,
+        };
+        if depth > Record::MAX_DEPTH {
+            return Err(bad(format!(
+                "records nest more than {} deep",
+                Record::MAX_DEPTH
+            )));
+        }
+        if !self.align.is_power_of_two() || self.align > Record::MAX_ALIGN {
+            return Err(bad(format!(
+                "alignment {} is not a power of two up to {}",
+                self.align,
+                Record::MAX_ALIGN
+            )));
+        }
+        if self.size > Record::MAX_SIZE || !self.size.is_multiple_of(self.align) {
+            return Err(bad(format!(
+                "size {} is not a multiple of its alignment {} up to {}",
+                self.size,
+                self.align,
+                Record::MAX_SIZE
+            )));
+        }
+        for f in &self.fields {
+            validate_type(&f.ty, dm, depth + 1)?;
+            let Some(l) = f.ty.layout(dm) else {
+                return Err(LayoutError::Incomplete {
+                    field: f.name.clone(),
+                    ty: f.ty.to_string(),
+                });
+            };
+            match f.bit_width {
+                None => {
+                    let end = f.offset.checked_add(l.size);
+                    if end.is_none_or(|e| e > self.size) {
+                        return Err(bad(format!(
+                            "field `{}` ({} bytes at offset {}) lies beyond its {} bytes",
+                            f.name, l.size, f.offset, self.size
+                        )));
+                    }
+                }
+                Some(w) => {
+                    let end = f.bit_offset.checked_add(u64::from(w));
+                    if u64::from(w) > l.size.saturating_mul(8)
+                        || end.is_none_or(|e| e > self.size.saturating_mul(8))
+                    {
+                        return Err(bad(format!(
+                            "bitfield `{}` ({w} bits at bit {}) lies beyond its {} bytes or its type",
+                            f.name, f.bit_offset, self.size
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     ///
     /// # Errors
     /// [`LayoutError`] when a field has no size, or there are no fields.
@@ -97,18 +196,35 @@ impl Record {
         }
         let mut out = Vec::with_capacity(fields.len());
         let (mut end, mut align) = (0u64, 1u64);
+        let record = || {
+            let kw = match kind {
+                RecordKind::Struct => "struct",
+                RecordKind::Union => "union",
+            };
+            format!("{kw} {}", name.unwrap_or("<anonymous>"))
+        };
         for (fname, ty) in fields {
+            validate_type(&ty, dm, 1)?;
             let Some(l) = ty.layout(dm) else {
                 return Err(LayoutError::Incomplete {
                     field: fname,
                     ty: ty.to_string(),
                 });
             };
+            // Valid types (above) have power-of-two alignments; sizes are bounded, so only
+            // many huge fields could overflow.
             let offset = match kind {
-                RecordKind::Struct => end.next_multiple_of(l.align),
+                RecordKind::Struct => end.next_multiple_of(l.align.max(1)),
                 RecordKind::Union => 0,
             };
-            end = end.max(offset + l.size);
+            end = end.max(
+                offset
+                    .checked_add(l.size)
+                    .ok_or_else(|| LayoutError::Invalid {
+                        record: record(),
+                        what: "its size overflows".to_owned(),
+                    })?,
+            );
             align = align.max(l.align);
             out.push(Field {
                 name: fname,
@@ -118,13 +234,15 @@ impl Record {
                 bit_offset: offset * 8,
             });
         }
-        Ok(Record {
+        let r = Record {
             name: name.map(str::to_owned),
             kind,
             fields: out,
             size: end.next_multiple_of(align),
             align,
-        })
+        };
+        r.validate(dm)?;
+        Ok(r)
     }
 
     /// The layout the C rules give these fields (no `packed`, no `aligned` attribute), for
@@ -184,5 +302,21 @@ impl Record {
     /// Whether any field is a bitfield.
     pub fn has_bitfields(&self) -> bool {
         self.fields.iter().any(|f| f.bit_width.is_some())
+    }
+}
+
+/// Checks the records a type holds (directly, or as array elements) and that its size is
+/// computable; pointers are not followed (what they point to is not laid out here).
+fn validate_type(ty: &CType, dm: &DataModel, depth: usize) -> Result<(), LayoutError> {
+    if depth > Record::MAX_DEPTH {
+        return Err(LayoutError::Invalid {
+            record: ty.to_string(),
+            what: format!("types nest more than {} deep", Record::MAX_DEPTH),
+        });
+    }
+    match ty.canonical() {
+        CType::Record(r) => r.validate_at(dm, depth),
+        CType::Array { elem, .. } => validate_type(elem, dm, depth + 1),
+        _ => Ok(()),
     }
 }

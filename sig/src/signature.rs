@@ -39,6 +39,49 @@ pub struct FormatAttr {
     pub first_to_check: u32,
 }
 
+/// Standard functions whose headers may omit the `format` attribute (glibc does for these:
+/// compilers know them as builtins), as `(name, archetype, string_index, first_to_check)`.
+const STANDARD_FORMATS: &[(&str, &str, u32, u32)] = &[
+    ("printf", "printf", 1, 2),
+    ("fprintf", "printf", 2, 3),
+    ("sprintf", "printf", 2, 3),
+    ("snprintf", "printf", 3, 4),
+    ("dprintf", "printf", 2, 3),
+    ("asprintf", "printf", 2, 3),
+    ("scanf", "scanf", 1, 2),
+    ("fscanf", "scanf", 2, 3),
+    ("sscanf", "scanf", 2, 3),
+];
+
+impl FormatAttr {
+    /// The format contract of the standard C function `name` when `sig` has the standard
+    /// shape (variadic, its format a `char` pointer where the standard puts it): for headers
+    /// that declare `printf`, `scanf` and their relatives without the attribute.
+    ///
+    /// ```
+    /// use ffi_auto_sig::{FormatAttr, Signature};
+    /// let printf: Signature = "int (const char *, ...)".parse().unwrap();
+    /// let f = FormatAttr::standard("printf", &printf).unwrap();
+    /// assert_eq!((f.archetype.as_str(), f.string_index, f.first_to_check), ("printf", 1, 2));
+    /// // Not the standard shape: no contract.
+    /// assert!(FormatAttr::standard("printf", &"int (int, ...)".parse().unwrap()).is_none());
+    /// assert!(FormatAttr::standard("open", &"int (const char *, int, ...)".parse().unwrap()).is_none());
+    /// ```
+    pub fn standard(name: &str, sig: &Signature) -> Option<FormatAttr> {
+        let &(_, archetype, string_index, first_to_check) =
+            STANDARD_FORMATS.iter().find(|(n, ..)| *n == name)?;
+        let format = sig.params.get(string_index as usize - 1)?;
+        let shape = sig.variadic
+            && sig.params.len() + 1 == first_to_check as usize
+            && format.ty.pointee().is_some_and(|(t, _)| t.is_byte());
+        shape.then(|| FormatAttr {
+            archetype: archetype.to_owned(),
+            string_index,
+            first_to_check,
+        })
+    }
+}
+
 /// Function attributes the header states.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -497,31 +497,37 @@ pub fn check(
         }
     }
     if !user_unsafe {
-        let mut raw = user
-            .inputs
-            .iter()
-            .map(|(_, t)| t)
-            .chain(match &user.output {
-                ReturnType::Type(_, t) => Some(&**t),
-                ReturnType::Default => None,
-            });
-        let what = if user.variadic.is_some() {
-            Some("is variadic (C reads arguments no declaration describes)")
-        } else if raw.any(|t| !classify(t, dm).is_safe()) {
-            Some("takes or returns raw pointers (ffi-auto cannot check what C does through them)")
-        } else {
-            None
-        };
-        if let Some(what) = what {
-            out.push(Mismatch {
-                span: ident.span(),
-                message: format!(
-                    "`{ident}` {what}, so its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`, or take `&CStr`, `&T` and `&mut T`, which a safe wrapper may"
-                ),
-            });
-        }
+        out.extend(safe_fn_rule(ident, user, dm));
     }
     out
+}
+
+/// A wrapper written as a safe `fn` must be one that safe code cannot misuse: not variadic
+/// (C reads arguments no declaration describes), and no raw pointer in or out (ffi-auto cannot
+/// check what C does through them). The same rule holds whether a header checked the
+/// signature or not.
+pub(crate) fn safe_fn_rule(ident: &syn::Ident, user: &UserSig, dm: &DataModel) -> Option<Mismatch> {
+    let mut raw = user
+        .inputs
+        .iter()
+        .map(|(_, t)| t)
+        .chain(match &user.output {
+            ReturnType::Type(_, t) => Some(&**t),
+            ReturnType::Default => None,
+        });
+    let what = if user.variadic.is_some() {
+        "is variadic (C reads arguments no declaration describes)"
+    } else if raw.any(|t| !classify(t, dm).is_safe()) {
+        "takes or returns raw pointers (ffi-auto cannot check what C does through them)"
+    } else {
+        return None;
+    };
+    Some(Mismatch {
+        span: ident.span(),
+        message: format!(
+            "`{ident}` {what}, so its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`, or take `&CStr`, `&T` and `&mut T`, which a safe wrapper may"
+        ),
+    })
 }
 
 /// What a user's signature is checked against.

@@ -117,8 +117,8 @@ fn catalog(opts: &Options, ctx: &Context) -> Result<(Arc<Catalog>, HeaderSet), D
         }
         // The build script wrote it (and reported any staleness); it may come from a
         // committed database made with another libclang, or none on this machine.
-        match crate::db::load_committed(db) {
-            Ok((stored, key, _)) => {
+        match crate::db::load_built(db) {
+            Ok((stored, key)) => {
                 let c = Arc::new(Catalog::from(stored));
                 cache.push((db.clone(), c.clone(), key.set.clone()));
                 return Ok((c, key.set));
@@ -518,6 +518,22 @@ fn unchecked(
         );
     }
     let dm = &ctx.data_model;
+    if item.unsafety.is_none()
+        && let Some(m) = check::safe_fn_rule(&item.ident, user, dm)
+    {
+        return fail(
+            item,
+            vec![syn::Error::new(
+                m.span,
+                format!(
+                    "{}\nnote: no header declares `{}` (searched {}){maybe}, so nothing checks this signature either",
+                    m.message,
+                    item.c_name.0,
+                    set.describe()
+                ),
+            )],
+        );
+    }
     let params = user
         .inputs
         .iter()

@@ -1,0 +1,265 @@
+//! Command-line words as C arguments: each converted by the C type it is passed as (a fixed
+//! parameter's, or what a format string says a variadic one is), with the value as given in
+//! every error.
+
+use std::ffi::CString;
+
+use ffi_auto::Value;
+use ffi_auto::sig::{CType, DataModel, FloatKind};
+
+/// One converted argument. Strings are owned C strings, so that a pointer the function returns
+/// into one (`strchr`, `strstr`) stays valid while the result is printed.
+#[derive(Debug, PartialEq)]
+pub enum CliArg {
+    /// A number or `bool`.
+    Value(Value<'static>),
+    /// A string, passed as `const char *`.
+    Str(CString),
+}
+
+impl CliArg {
+    /// The value to pass.
+    pub fn value(&self) -> Value<'_> {
+        match self {
+            CliArg::Value(v) => *v,
+            CliArg::Str(s) => Value::CStr(s),
+        }
+    }
+}
+
+/// Why a word cannot be the argument.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("argument {pos} (`{word}`) {why}")]
+pub struct ArgError {
+    /// 1-based position.
+    pub pos: usize,
+    /// The word as given.
+    pub word: String,
+    /// What is wrong, and what would do.
+    pub why: String,
+}
+
+/// Converts `word`, argument `pos` (1-based), to the C type `ty`; with no type (a variadic
+/// argument nothing describes), to an `int`, `long long` or `unsigned long long` if it is an
+/// integer, a `double` if it is a number, else a string.
+///
+/// ```
+/// use ffi_auto_cli::args::{convert, CliArg};
+/// use ffi_auto::{CType, Value};
+/// assert_eq!(convert("42", Some(&CType::SIZE_T), 1).unwrap(), CliArg::Value(Value::I64(42)));
+/// let e = convert("18446744073709551616", Some(&CType::SIZE_T), 2).unwrap_err();
+/// assert!(e.to_string().contains("18446744073709551616"), "{e}");
+/// assert!(convert("1e400", Some(&CType::DOUBLE), 1).is_err());
+/// ```
+///
+/// # Errors
+/// A word that is not a value of the type, or is out of its range.
+pub fn convert(word: &str, ty: Option<&CType>, pos: usize) -> Result<CliArg, ArgError> {
+    let err = |why: String| ArgError {
+        pos,
+        word: word.to_owned(),
+        why,
+    };
+    let dm = DataModel::native();
+    let Some(ty) = ty else {
+        return match parse_int(word) {
+            Ok(v) => Ok(CliArg::Value(if let Ok(i) = i32::try_from(v) {
+                Value::I32(i)
+            } else {
+                int_value(v).ok_or_else(|| {
+                    err("is out of range: no 64-bit C integer holds it".to_owned())
+                })?
+            })),
+            Err(IntError::TooLong) => Err(err(
+                "is out of range: no 64-bit C integer holds it".to_owned()
+            )),
+            Err(IntError::NotAnInteger) => match parse_float(word) {
+                Ok(f) => Ok(CliArg::Value(Value::F64(f))),
+                Err(FloatError::Overflow) => {
+                    Err(err("is out of range: it overflows a `double`".to_owned()))
+                }
+                Err(FloatError::NotANumber) => string(word).map_err(err),
+            },
+        };
+    };
+    match ty.canonical() {
+        CType::Int(k) => {
+            let (min, max) = k.range(&dm);
+            let range = || format!("`{ty}` holds {min}..={max}");
+            let v = match parse_int(word) {
+                Ok(v) => v,
+                Err(IntError::TooLong) => {
+                    return Err(err(format!("is out of range: {}", range())));
+                }
+                Err(IntError::NotAnInteger) => {
+                    return Err(err(format!(
+                        "is not an integer (decimal, or hex with 0x), for `{ty}`"
+                    )));
+                }
+            };
+            if v < min || v > max {
+                return Err(err(format!("is out of range: {}", range())));
+            }
+            // In range of a C integer of at most 64 bits: one of the two holds it.
+            int_value(v)
+                .map(CliArg::Value)
+                .ok_or_else(|| err(format!("is out of range: {}", range())))
+        }
+        CType::Float(FloatKind::LongDouble) => Err(err(
+            "is for a `long double`, which ffi-auto cannot pass yet".to_owned(),
+        )),
+        CType::Float(_) => match parse_float(word) {
+            Ok(f) => Ok(CliArg::Value(Value::F64(f))),
+            Err(FloatError::Overflow) => Err(err(format!(
+                "is out of range: it overflows a `double`, for `{ty}`"
+            ))),
+            Err(FloatError::NotANumber) => Err(err(format!("is not a number, for `{ty}`"))),
+        },
+        CType::Bool => match word {
+            "true" | "1" => Ok(CliArg::Value(Value::Bool(true))),
+            "false" | "0" => Ok(CliArg::Value(Value::Bool(false))),
+            _ => Err(err("is not `true` or `false`".to_owned())),
+        },
+        CType::Pointer { .. } if ty.pointee().is_some_and(|(p, c)| c && p.is_byte()) => {
+            string(word).map_err(err)
+        }
+        _ => Err(err(format!(
+            "is for `{ty}`, which cannot be given on the command line (numbers, and strings for `const char *`, can)"
+        ))),
+    }
+}
+
+fn string(word: &str) -> Result<CliArg, String> {
+    CString::new(word)
+        .map(CliArg::Str)
+        .map_err(|e| format!("holds a NUL byte at offset {}", e.nul_position()))
+}
+
+/// An integer that fits in 64 bits, signed or not.
+fn int_value(v: i128) -> Option<Value<'static>> {
+    match i64::try_from(v) {
+        Ok(s) => Some(Value::I64(s)),
+        Err(_) => u64::try_from(v).ok().map(Value::U64),
+    }
+}
+
+/// Why a word is not an integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntError {
+    /// It is not written as one.
+    NotAnInteger,
+    /// It is, but has more digits than any C integer could hold.
+    TooLong,
+}
+
+/// An integer written in decimal or `0x` hex, optionally signed; exact up to `i128`.
+///
+/// ```
+/// use ffi_auto_cli::args::{parse_int, IntError};
+/// assert_eq!(parse_int("-0x10"), Ok(-16));
+/// assert_eq!(parse_int("+7"), Ok(7));
+/// assert_eq!(parse_int("1".repeat(60).as_str()), Err(IntError::TooLong));
+/// assert_eq!(parse_int("12ab"), Err(IntError::NotAnInteger));
+/// assert_eq!(parse_int("-"), Err(IntError::NotAnInteger));
+/// ```
+///
+/// # Errors
+/// [`IntError`].
+pub fn parse_int(s: &str) -> Result<i128, IntError> {
+    let (neg, rest) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (radix, digits) = match rest.strip_prefix("0x").or_else(|| rest.strip_prefix("0X")) {
+        Some(h) => (16, h),
+        None => (10, rest),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return Err(IntError::NotAnInteger);
+    }
+    // Every character is a digit: the only failure left is overflow.
+    let v = i128::from_str_radix(digits, radix).map_err(|_| IntError::TooLong)?;
+    Ok(if neg { -v } else { v })
+}
+
+/// Why a word is not a `double`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloatError {
+    /// It is not written as a number.
+    NotANumber,
+    /// It is a finite number too large for a `double` (`1e400`).
+    Overflow,
+}
+
+/// A floating-point number, as Rust reads one; `inf`, `infinity` and `nan` are allowed when
+/// spelled, but a finite literal that overflows is an error, not infinity.
+///
+/// ```
+/// use ffi_auto_cli::args::{parse_float, FloatError};
+/// assert_eq!(parse_float("1.5"), Ok(1.5));
+/// assert_eq!(parse_float("-inf"), Ok(f64::NEG_INFINITY));
+/// assert_eq!(parse_float("1e400"), Err(FloatError::Overflow));
+/// assert_eq!(parse_float("-1e400"), Err(FloatError::Overflow));
+/// assert_eq!(parse_float("x"), Err(FloatError::NotANumber));
+/// ```
+///
+/// # Errors
+/// [`FloatError`].
+pub fn parse_float(s: &str) -> Result<f64, FloatError> {
+    let f: f64 = s.parse().map_err(|_| FloatError::NotANumber)?;
+    let spelled = s.trim_start_matches(['+', '-']).to_ascii_lowercase();
+    if f.is_infinite() && spelled != "inf" && spelled != "infinity" {
+        return Err(FloatError::Overflow);
+    }
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_beyond_64_bits_name_the_value_given() {
+        for (word, ty) in [
+            ("18446744073709551616", CType::SIZE_T),
+            ("-99999999999999999999", CType::LONG),
+            ("-9223372036854775809", CType::LONG),
+            (
+                "99999999999999999999999999999999999999999999",
+                CType::SIZE_T,
+            ),
+        ] {
+            let e = convert(word, Some(&ty), 2).unwrap_err();
+            assert!(e.to_string().contains(word), "{e}");
+            assert!(e.to_string().contains("out of range"), "{e}");
+        }
+        let e = convert("18446744073709551616", None, 3).unwrap_err();
+        assert!(e.to_string().contains("out of range"), "{e}");
+    }
+
+    #[test]
+    fn every_width_has_its_range() {
+        assert!(convert("255", Some(&"unsigned char".parse().unwrap()), 1).is_ok());
+        assert!(convert("256", Some(&"unsigned char".parse().unwrap()), 1).is_err());
+        assert!(convert("-1", Some(&CType::SIZE_T), 1).is_err());
+        assert_eq!(
+            convert("18446744073709551615", Some(&CType::SIZE_T), 1).unwrap(),
+            CliArg::Value(Value::U64(u64::MAX))
+        );
+    }
+
+    #[test]
+    fn untyped_words_become_the_narrowest_value() {
+        assert_eq!(convert("5", None, 1).unwrap(), CliArg::Value(Value::I32(5)));
+        assert_eq!(
+            convert("5000000000", None, 1).unwrap(),
+            CliArg::Value(Value::I64(5_000_000_000))
+        );
+        assert_eq!(
+            convert("2.5", None, 1).unwrap(),
+            CliArg::Value(Value::F64(2.5))
+        );
+        assert!(matches!(convert("hi", None, 1).unwrap(), CliArg::Str(_)));
+        assert!(convert("1e400", None, 1).is_err());
+    }
+}

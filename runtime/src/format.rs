@@ -1,0 +1,655 @@
+//! The variadic contract of `printf`- and `scanf`-like functions: a format string read into
+//! the C type of every argument it consumes, so that a call can check its variadic arguments
+//! (their count, and each one's type) before C reads them.
+//!
+//! ```
+//! use ffi_auto_runtime::format::{Family, parse};
+//! use ffi_auto_runtime::CType;
+//! let args = parse(Family::Printf, b"%s has %*d items (%.1f%%)\n").unwrap();
+//! let types: Vec<String> = args.iter().map(|c| c.ty.to_string()).collect();
+//! assert_eq!(types, ["const char *", "int", "int", "double"]);
+//! assert_eq!(args[2].spec, "%*d");
+//! assert!(parse(Family::Printf, b"%Q").is_err());
+//! ```
+//!
+//! The grammar is C's (C17 7.21.6) with the POSIX and glibc extensions real code uses:
+//! positional arguments (`%2$s`, `%*1$d`), the `'` and `I` flags, the `q`, `Z` and `L` (for
+//! integers) length modifiers, `%m`, `%C`, `%S`, `%b`, and scanf's `m` allocation flag.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use ffi_auto_sig::{CType, FloatKind, IntKind};
+
+/// The two format archetypes C compilers know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// `printf`: arguments are values.
+    Printf,
+    /// `scanf`: arguments are pointers the function writes through.
+    Scanf,
+}
+
+impl Family {
+    /// The family of a `format(archetype, ...)` attribute's archetype (`printf`, `__printf__`,
+    /// `gnu_printf`, `scanf`, ...); `None` for others (`strftime`, `strfmon`).
+    pub fn of_archetype(archetype: &str) -> Option<Family> {
+        match archetype.trim_matches('_') {
+            "printf" | "gnu_printf" => Some(Family::Printf),
+            "scanf" | "gnu_scanf" => Some(Family::Scanf),
+            _ => None,
+        }
+    }
+}
+
+/// One argument a format string consumes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conversion {
+    /// The conversion specification that consumes it, as written (`%ld`, `%*d`, `%2$s`).
+    pub spec: String,
+    /// What it is for: `"value"`, `"width"` or `"precision"`.
+    pub role: &'static str,
+    /// The C type the argument must have.
+    pub ty: CType,
+    /// Whether the function writes through it (`%n`, and every assigning scanf conversion).
+    pub writes: bool,
+}
+
+/// Why a format string cannot be checked.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormatError {
+    /// The string ends inside a conversion specification.
+    #[error("the format ends inside the conversion `{spec}` (write `%%` for a literal `%`)")]
+    Incomplete {
+        /// What was read of it.
+        spec: String,
+    },
+    /// A conversion character C does not define, or a length modifier it does not combine with.
+    #[error("`{spec}` at byte {at} is not a conversion this function understands")]
+    Unknown {
+        /// The specification.
+        spec: String,
+        /// Its byte offset in the format.
+        at: usize,
+    },
+    /// A `long double` argument (`%Lf`), which ffi-auto cannot pass yet.
+    #[error("`{spec}` takes a `long double`, which ffi-auto cannot pass yet")]
+    LongDouble {
+        /// The specification.
+        spec: String,
+    },
+    /// `%[` without its closing `]`.
+    #[error("the scan set `{spec}` has no closing `]`")]
+    UnterminatedSet {
+        /// The specification.
+        spec: String,
+    },
+    /// Positional (`%1$d`) and sequential (`%d`) arguments mixed in one format.
+    #[error(
+        "`{spec}` mixes positional (`%1$d`) and sequential (`%d`) arguments, which C leaves undefined"
+    )]
+    MixedPositional {
+        /// The specification that broke the pattern.
+        spec: String,
+    },
+    /// A positional format that skips an argument (its type is then unknown).
+    #[error(
+        "the format uses argument {max} but never argument {missing}, whose type is then unknown"
+    )]
+    PositionGap {
+        /// The argument never referenced.
+        missing: usize,
+        /// The highest argument referenced.
+        max: usize,
+    },
+    /// One positional argument used with two different types.
+    #[error("argument {position} is used as `{first}` and as `{second}`")]
+    PositionConflict {
+        /// The argument.
+        position: usize,
+        /// Its first use.
+        first: String,
+        /// The conflicting use.
+        second: String,
+    },
+}
+
+/// Reads `format` and returns the arguments it consumes, in order.
+///
+/// # Errors
+/// [`FormatError`] for a format C would not accept, or whose arguments ffi-auto cannot type.
+pub fn parse(family: Family, format: &[u8]) -> Result<Vec<Conversion>, FormatError> {
+    let mut p = Parser {
+        s: format,
+        i: 0,
+        positional: None,
+        seq: Vec::new(),
+        pos: BTreeMap::new(),
+    };
+    while let Some(rel) = memchr::memchr(b'%', &format[p.i..]) {
+        p.i += rel;
+        match family {
+            Family::Printf => p.printf_spec()?,
+            Family::Scanf => p.scanf_spec()?,
+        }
+    }
+    p.finish()
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+    /// Whether the format is positional (known from its first argument-taking conversion).
+    positional: Option<bool>,
+    seq: Vec<Conversion>,
+    pos: BTreeMap<usize, Conversion>,
+}
+
+/// A length modifier.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Len {
+    None,
+    Hh,
+    H,
+    L,
+    Ll,
+    BigL,
+    J,
+    Z,
+    T,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn spec_from(&self, start: usize) -> String {
+        let end = (self.i + 1).min(self.s.len());
+        String::from_utf8_lossy(&self.s[start..end]).into_owned()
+    }
+
+    fn incomplete(&self, start: usize) -> FormatError {
+        FormatError::Incomplete {
+            spec: String::from_utf8_lossy(&self.s[start..]).into_owned(),
+        }
+    }
+
+    /// Digits at the cursor followed by `$`: a 1-based argument position. The cursor moves
+    /// past the `$` only when there is one.
+    fn position(&mut self) -> Option<usize> {
+        let start = self.i;
+        let mut n: usize = 0;
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            n = n.saturating_mul(10).saturating_add(usize::from(d - b'0'));
+            self.i += 1;
+        }
+        if self.i > start && self.peek() == Some(b'$') && n > 0 {
+            self.i += 1;
+            Some(n)
+        } else {
+            self.i = start;
+            None
+        }
+    }
+
+    fn skip_digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn length(&mut self) -> Len {
+        let (len, n) = match (self.peek(), self.s.get(self.i + 1).copied()) {
+            (Some(b'h'), Some(b'h')) => (Len::Hh, 2),
+            (Some(b'h'), _) => (Len::H, 1),
+            (Some(b'l'), Some(b'l')) => (Len::Ll, 2),
+            (Some(b'l'), _) => (Len::L, 1),
+            (Some(b'q'), _) => (Len::Ll, 1),
+            (Some(b'L'), _) => (Len::BigL, 1),
+            (Some(b'j'), _) => (Len::J, 1),
+            (Some(b'z' | b'Z'), _) => (Len::Z, 1),
+            (Some(b't'), _) => (Len::T, 1),
+            _ => (Len::None, 0),
+        };
+        self.i += n;
+        len
+    }
+
+    /// Records one consumed argument, sequential or at `position`.
+    fn push(&mut self, position: Option<usize>, c: Conversion) -> Result<(), FormatError> {
+        let is_pos = position.is_some();
+        if *self.positional.get_or_insert(is_pos) != is_pos {
+            return Err(FormatError::MixedPositional { spec: c.spec });
+        }
+        match position {
+            None => self.seq.push(c),
+            Some(n) => match self.pos.get(&n) {
+                Some(prev) if !same_passing(&prev.ty, &c.ty) || prev.writes != c.writes => {
+                    return Err(FormatError::PositionConflict {
+                        position: n,
+                        first: prev.spec.clone(),
+                        second: c.spec,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    self.pos.insert(n, c);
+                }
+            },
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Vec<Conversion>, FormatError> {
+        if self.positional != Some(true) {
+            return Ok(self.seq);
+        }
+        let max = self.pos.keys().next_back().copied().unwrap_or(0);
+        if let Some(missing) = (1..=max).find(|n| !self.pos.contains_key(n)) {
+            return Err(FormatError::PositionGap { missing, max });
+        }
+        Ok(self.pos.into_values().collect())
+    }
+
+    /// One printf conversion specification, the cursor at its `%`.
+    fn printf_spec(&mut self) -> Result<(), FormatError> {
+        let start = self.i;
+        self.i += 1;
+        let value_pos = self.position();
+        while let Some(b'-' | b'+' | b' ' | b'#' | b'0' | b'\'' | b'I') = self.peek() {
+            self.i += 1;
+        }
+        // Width and precision taken from arguments come before the value they apply to.
+        let mut stars: Vec<(Option<usize>, &'static str)> = Vec::new();
+        if self.peek() == Some(b'*') {
+            self.i += 1;
+            stars.push((self.position(), "width"));
+        } else {
+            self.skip_digits();
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.peek() == Some(b'*') {
+                self.i += 1;
+                stars.push((self.position(), "precision"));
+            } else {
+                self.skip_digits();
+            }
+        }
+        let len = self.length();
+        let Some(conv) = self.peek() else {
+            return Err(self.incomplete(start));
+        };
+        let spec = self.spec_from(start);
+        self.i += 1;
+        let unknown = || FormatError::Unknown {
+            spec: spec.clone(),
+            at: start,
+        };
+        let value: Option<(CType, bool)> = match (conv, len) {
+            // Only a bare `%%` is a literal: glibc would take a `%*%` width from an argument.
+            (b'%', Len::None) if self.i == start + 2 => None,
+            (b'm', _) => None,
+            // `char` and `short` values arrive promoted to `int`; printf narrows them.
+            (b'd' | b'i' | b'o' | b'u' | b'x' | b'X' | b'b' | b'B', Len::Hh | Len::H) => {
+                Some((CType::INT, false))
+            }
+            (b'd' | b'i', l) => Some((signed(l), false)),
+            (b'o' | b'u' | b'x' | b'X' | b'b' | b'B', l) => Some((unsigned(l), false)),
+            (b'c', Len::None) => Some((CType::INT, false)),
+            (b'c', Len::L) | (b'C', Len::None) => Some((wint_t(), false)),
+            (b's', Len::None) => Some((CType::string(), false)),
+            (b's', Len::L) | (b'S', Len::None) => Some((CType::const_ptr(wchar_t()), false)),
+            (b'p', Len::None) => Some((CType::const_ptr(CType::Void), false)),
+            (b'n', l) => Some((CType::mut_ptr(signed(l)), true)),
+            (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::None | Len::L) => {
+                Some((CType::DOUBLE, false))
+            }
+            (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::BigL) => {
+                return Err(FormatError::LongDouble { spec });
+            }
+            _ => return Err(unknown()),
+        };
+        let Some((ty, writes)) = value else {
+            return Ok(());
+        };
+        for (p, role) in stars {
+            self.push(
+                p,
+                Conversion {
+                    spec: spec.clone(),
+                    role,
+                    ty: CType::INT,
+                    writes: false,
+                },
+            )?;
+        }
+        self.push(
+            value_pos,
+            Conversion {
+                spec,
+                role: "value",
+                ty,
+                writes,
+            },
+        )
+    }
+
+    /// One scanf conversion specification, the cursor at its `%`.
+    fn scanf_spec(&mut self) -> Result<(), FormatError> {
+        let start = self.i;
+        self.i += 1;
+        let mut position = self.position();
+        let mut suppress = false;
+        if self.peek() == Some(b'*') {
+            suppress = true;
+            self.i += 1;
+            if position.is_none() {
+                position = self.position();
+            }
+        }
+        self.skip_digits();
+        let allocate = self.peek() == Some(b'm');
+        if allocate {
+            self.i += 1;
+        }
+        let len = self.length();
+        let Some(conv) = self.peek() else {
+            return Err(self.incomplete(start));
+        };
+        if conv == b'[' {
+            // `]` right after `[` or `[^` belongs to the set.
+            self.i += 1;
+            if self.peek() == Some(b'^') {
+                self.i += 1;
+            }
+            if self.peek() == Some(b']') {
+                self.i += 1;
+            }
+            match memchr::memchr(b']', &self.s[self.i.min(self.s.len())..]) {
+                Some(rel) => self.i += rel,
+                None => {
+                    return Err(FormatError::UnterminatedSet {
+                        spec: String::from_utf8_lossy(&self.s[start..]).into_owned(),
+                    });
+                }
+            }
+        }
+        let spec = self.spec_from(start);
+        self.i += 1;
+        let unknown = || FormatError::Unknown {
+            spec: spec.clone(),
+            at: start,
+        };
+        let target = match (conv, len) {
+            (b'%', _) => return Ok(()),
+            (b'd' | b'i' | b'n', l) => signed(l),
+            (b'o' | b'u' | b'x' | b'X' | b'b', l) => unsigned(l),
+            (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::None) => CType::FLOAT,
+            (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::L) => CType::DOUBLE,
+            (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::BigL) => {
+                CType::Float(FloatKind::LongDouble)
+            }
+            (b's' | b'c' | b'[', Len::None) => CType::CHAR,
+            (b's' | b'c' | b'[', Len::L) | (b'S' | b'C', Len::None) => wchar_t(),
+            (b'p', Len::None) => CType::void_ptr(),
+            _ => return Err(unknown()),
+        };
+        if suppress {
+            return Ok(());
+        }
+        // `%ms`: the function allocates the buffer and stores its address.
+        let target = if allocate && matches!(conv, b's' | b'c' | b'[' | b'S' | b'C') {
+            CType::mut_ptr(target)
+        } else {
+            target
+        };
+        self.push(
+            position,
+            Conversion {
+                spec,
+                role: "value",
+                ty: CType::mut_ptr(target),
+                writes: true,
+            },
+        )
+    }
+}
+
+/// Whether two uses of one positional argument read it the same way: integers of one size
+/// (`%1$d` and `%1$x`), or the same type.
+fn same_passing(a: &CType, b: &CType) -> bool {
+    let dm = ffi_auto_sig::DataModel::native();
+    match (a.canonical(), b.canonical()) {
+        (CType::Int(x), CType::Int(y)) => x.size(&dm) == y.size(&dm),
+        (x, y) => x == y,
+    }
+}
+
+/// The signed type of an integer conversion with this length modifier.
+fn signed(l: Len) -> CType {
+    match l {
+        Len::None => CType::INT,
+        Len::Hh => CType::Int(IntKind::SChar),
+        Len::H => CType::Int(IntKind::Short),
+        Len::L => CType::LONG,
+        // glibc reads `%Ld` as `long long`.
+        Len::Ll | Len::BigL => CType::LONG_LONG,
+        Len::J => CType::Int(IntKind::I64).named("intmax_t"),
+        Len::Z => CType::SSIZE_T,
+        Len::T => CType::Int(IntKind::PtrDiff),
+    }
+}
+
+/// The unsigned type of an integer conversion with this length modifier.
+fn unsigned(l: Len) -> CType {
+    match l {
+        Len::None => CType::UINT,
+        Len::Hh => CType::Int(IntKind::UChar),
+        Len::H => CType::Int(IntKind::UShort),
+        Len::L => CType::ULONG,
+        Len::Ll | Len::BigL => CType::Int(IntKind::ULongLong),
+        Len::J => CType::Int(IntKind::U64).named("uintmax_t"),
+        Len::Z => CType::SIZE_T,
+        // The unsigned type of `ptrdiff_t`'s size.
+        Len::T => CType::SIZE_T,
+    }
+}
+
+/// `wchar_t` on this target.
+fn wchar_t() -> CType {
+    let signed = libc::wchar_t::MIN != 0;
+    CType::Int(match (size_of::<libc::wchar_t>(), signed) {
+        (2, _) => IntKind::U16,
+        (_, true) => IntKind::I32,
+        (_, false) => IntKind::U32,
+    })
+    .named("wchar_t")
+}
+
+/// `wint_t` on this target: `unsigned short` on Windows, a 32-bit integer elsewhere (what it
+/// is passed as; its sign does not change how it is passed).
+fn wint_t() -> CType {
+    CType::Int(if cfg!(windows) {
+        IntKind::U16
+    } else {
+        IntKind::U32
+    })
+    .named("wint_t")
+}
+
+impl fmt::Display for Conversion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.role == "value" {
+            write!(f, "`{}` (for `{}` in the format)", self.ty, self.spec)
+        } else {
+            write!(
+                f,
+                "`{}` (the {} of `{}` in the format)",
+                self.ty, self.role, self.spec
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn types(family: Family, f: &str) -> Vec<String> {
+        parse(family, f.as_bytes())
+            .unwrap()
+            .iter()
+            .map(|c| c.ty.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn printf_length_modifiers_choose_the_argument_type() {
+        assert_eq!(
+            types(Family::Printf, "%hhd %hd %d %ld %lld %qd %jd %zd %td %Ld"),
+            [
+                "int",
+                "int",
+                "int",
+                "long",
+                "long long",
+                "long long",
+                "intmax_t",
+                "ssize_t",
+                "ptrdiff_t",
+                "long long"
+            ]
+        );
+        assert_eq!(
+            types(Family::Printf, "%u %lx %llX %zu %jo %hhu"),
+            [
+                "unsigned int",
+                "unsigned long",
+                "unsigned long long",
+                "size_t",
+                "uintmax_t",
+                "int"
+            ]
+        );
+        assert_eq!(
+            types(Family::Printf, "%f %lf %e %G %a %c %s %p %ls %lc"),
+            [
+                "double",
+                "double",
+                "double",
+                "double",
+                "double",
+                "int",
+                "const char *",
+                "const void *",
+                "const wchar_t *",
+                "wint_t"
+            ]
+        );
+    }
+
+    #[test]
+    fn printf_flags_widths_and_stars_are_counted() {
+        let c = parse(Family::Printf, b"[%-+ #0'8.3f] [%*.*s] [%%] [%m]").unwrap();
+        let roles: Vec<_> = c.iter().map(|c| (c.role, c.ty.to_string())).collect();
+        assert_eq!(
+            roles,
+            [
+                ("value", "double".to_owned()),
+                ("width", "int".to_owned()),
+                ("precision", "int".to_owned()),
+                ("value", "const char *".to_owned())
+            ]
+        );
+        assert_eq!(c[1].spec, "%*.*s");
+    }
+
+    #[test]
+    fn percent_n_is_a_write() {
+        let c = parse(Family::Printf, b"abc%n%hhn").unwrap();
+        assert!(c.iter().all(|c| c.writes));
+        assert_eq!(c[0].ty.to_string(), "int *");
+        assert_eq!(c[1].ty.to_string(), "signed char *");
+    }
+
+    #[test]
+    fn positional_arguments_are_ordered_and_checked() {
+        assert_eq!(
+            types(Family::Printf, "%2$s %1$d %3$*4$d"),
+            ["int", "const char *", "int", "int"]
+        );
+        // A sequential value with a positional width mixes the two.
+        assert!(parse(Family::Printf, b"%2$s %1$d %*3$d").is_err());
+        assert!(matches!(
+            parse(Family::Printf, b"%1$d %d"),
+            Err(FormatError::MixedPositional { .. })
+        ));
+        assert!(matches!(
+            parse(Family::Printf, b"%1$d %3$d"),
+            Err(FormatError::PositionGap { missing: 2, max: 3 })
+        ));
+        assert!(matches!(
+            parse(Family::Printf, b"%1$d %1$s"),
+            Err(FormatError::PositionConflict { position: 1, .. })
+        ));
+        // The same argument twice with one type is fine.
+        assert_eq!(types(Family::Printf, "%1$d %1$x"), ["int"]);
+    }
+
+    #[test]
+    fn bad_formats_are_errors() {
+        for bad in [
+            "%", "abc %l", "%y", "%hf", "%Ls", "%lp", "%.*", "%5%", "%*%",
+        ] {
+            assert!(parse(Family::Printf, bad.as_bytes()).is_err(), "{bad}");
+        }
+        assert!(matches!(
+            parse(Family::Printf, b"%Lf"),
+            Err(FormatError::LongDouble { .. })
+        ));
+        // A huge position saturates and leaves a gap, no allocation of its size.
+        assert!(matches!(
+            parse(Family::Printf, b"%99999999999999999999999$d"),
+            Err(FormatError::PositionGap { .. })
+        ));
+    }
+
+    #[test]
+    fn scanf_conversions_take_pointers_and_suppressed_ones_none() {
+        assert_eq!(
+            types(Family::Scanf, "%d %*d %hhu %lf %Lf %f %5s %[^]x] %ms %p %%"),
+            [
+                "int *",
+                "unsigned char *",
+                "double *",
+                "long double *",
+                "float *",
+                "char *",
+                "char *",
+                "char **",
+                "void **"
+            ]
+        );
+        assert!(
+            parse(Family::Scanf, b"%d")
+                .unwrap()
+                .iter()
+                .all(|c| c.writes)
+        );
+        assert!(matches!(
+            parse(Family::Scanf, b"%[abc"),
+            Err(FormatError::UnterminatedSet { .. })
+        ));
+        assert_eq!(types(Family::Scanf, "%*d %*s"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn archetypes_are_recognised() {
+        assert_eq!(Family::of_archetype("__printf__"), Some(Family::Printf));
+        assert_eq!(Family::of_archetype("gnu_scanf"), Some(Family::Scanf));
+        assert_eq!(Family::of_archetype("strftime"), None);
+    }
+}

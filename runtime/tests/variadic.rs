@@ -1,0 +1,219 @@
+//! Variadic calls: a safe call passes variadic arguments only where a format string says what
+//! they are, and every one is checked against it before C reads them.
+
+mod common;
+
+use std::ffi::{CStr, c_char, c_int};
+
+use ffi_auto_runtime::format::Family;
+use ffi_auto_runtime::{Error, Function, Value, ffi_call, ffi_call_raw, prepare};
+
+/// What `dprintf` writes with these arguments after the descriptor: through a pipe.
+fn dprintf_text(args: &[Value<'_>]) -> Result<String, Error> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe() returns.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let mut all = vec![Value::I32(fds[1])];
+    all.extend_from_slice(args);
+    let r = ffi_call::<c_int>("dprintf", &all[..]);
+    // SAFETY: both descriptors were opened above and are closed once.
+    unsafe { libc::close(fds[1]) };
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: `buf` has room for 4096 bytes; the read end is open.
+    let n = unsafe { libc::read(fds[0], buf.as_mut_ptr().cast(), buf.len()) };
+    // SAFETY: as above.
+    unsafe { libc::close(fds[0]) };
+    let written = r?;
+    buf.truncate(usize::try_from(n).unwrap());
+    assert_eq!(written as usize, buf.len());
+    Ok(String::from_utf8(buf).unwrap())
+}
+
+#[test]
+fn printf_family_calls_are_checked_and_formatted_by_their_conversions() {
+    let s = |args: &[Value<'_>]| dprintf_text(args).unwrap();
+    assert_eq!(
+        s(&[
+            Value::Str("%d-%s-%.2f|"),
+            Value::I32(42),
+            Value::Str("ab"),
+            Value::F64(1.5)
+        ]),
+        "42-ab-1.50|"
+    );
+    // Each argument is passed as its conversion says, not as its Rust width: `%ld` gets a
+    // `long` from an i32, `%hhd` an int that printf narrows (as C would), `%f` an exact float
+    // from an integer, `%c` an int.
+    assert_eq!(
+        s(&[
+            Value::Str("%ld %hhd %f %c %llu"),
+            Value::I32(-7),
+            Value::I32(300),
+            Value::I32(2),
+            Value::U8(b'A'),
+            Value::U64(u64::MAX)
+        ]),
+        format!("-7 44 2.000000 A {}", u64::MAX)
+    );
+    // `*` widths and precisions take an `int` each; `%%` and `%m` take nothing.
+    assert_eq!(
+        s(&[
+            Value::Str("[%*d|%-*.*s|%%]"),
+            Value::I32(5),
+            Value::I32(42),
+            Value::I32(4),
+            Value::I32(2),
+            Value::Str("xyz")
+        ]),
+        "[   42|xy  |%]"
+    );
+    // Positional arguments.
+    assert_eq!(
+        s(&[Value::Str("%2$s %1$d %2$s"), Value::I32(7), Value::Str("x")]),
+        "x 7 x"
+    );
+    // `%p` takes null.
+    assert_eq!(s(&[Value::Str("%p"), Value::Null]), "(nil)");
+}
+
+#[test]
+fn a_wrong_argument_for_a_conversion_is_refused_before_the_call() {
+    // What segfaulted: a number where `%s` reads a string.
+    let err = ffi_call::<i32>("printf", ("%s\n", 5)).unwrap_err();
+    let Error::ArgType { pos, expected, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(pos.index, 2);
+    assert!(expected.contains("`%s`"), "{err}");
+    // A string where a number is read, a float for an integer, null for `%s`.
+    for args in [
+        vec![Value::Str("%d"), Value::Str("5")],
+        vec![Value::Str("%d"), Value::F64(1.5)],
+        vec![Value::Str("%s"), Value::Null],
+        vec![Value::Str("%x"), Value::I32(-1)],
+        vec![Value::Str("%hhd"), Value::I64(1 << 40)],
+    ] {
+        let err = ffi_call::<i32>("printf", &args[..]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::ArgType { .. } | Error::NullPointer { .. } | Error::OutOfRange { .. }
+            ),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn the_count_must_match_the_format() {
+    for (format, given) in [("%s", 0), ("%d %d", 1), ("%d", 2), ("%*d", 1), ("plain", 1)] {
+        let mut args = vec![Value::Str(format)];
+        args.extend(std::iter::repeat_n(Value::I32(1), given));
+        let err = ffi_call::<i32>("printf", &args[..]).unwrap_err();
+        let Error::Format { reason, .. } = &err else {
+            panic!("{format}: {err}");
+        };
+        assert!(reason.contains(&format!("{given} ")), "{format}: {err}");
+    }
+}
+
+#[test]
+fn percent_n_and_bad_formats_are_refused_in_safe_calls() {
+    // `%n` with no argument (what crashed), and with one.
+    let err = ffi_call::<i32>("printf", "%n").unwrap_err();
+    assert!(matches!(err, Error::Format { .. }), "{err}");
+    let err = ffi_call::<i32>("printf", ("abc%n", Value::Null)).unwrap_err();
+    let Error::Format { reason, hint, .. } = &err else {
+        panic!("{err}");
+    };
+    assert!(
+        reason.contains("`%n`") && hint.contains("call_raw"),
+        "{err}"
+    );
+    // Formats C does not define, long double, a gap in positions.
+    for bad in ["%y", "%Lf", "%1$d %3$d", "%1$d %d", "100%"] {
+        let err = ffi_call::<i32>("printf", (bad, 1)).unwrap_err();
+        assert!(matches!(err, Error::Format { .. }), "{bad}: {err}");
+    }
+    // A null format.
+    let err = ffi_call::<i32>("printf", (Option::<&str>::None, 1)).unwrap_err();
+    assert!(matches!(err, Error::NullPointer { .. }), "{err}");
+}
+
+#[test]
+fn scanf_writes_through_pointers_so_only_call_raw_passes_them() {
+    // A safe call may scan only what it does not store.
+    assert_eq!(ffi_call::<i32>("sscanf", ("12 ab", "%*d %*s")).unwrap(), 0);
+    let err = ffi_call::<i32>("sscanf", ("12", "%d", Value::Null)).unwrap_err();
+    let Error::Format { reason, hint, .. } = &err else {
+        panic!("{err}");
+    };
+    assert!(
+        reason.contains("`%d`") && hint.contains("call_raw"),
+        "{err}"
+    );
+
+    let mut n = 0i32;
+    let mut word = [0u8; 8];
+    let mut x = 0f64;
+    // SAFETY: `%d` stores an int in `n`, `%7s` at most 8 bytes in `word`, `%lf` a double in `x`.
+    let matched: i32 = unsafe {
+        ffi_call_raw(
+            "sscanf",
+            (c"12 abc 2.5", c"%d %7s %lf", &mut n, &mut word[..], &mut x),
+        )
+    }
+    .unwrap();
+    assert_eq!((matched, n, x), (3, 12, 2.5));
+    assert_eq!(CStr::from_bytes_until_nul(&word).unwrap(), c"abc");
+    // The pointers are still checked against the conversions: `%d` does not store a double.
+    // SAFETY: refused before the call.
+    let err = unsafe { ffi_call_raw::<i32>("sscanf", (c"1", c"%d", &mut x)) }.unwrap_err();
+    assert!(matches!(err, Error::ArgType { .. }), "{err}");
+    // SAFETY: refused before the call (one argument short).
+    let err = unsafe { ffi_call_raw::<i32>("sscanf", (c"1 2", c"%d %d", &mut n)) }.unwrap_err();
+    assert!(matches!(err, Error::Format { .. }), "{err}");
+}
+
+#[test]
+fn the_contract_comes_from_the_header_or_the_standard() {
+    // snprintf is annotated in glibc's header; printf and sscanf are not, and get the
+    // standard's contract.
+    assert_eq!(
+        prepare("snprintf").unwrap().format_parameter(),
+        Some((Family::Printf, 2))
+    );
+    assert_eq!(
+        prepare("printf").unwrap().format_parameter(),
+        Some((Family::Printf, 0))
+    );
+    assert_eq!(
+        prepare("sscanf").unwrap().format_parameter(),
+        Some((Family::Scanf, 1))
+    );
+    // Variadic, and no contract: only fixed arguments in a safe call.
+    let open = prepare("open").unwrap();
+    assert_eq!(open.format_parameter(), None);
+    let err = ffi_call::<i32>("open", ("/nonexistent/x", 0, 0o644)).unwrap_err();
+    assert!(matches!(err, Error::VariadicUnchecked { .. }), "{err}");
+}
+
+#[test]
+fn an_explicit_signature_without_a_format_is_unchecked_and_raw_only() {
+    let sig = "int (char *, size_t, const char *, ...)".parse().unwrap();
+    let symbol = ffi_auto_runtime::find_symbol("snprintf", None).unwrap();
+    // SAFETY: snprintf's declaration in <stdio.h>.
+    let snprintf = unsafe { Function::new(symbol, "snprintf", sig) }.unwrap();
+    assert_eq!(snprintf.format_parameter(), None);
+    let mut buf = [0u8; 16];
+    let err = snprintf
+        .call::<i32>((Value::Null, 0usize, "%d", 5))
+        .unwrap_err();
+    assert!(matches!(err, Error::VariadicUnchecked { .. }), "{err}");
+    // SAFETY: at most 16 bytes into `buf`; `%d` reads the one int given.
+    let n: i32 =
+        unsafe { snprintf.call_raw((buf.as_mut_ptr().cast::<c_char>(), buf.len(), c"%d!", 5)) }
+            .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(CStr::from_bytes_until_nul(&buf).unwrap(), c"5!");
+}
