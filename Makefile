@@ -1,13 +1,15 @@
-# The two commands the README starts with, and the benchmark.
-#   make demo   runs examples/tour.rs: real calls into libc and libm
-#   make test   every test, plus the format and lint checks CI enforces
-#   make bench  criterion timings, callgrind instruction counts, discovery start-up times and
-#               build times (ffi-auto vs extern blocks vs bindgen),
-#               as tables for the README
+# The two commands the README starts with, and the rest.
+#   make demo      runs examples/tour.rs: real calls into libc and libm
+#   make test      every test, the format and lint checks CI enforces, and memcheck
+#   make memcheck  the runtime's tests (callbacks, the drop stress test) under valgrind
+#   make fuzz      every fuzz target for FUZZ_SECONDS (60) each; FUZZ_MERGE=1 keeps new inputs
+#   make bench     criterion timings, callgrind instruction counts, discovery start-up times and
+#                  build times (ffi-auto vs extern blocks vs bindgen),
+#                  as tables for the README
 
 CARGO ?= cargo
 
-.PHONY: demo test bench deps
+.PHONY: demo test memcheck fuzz bench deps
 
 deps:
 	@sh scripts/deps.sh
@@ -19,6 +21,13 @@ test: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
+	@sh scripts/memcheck.sh
+
+memcheck: deps
+	@sh scripts/memcheck.sh
+
+fuzz: deps
+	@sh scripts/fuzz.sh
 
 bench:
 	@sh scripts/deps.sh bench

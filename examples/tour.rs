@@ -31,7 +31,7 @@ defcfuns! {
     fn div;                     // returns it by value
     unsafe fn qsort;            // takes a comparator: `Option<unsafe extern "C" fn(..)>`
     const O_RDONLY;             // `pub const O_RDONLY: c_int = 0;`
-    fn open(path: &CStr, flags: c_int) -> std::io::Result<c_int>; // errno on -1
+    unsafe fn open(path: &CStr, flags: c_int) -> std::io::Result<c_int>; // variadic: unsafe
 }
 
 fn main() -> Result<(), Error> {
@@ -131,6 +131,20 @@ fn main() -> Result<(), Error> {
         text.to_string_lossy()
     );
 
+    // A safe variadic call: dprintf's format says what follows it, and each argument is
+    // checked against its conversion (here `%ld` gets a `long` from an `i32`).
+    let n: i32 = ffi_call(
+        "dprintf",
+        (
+            1,
+            "dprintf (safe)          = %s, %ld, %.2f\n",
+            "checked",
+            7,
+            0.5,
+        ),
+    )?;
+    println!("  ({n} bytes written by dprintf)");
+
     let strtol: Signature = "long (const char *, char **, int)".parse()?;
     // SAFETY: the declaration in <stdlib.h>.
     let strtol =
@@ -167,7 +181,8 @@ fn main() -> Result<(), Error> {
         "O_RDONLY, ENOENT         = {O_RDONLY}, {}   (constants from the headers)",
         constant("ENOENT")?.value
     );
-    match open(c"/no/such/file", O_RDONLY) {
+    // SAFETY: without O_CREAT, open reads nothing after its flags.
+    match unsafe { open(c"/no/such/file", O_RDONLY) } {
         Ok(fd) => println!("open                     = {fd}?"),
         Err(e) => println!("open(\"/no/such/file\")   = {e}"),
     }
@@ -190,6 +205,10 @@ fn main() -> Result<(), Error> {
     show(ffi_call::<usize>("strlne", "typo"));
     show(ffi_call::<i32>("WEXITSTATUS", 0));
     show(ffi_call::<usize>("strlen", Value::Null));
+    show(ffi_call::<i32>("puts", Value::Null));
+    show(ffi_call::<i32>("printf", ("%s\n", 5)));
+    show(ffi_call::<i32>("printf", "%n"));
+    show(ffi_call::<i32>("fcntl", (0, 5)));
     let wrong = Callback::new(|x: f64| x * 2.0)?;
     let mut w = [2, 1];
     // SAFETY: refused before the call: the closure does not have the comparator's type.

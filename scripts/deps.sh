@@ -25,8 +25,9 @@ need_cmd pkg-config pkg-config
 need_pkg zlib1g-dev
 # sqlite3: the real-library tests (exec callbacks, prepared statements).
 need_pkg libsqlite3-dev
+# valgrind: `make memcheck`, which `make test` runs (and callgrind for `make bench`).
+need_cmd valgrind valgrind
 if [ "${1:-}" = "bench" ]; then
-    need_cmd valgrind valgrind
     need_cmd python3 python3
     # the `system-libffi` row of the build-time table
     need_pkg libffi-dev

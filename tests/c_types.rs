@@ -56,7 +56,7 @@ defcfuns! {
 
 // errno: `io::Result` wrappers, with -1 / null meaning failure, or errno set meaning failure.
 defcfuns! {
-    fn open(path: &CStr, flags: c_int) -> std::io::Result<c_int>;
+    unsafe fn open(path: &CStr, flags: c_int) -> std::io::Result<c_int>;
     fn close(fd: c_int) -> std::io::Result<c_int>;
     #[ffi_auto(errno = "set")]
     unsafe fn strtol(s: *const c_char, end: *mut *mut c_char, base: c_int) -> std::io::Result<i64>;
@@ -188,10 +188,12 @@ fn constants_have_the_headers_values_and_types() {
 
 #[test]
 fn io_result_wrappers_capture_errno() {
-    let e = open(c"/definitely/not/here", O_RDONLY).unwrap_err();
+    // SAFETY: without O_CREAT, open reads nothing after its flags.
+    let e = unsafe { open(c"/definitely/not/here", O_RDONLY) }.unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
     assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
-    let fd = open(c"/dev/null", O_RDONLY).unwrap();
+    // SAFETY: as above.
+    let fd = unsafe { open(c"/dev/null", O_RDONLY) }.unwrap();
     assert!(fd >= 0);
     assert_eq!(close(fd).unwrap(), 0);
     let e = close(fd).unwrap_err();

@@ -28,8 +28,9 @@ unsafe fn snprintf(buf: *mut c_char, n: usize, fmt: *const c_char, _: ...) -> c_
 #[ffi_auto]
 unsafe fn strtol(s: *const c_char, end: *mut *mut c_char, base: c_int) -> c_long;
 
+// `None` would pass null, which glibc's atoi does not take: the wrapper must be `unsafe fn`.
 #[ffi_auto]
-fn atoi(s: Option<&CStr>) -> c_int;
+unsafe fn atoi(s: Option<&CStr>) -> c_int;
 
 // A function pointer parameter: `qsort(void *, size_t, size_t, __compar_fn_t)`, written from
 // <stdlib.h> as `Option<unsafe extern "C" fn(*const c_void, *const c_void) -> c_int>`.
@@ -79,7 +80,8 @@ fn libc_wrappers_call_libc() {
     assert_eq!(strlen(c"hello"), 5);
     assert_eq!(abs(-7), 7);
     assert_eq!(labs(-(1 << 40)), 1 << 40);
-    assert_eq!(atoi(Some(c"1234")), 1234);
+    // SAFETY: a string, not null.
+    assert_eq!(unsafe { atoi(Some(c"1234")) }, 1234);
     // SAFETY: 32 bytes from malloc, freed once.
     unsafe {
         let p = my_malloc(32);

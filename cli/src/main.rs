@@ -360,6 +360,19 @@ fn attributes(sig: &Signature) -> Vec<String> {
     if !nonnull.is_empty() {
         out.push(format!("nonnull({})", nonnull.join(", ")));
     }
+    let nullable: Vec<String> = sig
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.nullable)
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if !nullable.is_empty() {
+        out.push(format!("nullable({})", nullable.join(", ")));
+    }
+    if let Some(i) = sig.attrs.open_mode {
+        out.push(format!("open_mode({i})"));
+    }
     if sig.attrs.warn_unused_result {
         out.push("warn_unused_result".to_owned());
     }

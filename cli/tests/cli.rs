@@ -241,8 +241,17 @@ fn variadic_arguments_are_typed_by_the_format_and_checked() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert!(stderr(&o).contains('%'), "{args:?}: {}", stderr(&o));
     }
-    // Other variadic functions take only their fixed arguments.
-    let o = run(&["call", "open", "/nonexistent/x", "0", "420"]);
+    // `open` reads a mode after its flags when they hold O_CREAT.
+    let creat = libc::O_CREAT.to_string();
+    let o = run(&["call", "open", "/nonexistent/x", &creat]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("mode_t"), "{}", stderr(&o));
+    let o = run(&["call", "open", "/nonexistent/x", &creat, "420"]);
+    assert_eq!(stdout(&o), "-1\n", "{}", stderr(&o));
+    // Other variadic functions cannot be called safely at all: `fcntl(0, F_GETLK)` would have
+    // the kernel write a `struct flock` wherever a register points.
+    let getlk = libc::F_GETLK.to_string();
+    let o = run(&["call", "fcntl", "0", &getlk]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("call_raw"), "{}", stderr(&o));
 }

@@ -136,6 +136,9 @@ fn parse_on_worker(clang: &Clang, input: &ParseInput) -> Result<Declarations, Di
         .arguments(&input.args)
         .skip_function_bodies(true)
         .detailed_preprocessing_record(true)
+        // Keeps `_Nullable` / `_Nonnull` on parameter types (libclang desugars them away
+        // otherwise).
+        .include_attributed_types(true)
         .unsaved(&[Unsaved::new(&input.file, &input.source)]);
     let tu = parser.parse().map_err(|e| DiscoveryError::Parse {
         set: input.describe.clone(),
@@ -540,13 +543,15 @@ impl Walker {
             .find(|c| c.get_kind() == EntityKind::AsmLabelAttr)
             .and_then(|c| c.get_name())
             .filter(|l| *l != name);
-        let names: Vec<Option<String>> = e
-            .get_arguments()
-            .unwrap_or_default()
+        let arguments = e.get_arguments().unwrap_or_default();
+        let names: Vec<Option<String>> = arguments.iter().map(Entity::get_name).collect();
+        // `_Nonnull` / `_Nullable` survive on the parameter declarations' types (the
+        // function type's argument types lose them).
+        let nullability: Vec<Option<clang::Nullability>> = arguments
             .iter()
-            .map(Entity::get_name)
+            .map(|a| a.get_type().and_then(|t| t.get_nullability()))
             .collect();
-        let sig = match self.signature(&ty, &names, &attrs) {
+        let sig = match self.signature(&ty, &names, &nullability, &attrs) {
             Ok(sig) => sig,
             Err(what) => {
                 self.not_callable.insert(
@@ -581,12 +586,10 @@ impl Walker {
                 );
             }
         }
-        // glibc declares `printf`, `scanf` and their relatives without a `format` attribute
-        // (compilers know them as builtins); their contract is the standard's.
-        if let Some(d) = self.functions.get_mut(&name)
-            && d.signature.attrs.format.is_none()
-        {
-            d.signature.attrs.format = FormatAttr::standard(&name, &d.signature);
+        // What the C standard and POSIX say and glibc's headers do not: `printf`'s and
+        // `scanf`'s format contract, parameters that accept null, `open`'s mode.
+        if let Some(d) = self.functions.get_mut(&name) {
+            d.signature.apply_standard(&name);
         }
     }
 
@@ -594,6 +597,7 @@ impl Walker {
         &mut self,
         ty: &Type<'_>,
         names: &[Option<String>],
+        nullability: &[Option<clang::Nullability>],
         attrs: &Attributes,
     ) -> Result<Signature, String> {
         let ret = self.conv(
@@ -609,12 +613,19 @@ impl Walker {
             .enumerate()
         {
             let pty = self.param(a)?;
-            let nonnull =
-                pty.is_pointer() && (attrs.nonnull_all || attrs.nonnull.contains(&(i + 1)));
+            // `_Nonnull` / `_Nullable` on the parameter's type, where a header uses them.
+            let marked = nullability.get(i).copied().flatten();
+            let nonnull = pty.is_pointer()
+                && (attrs.nonnull_all
+                    || attrs.nonnull.contains(&(i + 1))
+                    || marked == Some(clang::Nullability::NonNull));
+            let nullable =
+                pty.is_pointer() && !nonnull && marked == Some(clang::Nullability::Nullable);
             sig.params.push(Param {
                 name: names.get(i).cloned().flatten().filter(|n| !n.is_empty()),
                 ty: pty,
                 nonnull,
+                nullable,
             });
         }
         sig.variadic = ty.is_variadic();
@@ -623,6 +634,7 @@ impl Walker {
             deprecated: attrs.deprecated.clone(),
             format: attrs.format.clone(),
             noreturn: attrs.noreturn,
+            open_mode: None,
         };
         Ok(sig)
     }
@@ -985,6 +997,7 @@ fn fixed_int(name: &str) -> Option<IntKind> {
 fn merge(into: &mut Signature, other: &Signature) {
     for (a, b) in into.params.iter_mut().zip(&other.params) {
         a.nonnull |= b.nonnull;
+        a.nullable = (a.nullable || b.nullable) && !a.nonnull;
         if a.name.is_none() {
             a.name.clone_from(&b.name);
         }

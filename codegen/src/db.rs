@@ -27,7 +27,7 @@ use crate::headers::HeaderSet;
 
 const MAGIC: &[u8; 8] = b"FFIAUTO\0";
 /// Bumped whenever the payload's shape changes.
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8;
 
 /// What a database file is for: equal keys, same file.
@@ -41,6 +41,9 @@ pub struct DbKey {
     pub target: String,
     /// `LIBCLANG_PATH` when the database was built: another libclang, another database.
     pub libclang_path_env: Option<String>,
+    /// The version of ffi-auto that read the headers: another version may read more from
+    /// them (nullability, contracts), so it does not reuse an older one's cache.
+    pub reader: String,
 }
 
 impl DbKey {
@@ -190,6 +193,30 @@ fn load_with(
         Ok(None) => return Err(Rejected::Missing),
         Err(u) => return Err(Rejected::Untrusted(u)),
     };
+    decode_file(bytes, key, check_libclang, fresh)
+}
+
+/// Decodes a database file's bytes, whatever its key, without checking its headers or its
+/// libclang against the file system (what [`load`] does once it has read and trusted the
+/// file): for tools that inspect databases, and the fuzzer.
+///
+/// ```
+/// use ffi_auto_codegen::db::{from_bytes, Rejected};
+/// assert!(matches!(from_bytes(b"not a database".to_vec()), Err(Rejected::Corrupt(_))));
+/// ```
+///
+/// # Errors
+/// [`Rejected::Corrupt`] or [`Rejected::OldFormat`].
+pub fn from_bytes(bytes: Vec<u8>) -> Result<(Stored, DbKey), Rejected> {
+    decode_file(bytes, None, false, &mut |_| true)
+}
+
+fn decode_file(
+    bytes: Vec<u8>,
+    key: Option<&DbKey>,
+    check_libclang: bool,
+    fresh: &mut dyn FnMut(&Dep) -> bool,
+) -> Result<(Stored, DbKey), Rejected> {
     let payload = decode(&bytes)?;
     let p: Payload<'_> = postcard::from_bytes(payload)
         .map_err(|e| Rejected::Corrupt(format!("undecodable payload: {e}")))?;

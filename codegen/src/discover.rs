@@ -91,6 +91,7 @@ impl Discovery {
             args: set.arguments()?,
             target: host_target(),
             libclang_path_env: std::env::var("LIBCLANG_PATH").ok(),
+            reader: env!("CARGO_PKG_VERSION").to_owned(),
         })
     }
 

@@ -215,12 +215,21 @@ impl HeaderSet {
                 ));
             }
             let path = Path::new(h);
-            let candidates: Vec<PathBuf> =
-                if path.is_absolute() || h.starts_with("./") || h.starts_with("../") {
-                    vec![path.to_owned()]
-                } else {
-                    dirs.iter().map(|d| d.join(path)).collect()
-                };
+            let is_path = path.is_absolute() || h.starts_with("./") || h.starts_with("../");
+            if !is_path
+                && path
+                    .components()
+                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
+            {
+                return Err(bad(
+                    "a header name searched in the include directories has no `..` or `.` in it (`linux/../../dev/zero` leaves them); give a path instead".to_owned(),
+                ));
+            }
+            let candidates: Vec<PathBuf> = if is_path {
+                vec![path.to_owned()]
+            } else {
+                dirs.iter().map(|d| d.join(path)).collect()
+            };
             // The first that exists is what clang would read.
             let Some((found, meta)) = candidates
                 .into_iter()
@@ -263,8 +272,9 @@ impl HeaderSet {
 /// The largest header read (64 MiB; sqlite3.h is 0.6 MiB, the largest Vulkan header 1 MiB).
 pub const MAX_HEADER: u64 = 64 << 20;
 
-/// The include directories in clang arguments: `-Idir`, `-I dir`, `-isystem dir`,
-/// `-iquote dir`, `-idirafter dir`, in order.
+/// The include directories a user can name: in clang arguments (`-Idir`, `-I dir`,
+/// `-isystem dir`, `-iquote dir`, `-idirafter dir`), then in `CPATH` and `C_INCLUDE_PATH`.
+/// (The system directories are the system's.)
 fn include_dirs(args: &[String]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut it = args.iter();
@@ -280,6 +290,11 @@ fn include_dirs(args: &[String]) -> Vec<PathBuf> {
                 }
                 break;
             }
+        }
+    }
+    for var in ["CPATH", "C_INCLUDE_PATH"] {
+        if let Some(v) = std::env::var_os(var) {
+            out.extend(std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()));
         }
     }
     out

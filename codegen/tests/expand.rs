@@ -127,15 +127,27 @@ fn name_only_entries_write_rust_types_from_c() {
 }
 
 #[test]
-fn unknown_names_fail_with_suggestions_or_go_unchecked_with_a_warning() {
+fn unknown_names_fail_with_suggestions_or_go_unchecked_as_unsafe_with_a_warning() {
     let out = expand::defcfuns(quote!(fn strlne;), &ctx()).unwrap();
     let s = text(&out);
     assert!(s.contains("compile_error"), "{s}");
     assert!(s.contains("did you mean `strlen`"), "{s}");
+    // Unchecked, a signature is the user's word: only as `unsafe fn`, with a warning.
     let out = expand::ffi_auto(
         quote!(),
         quote!(
             fn strlne(s: &::core::ffi::CStr) -> usize;
+        ),
+        &ctx(),
+    )
+    .unwrap();
+    let s = text(&out);
+    assert!(s.contains("compile_error"), "{s}");
+    assert!(s.contains("must be `unsafe fn`"), "{s}");
+    let out = expand::ffi_auto(
+        quote!(),
+        quote!(
+            unsafe fn strlne(s: &::core::ffi::CStr) -> usize;
         ),
         &ctx(),
     )

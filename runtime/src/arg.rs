@@ -5,7 +5,7 @@ use std::ffi::{CStr, CString, c_char, c_void};
 use std::fmt;
 use std::mem::MaybeUninit;
 
-use crate::class::{Class, Target};
+use crate::class::{Class, Null, Target};
 
 /// One argument's storage: big and aligned enough for any scalar C type.
 #[doc(hidden)]
@@ -128,6 +128,8 @@ pub enum Fault {
     Nul(usize),
     /// A null pointer for a `nonnull` parameter.
     Null,
+    /// A null pointer, in a safe call, where nothing says the function accepts one.
+    NullUnknown,
     /// A raw pointer in a safe call.
     Raw,
     /// The variadic arguments as a whole were refused (the frame keeps why).
@@ -319,10 +321,20 @@ pub(crate) fn store_cstr(s: &CStr, class: Class, slot: &mut Slot) -> Stored {
     Ok(())
 }
 
+/// A null pointer: refused where the declaration says nonnull, and in a safe call wherever
+/// nothing says the function accepts null (glibc's `fclose` and `puts` crash on it, and
+/// their headers do not say so).
 #[inline]
-pub(crate) fn store_null(class: Class, slot: &mut Slot) -> Stored {
+pub(crate) fn store_null(class: Class, slot: &mut Slot, ctx: &Ctx<'_>) -> Stored {
     match class {
-        Class::Ptr { nonnull: true, .. } => Err(Fault::Null),
+        Class::Ptr {
+            null: Null::Refused,
+            ..
+        } => Err(Fault::Null),
+        Class::Ptr {
+            null: Null::Unknown,
+            ..
+        } if ctx.safe => Err(Fault::NullUnknown),
         Class::Ptr { .. } => {
             slot.put(std::ptr::null::<c_void>());
             Ok(())
@@ -347,7 +359,10 @@ pub(crate) fn store_ptr(
         return Err(Fault::Raw);
     }
     match class {
-        Class::Ptr { nonnull: true, .. } if p.is_null() => Err(Fault::Null),
+        Class::Ptr {
+            null: Null::Refused,
+            ..
+        } if p.is_null() => Err(Fault::Null),
         Class::Ptr {
             is_const: false,
             target,
@@ -546,7 +561,7 @@ unsafe impl SafeArg for bool {}
 const STRING_CLASS: Class = Class::Ptr {
     target: Target::Byte,
     is_const: true,
-    nonnull: false,
+    null: Null::Unknown,
 };
 
 fn describe_str(s: &[u8]) -> String {
@@ -656,7 +671,7 @@ impl<T: Arg + ?Sized> Arg for Option<&T> {
     fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         match self {
             Some(v) => v.store(class, slot, ctx),
-            None => store_null(class, slot),
+            None => store_null(class, slot, ctx),
         }
     }
     fn variadic_class(&self) -> Class {
@@ -665,7 +680,7 @@ impl<T: Arg + ?Sized> Arg for Option<&T> {
             None => Class::Ptr {
                 target: Target::Void,
                 is_const: true,
-                nonnull: false,
+                null: Null::Unknown,
             },
         }
     }
@@ -724,7 +739,7 @@ impl<T> Pointee for *mut T {
 const PTR_VARIADIC: Class = Class::Ptr {
     target: Target::Void,
     is_const: false,
-    nonnull: false,
+    null: Null::Unknown,
 };
 
 impl<T> Arg for *const T {

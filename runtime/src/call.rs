@@ -8,7 +8,7 @@ use ffi_auto_sig::Signature;
 
 use crate::arg::{Arg, Ctx, Fault, SCRATCH, Slot, Spill};
 use crate::cif::{self, CifKey, PreparedCif};
-use crate::class::{Abi, Class, NotSupported, Target};
+use crate::class::{Abi, Class, NotSupported, Null, Target};
 use crate::format::{self, Conversion, Family, FormatError};
 
 /// How many arguments fit in a frame without allocating.
@@ -30,6 +30,8 @@ pub(crate) struct Plan {
     /// For a `printf`- or `scanf`-like function, where its format string is: what a call's
     /// variadic arguments are checked against.
     pub format: Option<FormatContract>,
+    /// For an `open`-like function, its flags parameter (0-based).
+    pub open_mode: Option<usize>,
     pub cif: Arc<PreparedCif>,
 }
 
@@ -73,6 +75,8 @@ pub(crate) enum VariadicFault {
     Count(Vec<Conversion>),
     /// A safe call's format writes through a pointer argument (`%n`, scanf conversions).
     Writes(Conversion, Family),
+    /// `open`'s mode missing (with `O_CREAT`), or more than one argument after the flags.
+    OpenMode { needs_mode: bool, given: usize },
 }
 
 pub(crate) enum PlanError {
@@ -85,10 +89,10 @@ impl Plan {
         let params = sig
             .params
             .iter()
-            .map(|p| Class::of(&p.ty, p.nonnull))
+            .map(|p| Class::of(&p.ty, Null::of(p)))
             .collect::<Result<Box<[Class]>, _>>()
             .map_err(PlanError::Unsupported)?;
-        let ret = Class::of(&sig.ret, false).map_err(PlanError::Unsupported)?;
+        let ret = Class::of(&sig.ret, Null::Unknown).map_err(PlanError::Unsupported)?;
         let key = CifKey {
             ret: ret.abi(),
             args: params.iter().map(|c| c.abi()).collect(),
@@ -105,6 +109,13 @@ impl Plan {
         };
         Ok(Plan {
             format: FormatContract::of(sig, &params),
+            open_mode: sig
+                .attrs
+                .open_mode
+                .and_then(|i| (i as usize).checked_sub(1))
+                .filter(|&i| {
+                    sig.variadic && i + 1 == params.len() && params[i].int_parts().is_some()
+                }),
             fast: !sig.variadic && big_ret.is_none() && !record_params,
             params,
             record_params,
@@ -268,7 +279,15 @@ impl<'p, 'f> Frame<'p, 'f> {
             Err((nfixed, Fault::Variadic))
         };
         let Some(contract) = self.plan.format else {
-            return if self.ctx.safe && given > 0 {
+            if let Some(flags) = self.plan.open_mode {
+                return match self.check_open_mode(flags, given) {
+                    Ok(()) => Ok(()),
+                    Err(f) => fail(self, f),
+                };
+            }
+            // Nothing says what the function reads after its fixed arguments: not even none
+            // is safe (`fcntl(fd, F_GETLK)` writes through a pointer it was not given).
+            return if self.ctx.safe {
                 fail(self, VariadicFault::Unchecked)
             } else {
                 Ok(())
@@ -300,11 +319,13 @@ impl<'p, 'f> Frame<'p, 'f> {
         }
         let mut expect = Vec::with_capacity(conversions.len());
         for c in &conversions {
-            // Pointers C dereferences must not be null: `%s`, `%n`, every scanf target.
+            // Pointers C dereferences must not be null: `%s`, `%n`, every scanf target;
+            // `%p` prints null.
             let deref = c.writes || c.ty.pointee().is_some_and(|(t, _)| !t.is_void());
+            let null = if deref { Null::Refused } else { Null::Accepted };
             // Passed after the default argument promotions: `%hhd` reads an `int` and
             // narrows it itself.
-            match Class::of(&c.ty, deref) {
+            match Class::of(&c.ty, null) {
                 Ok(class) => expect.push(class.promote()),
                 Err(_) => {
                     return fail(
@@ -334,16 +355,60 @@ impl<'p, 'f> Frame<'p, 'f> {
         }
     }
 
-    /// The pointer stored for argument `i` (a pointer parameter already pushed).
-    fn stored_ptr(&mut self, i: usize) -> *const c_void {
-        let slot: *const Slot = match &*self.rare {
+    /// `open`'s contract: with `O_CREAT` (or `O_TMPFILE`) in the flags, exactly one `mode_t`
+    /// follows; without, at most one (which `open` ignores).
+    fn check_open_mode(&mut self, flags_at: usize, given: usize) -> Result<(), VariadicFault> {
+        let flags = self.stored_int(flags_at);
+        let needs_mode = flags & i64::from(libc::O_CREAT) != 0 || {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            {
+                flags & i64::from(libc::O_TMPFILE) == i64::from(libc::O_TMPFILE)
+            }
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            {
+                false
+            }
+        };
+        if given > 1 || (needs_mode && given == 0) {
+            return Err(VariadicFault::OpenMode { needs_mode, given });
+        }
+        if given == 1 {
+            let mode = Class::int(size_of::<libc::mode_t>() as u8, false).promote();
+            self.rare.get_or_insert_with(Box::default).expect = vec![mode];
+        }
+        Ok(())
+    }
+
+    /// The integer stored for argument `i` (an integer parameter already pushed), extended.
+    fn stored_int(&mut self, i: usize) -> i64 {
+        let slot = self.slot_ptr(i);
+        // SAFETY: argument `i` was stored for its (integer) class, which writes a value of
+        // that size at the start of its slot.
+        unsafe {
+            match self.plan.params.get(i).and_then(|c| c.int_parts()) {
+                Some((1, _)) => i64::from(slot.cast::<i8>().read()),
+                Some((2, _)) => i64::from(slot.cast::<i16>().read()),
+                Some((4, _)) => i64::from(slot.cast::<i32>().read()),
+                Some(_) => slot.cast::<i64>().read(),
+                None => 0,
+            }
+        }
+    }
+
+    fn slot_ptr(&self, i: usize) -> *const Slot {
+        match &*self.rare {
             Some(r) if !r.heap.is_empty() => &raw const r.heap[i],
             _ => {
                 assert!(i < INLINE, "argument {i} is beyond the inline slots");
                 // SAFETY: `i < INLINE`: inside the inline slots.
                 unsafe { self.slots.as_ptr().cast::<Slot>().add(i) }
             }
-        };
+        }
+    }
+
+    /// The pointer stored for argument `i` (a pointer parameter already pushed).
+    fn stored_ptr(&mut self, i: usize) -> *const c_void {
+        let slot = self.slot_ptr(i);
         // SAFETY: argument `i` was stored (by `push`, in order) for a pointer class, which
         // writes a pointer at the start of its slot.
         unsafe { slot.cast::<*const c_void>().read() }

@@ -14,7 +14,7 @@ use libffi::low::ffi_closure;
 
 use crate::arg::{self, Arg, Ctx, Fault, SCRATCH, Slot, Spill};
 use crate::cif::{self, CifKey, PreparedCif};
-use crate::class::{Class, Target};
+use crate::class::{Class, Null, Target};
 use crate::error::{Error, Result};
 use crate::value::Value;
 
@@ -63,6 +63,14 @@ type Invoke<'a> = Box<dyn FnMut(*mut c_void, *const *const c_void) + Send + 'a>;
 /// included), so the closure must be `Send`. Calls are serialized: a closure is `FnMut` and
 /// runs one call at a time. A call that re-enters the closure from inside itself (the closure
 /// calls C, which calls the pointer again) cannot run it and is reported like a panic.
+///
+/// # Dropping
+/// C may still be inside the closure when the guard drops (a thread C created finishing a
+/// call): the drop waits for every call in progress to return, and keeps its panic. It
+/// cannot wait for a call C has not made yet: drop the guard only once C will not call the
+/// pointer again (the function that took it has returned, the threads that call it are told
+/// to stop or joined). A guard dropped from inside its own closure is leaked, and the
+/// callback returns zero to C from then on.
 pub struct Callback<'a, F = unsafe extern "C" fn()> {
     closure: *mut ffi_closure,
     code: *const c_void,
@@ -104,12 +112,24 @@ struct Running<'a> {
     calls: usize,
 }
 
+#[cfg(not(unix))]
 thread_local! {
     static THREAD_TAG: u8 = const { 0 };
 }
 
-/// This thread's tag (never 0, which means idle). A thread whose thread-locals are already
-/// destroyed (C calling from a TLS destructor) gets `usize::MAX`: no panic where C called.
+/// This thread's tag, never 0 (which means idle): `pthread_self()`, which works on every
+/// thread C creates, even while its thread-locals are being destroyed (C calling from a TLS
+/// destructor), where reading a Rust thread-local would panic.
+#[cfg(unix)]
+fn thread_tag() -> usize {
+    // SAFETY: pthread_self has no preconditions and cannot fail.
+    let t = unsafe { libc::pthread_self() } as usize;
+    t.max(1)
+}
+
+/// This thread's tag (the address of a thread-local), never 0. A thread whose thread-locals
+/// are already destroyed gets `usize::MAX`.
+#[cfg(not(unix))]
 fn thread_tag() -> usize {
     THREAD_TAG
         .try_with(|t| std::ptr::from_ref(t) as usize)
@@ -374,11 +394,11 @@ fn callback_classes(signature: &Signature) -> Result<(Vec<Class>, Class)> {
     let classes = signature
         .params
         .iter()
-        .map(|p| Class::of(&p.ty, false))
+        .map(|p| Class::of(&p.ty, Null::Unknown))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| unsupported(signature, e.what, e.hint))?;
-    let ret =
-        Class::of(&signature.ret, false).map_err(|e| unsupported(signature, e.what, e.hint))?;
+    let ret = Class::of(&signature.ret, Null::Unknown)
+        .map_err(|e| unsupported(signature, e.what, e.hint))?;
     if let Some(c) = classes
         .iter()
         .chain([&ret])
@@ -508,7 +528,10 @@ impl<F> Drop for Callback<'_, F> {
         if state.running_on.load(Ordering::Relaxed) == thread_tag() {
             // Dropped from inside its own closure (which reached its guard through shared
             // state): the call on this thread's stack still needs the closure and the state,
-            // and nothing can wait for it here. Leaking them is the sound choice.
+            // and nothing can wait for it here. Leaking them is the sound choice; poisoned,
+            // so that a call waiting on another thread, or any later one, returns zero
+            // instead of running a closure whose borrows (`'a`) may end with the guard.
+            state.poisoned.store(true, Ordering::Release);
             return;
         }
         // Calls that entered the trampoline before the guard was dropped (on threads C
@@ -568,9 +591,10 @@ unsafe extern "C" fn trampoline(
     data: *mut c_void,
 ) {
     let state = data.cast::<State<'_>>().cast_const();
-    // SAFETY: `data` is the `State` the closure was prepared with, which the guard frees only
-    // after `inside` drops back to 0; this call entered while the guard lived (C calls the
-    // pointer only then), so its increment comes first.
+    // SAFETY: `data` is the `State` the closure was prepared with. The guard frees it only
+    // once `inside` is back to 0, and its owner drops it only once C makes no new call (the
+    // guard's documented contract): this call was made before, so the state is alive here
+    // and this increment comes before the drop's wait reads the counter.
     unsafe { (*state).inside.fetch_add(1, Ordering::Relaxed) };
     // SAFETY: as above, the state lives until the decrement below; `ret` and `args` are
     // libffi's, for the CIF the closure was prepared with.
@@ -705,7 +729,7 @@ fn store_ret(v: Value<'_>, class: Class, out: *mut c_void) -> std::result::Resul
     v.store(class, &mut slot, &mut ctx).map_err(|f| match f {
         Fault::Type { hint } => hint.to_owned(),
         Fault::Range(n) => format!("{n} is out of range"),
-        Fault::Nul(_) | Fault::Null | Fault::Raw | Fault::Variadic => {
+        Fault::Nul(_) | Fault::Null | Fault::NullUnknown | Fault::Raw | Fault::Variadic => {
             "a string or pointer cannot be returned".to_owned()
         }
     })?;
@@ -793,7 +817,7 @@ impl<F> Arg for Callback<'_, F> {
         Class::Ptr {
             target: Target::Fn(self.shape),
             is_const: true,
-            nonnull: false,
+            null: Null::Unknown,
         }
     }
     fn describe(&self) -> String {
@@ -811,7 +835,7 @@ macro_rules! fn_arg {
                 store_code(*self as *const c_void, crate::layout::fn_shape(&sig), class, slot)
             }
             fn variadic_class(&self) -> Class {
-                Class::Ptr { target: Target::Void, is_const: true, nonnull: false }
+                Class::Ptr { target: Target::Void, is_const: true, null: Null::Unknown }
             }
             fn describe(&self) -> String {
                 format!("a function pointer ({})", std::any::type_name::<Self>())
@@ -832,7 +856,7 @@ macro_rules! fn_arg {
                 store_code(*self as *const c_void, crate::layout::fn_shape(&sig), class, slot)
             }
             fn variadic_class(&self) -> Class {
-                Class::Ptr { target: Target::Void, is_const: true, nonnull: false }
+                Class::Ptr { target: Target::Void, is_const: true, null: Null::Unknown }
             }
             fn describe(&self) -> String {
                 format!("a function pointer ({})", std::any::type_name::<Self>())

@@ -44,9 +44,35 @@ pub enum Class {
         target: Target,
         /// Whether the pointee is const.
         is_const: bool,
-        /// Whether null is refused.
-        nonnull: bool,
+        /// Whether the function takes a null pointer here.
+        null: Null,
     },
+}
+
+/// Whether a pointer parameter takes null.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Null {
+    /// The declaration says it must not be null (`nonnull`, `_Nonnull`): refused in every call.
+    Refused,
+    /// Nothing says: only an unsafe call (`call_raw`) may pass null, on the caller's word.
+    Unknown,
+    /// The function is known to accept null (`_Nullable`, the C standard, POSIX): a safe
+    /// call may pass it.
+    Accepted,
+}
+
+impl Null {
+    /// A parameter's nullability as its declaration states it.
+    pub(crate) fn of(p: &ffi_auto_sig::Param) -> Null {
+        if p.nonnull {
+            Null::Refused
+        } else if p.nullable {
+            Null::Accepted
+        } else {
+            Null::Unknown
+        }
+    }
 }
 
 /// What a pointer points to, as far as checking a Rust argument needs.
@@ -107,7 +133,7 @@ pub(crate) struct NotSupported {
 
 impl Class {
     /// The class of a parameter or return of type `ty`.
-    pub(crate) fn of(ty: &CType, nonnull: bool) -> Result<Class, NotSupported> {
+    pub(crate) fn of(ty: &CType, null: Null) -> Result<Class, NotSupported> {
         let unsupported = |what: String, hint: &str| NotSupported {
             what,
             hint: hint.to_owned(),
@@ -127,18 +153,18 @@ impl Class {
             CType::Pointer { pointee, is_const } => Class::Ptr {
                 target: Target::of(pointee),
                 is_const: *is_const,
-                nonnull,
+                null,
             },
             // An array parameter is a pointer to its first element.
             CType::Array { elem, .. } => Class::Ptr {
                 target: Target::of(elem),
                 is_const: false,
-                nonnull,
+                null,
             },
             CType::FnPtr(sig) => Class::Ptr {
                 target: Target::Fn(crate::layout::fn_shape(sig)),
                 is_const: true,
-                nonnull,
+                null,
             },
             CType::Record(r) => match crate::layout::record_id(r) {
                 Ok(id) => Class::Record(id),

@@ -47,7 +47,7 @@ pub fn errno() -> i32 {
 /// ```
 /// use ffi_auto_runtime::{Errno, ffi_call_errno, registry};
 /// // SAFETY: `long strtol(const char *, char **, int)` in <stdlib.h>.
-/// unsafe { registry().register("strtol", None, "long (const char *, char **, int)".parse().unwrap()) };
+/// unsafe { registry().register("strtol", None, "long (const char *, char ** _Nullable, int)".parse().unwrap()) };
 /// let (v, e): (i64, Errno) = ffi_call_errno("strtol", ("99999999999999999999", None::<&str>, 10)).unwrap();
 /// assert_eq!(v, i64::MAX);
 /// assert_eq!(e.code(), libc::ERANGE);

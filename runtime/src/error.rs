@@ -217,6 +217,20 @@ pub enum Error {
         pos: ArgPos,
     },
 
+    /// A null pointer, in a safe call, for a parameter nothing says the function accepts
+    /// null for (headers rarely say; glibc's `fclose` and `puts` crash on null without saying).
+    #[error(
+        "{pos} of `{function}` (`{c_type}`) is null, and nothing says `{function}` accepts null there; hint: pass a value; if its documentation says null is allowed, call it through the `unsafe` `call_raw`, or mark the parameter with `Signature::nullable`"
+    )]
+    NullUnchecked {
+        /// The function.
+        function: String,
+        /// Which argument.
+        pos: ArgPos,
+        /// The parameter's C type.
+        c_type: String,
+    },
+
     /// A raw pointer passed to a safe call.
     #[error(
         "{pos} of `{function}` is a raw pointer, which a safe call cannot check; hint: use the `unsafe` `call_raw`/`call_values_raw` and uphold the function's contract"
@@ -232,8 +246,9 @@ pub enum Error {
     /// declaration states no contract ffi-auto can check (only `printf`- and `scanf`-like
     /// functions have one: their format string).
     #[error(
-        "`{function}` is variadic (`{declaration}`) and nothing says what its variadic arguments must be, so a safe call passes only its {fixed} fixed argument{}, and {given} were given; hint: pass them through the `unsafe` `call_raw`, vouching for their C types",
-        if *.fixed == 1 { "" } else { "s" }
+        "`{function}` is variadic (`{declaration}`) and nothing says what it reads after its {fixed} fixed argument{} (perhaps a pointer it writes through), so a safe call cannot call it ({given} argument{} given); hint: call it through the `unsafe` `call_raw`, vouching for what it reads",
+        if *.fixed == 1 { "" } else { "s" },
+        if *.given == 1 { "" } else { "s" }
     )]
     VariadicUnchecked {
         /// The function.
@@ -244,6 +259,19 @@ pub enum Error {
         fixed: usize,
         /// The number of arguments given.
         given: usize,
+    },
+
+    /// Variadic arguments that break a known contract other than a format (`open`'s mode).
+    #[error("`{function}` (`{declaration}`): {reason}; hint: {hint}")]
+    VariadicContract {
+        /// The function.
+        function: String,
+        /// Its C declaration.
+        declaration: String,
+        /// What is wrong.
+        reason: String,
+        /// What to do instead.
+        hint: String,
     },
 
     /// A format string that does not match the variadic arguments, or that a safe call cannot

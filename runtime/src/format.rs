@@ -103,6 +103,12 @@ pub enum FormatError {
         /// The highest argument referenced.
         max: usize,
     },
+    /// A position beyond what C guarantees (`NL_ARGMAX`, 4096 in glibc).
+    #[error("`{spec}` names an argument beyond the {MAX_POSITION} a format may number")]
+    PositionTooLarge {
+        /// The specification.
+        spec: String,
+    },
     /// One positional argument used with two different types.
     #[error("argument {position} is used as `{first}` and as `{second}`")]
     PositionConflict {
@@ -115,12 +121,90 @@ pub enum FormatError {
     },
 }
 
-/// Reads `format` and returns the arguments it consumes, in order.
+/// What the C library this process runs with understands beyond C and POSIX. A conversion
+/// one library reads an argument for and another does not (`%b` before glibc 2.35, `%Z`
+/// outside glibc) would throw the count off, so each is accepted only where it is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dialect {
+    /// glibc: `%Z`, the `I` flag, `L` on integers.
+    pub glibc: bool,
+    /// `%m` (glibc and musl).
+    pub percent_m: bool,
+    /// `%b` and `%B` (glibc 2.35 and later).
+    pub binary: bool,
+}
+
+impl Dialect {
+    /// Only C and POSIX.
+    pub const POSIX: Dialect = Dialect {
+        glibc: false,
+        percent_m: false,
+        binary: false,
+    };
+
+    /// The C library this process runs with (its version read at run time on glibc).
+    pub fn host() -> Dialect {
+        static HOST: std::sync::OnceLock<Dialect> = std::sync::OnceLock::new();
+        *HOST.get_or_init(|| {
+            #[cfg(all(target_os = "linux", target_env = "gnu"))]
+            {
+                // SAFETY: returns a static NUL-terminated version string, e.g. "2.36".
+                let v = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
+                let mut parts = v.to_str().unwrap_or("").split('.');
+                let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                Dialect {
+                    glibc: true,
+                    percent_m: true,
+                    binary: (major, minor) >= (2, 35),
+                }
+            }
+            #[cfg(all(target_os = "linux", target_env = "musl"))]
+            {
+                Dialect {
+                    percent_m: true,
+                    ..Dialect::POSIX
+                }
+            }
+            #[cfg(not(all(target_os = "linux", any(target_env = "gnu", target_env = "musl"))))]
+            {
+                Dialect::POSIX
+            }
+        })
+    }
+}
+
+/// The highest argument position a format may name (glibc's `NL_ARGMAX`).
+pub const MAX_POSITION: usize = 4096;
+
+/// Reads `format` as this process's C library would ([`Dialect::host`]) and returns the
+/// arguments it consumes, in order.
 ///
 /// # Errors
 /// [`FormatError`] for a format C would not accept, or whose arguments ffi-auto cannot type.
 pub fn parse(family: Family, format: &[u8]) -> Result<Vec<Conversion>, FormatError> {
+    parse_for(Dialect::host(), family, format)
+}
+
+/// [`parse`] for a given C library.
+///
+/// ```
+/// use ffi_auto_runtime::format::{Dialect, Family, parse_for};
+/// // `%b` takes an argument in glibc 2.35 and later, and is refused elsewhere.
+/// assert!(parse_for(Dialect::POSIX, Family::Printf, b"%b %s").is_err());
+/// let glibc = Dialect { glibc: true, percent_m: true, binary: true };
+/// assert_eq!(parse_for(glibc, Family::Printf, b"%b %s").unwrap().len(), 2);
+/// ```
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_for(
+    dialect: Dialect,
+    family: Family,
+    format: &[u8],
+) -> Result<Vec<Conversion>, FormatError> {
     let mut p = Parser {
+        dialect,
         s: format,
         i: 0,
         positional: None,
@@ -138,6 +222,7 @@ pub fn parse(family: Family, format: &[u8]) -> Result<Vec<Conversion>, FormatErr
 }
 
 struct Parser<'a> {
+    dialect: Dialect,
     s: &'a [u8],
     i: usize,
     /// Whether the format is positional (known from its first argument-taking conversion).
@@ -208,6 +293,7 @@ impl Parser<'_> {
             (Some(b'l'), _) => (Len::L, 1),
             (Some(b'q'), _) => (Len::Ll, 1),
             (Some(b'L'), _) => (Len::BigL, 1),
+            (Some(b'Z'), _) if !self.dialect.glibc => (Len::None, 0),
             (Some(b'j'), _) => (Len::J, 1),
             (Some(b'z' | b'Z'), _) => (Len::Z, 1),
             (Some(b't'), _) => (Len::T, 1),
@@ -217,11 +303,22 @@ impl Parser<'_> {
         len
     }
 
+    /// Notes whether a conversion is positional: one format may not mix the two kinds.
+    fn mark(&mut self, is_pos: bool, spec: &str) -> Result<(), FormatError> {
+        if *self.positional.get_or_insert(is_pos) == is_pos {
+            Ok(())
+        } else {
+            Err(FormatError::MixedPositional {
+                spec: spec.to_owned(),
+            })
+        }
+    }
+
     /// Records one consumed argument, sequential or at `position`.
     fn push(&mut self, position: Option<usize>, c: Conversion) -> Result<(), FormatError> {
-        let is_pos = position.is_some();
-        if *self.positional.get_or_insert(is_pos) != is_pos {
-            return Err(FormatError::MixedPositional { spec: c.spec });
+        self.mark(position.is_some(), &c.spec)?;
+        if position.is_some_and(|n| n > MAX_POSITION) {
+            return Err(FormatError::PositionTooLarge { spec: c.spec });
         }
         match position {
             None => self.seq.push(c),
@@ -258,7 +355,10 @@ impl Parser<'_> {
         let start = self.i;
         self.i += 1;
         let value_pos = self.position();
-        while let Some(b'-' | b'+' | b' ' | b'#' | b'0' | b'\'' | b'I') = self.peek() {
+        while let Some(b'-' | b'+' | b' ' | b'#' | b'0' | b'\'') = self.peek() {
+            self.i += 1;
+        }
+        while self.dialect.glibc && self.peek() == Some(b'I') {
             self.i += 1;
         }
         // Width and precision taken from arguments come before the value they apply to.
@@ -288,6 +388,16 @@ impl Parser<'_> {
             spec: spec.clone(),
             at: start,
         };
+        let d = self.dialect;
+        let known = match (conv, len) {
+            (b'b' | b'B', _) => d.binary,
+            (b'm', _) => d.percent_m,
+            (b'd' | b'i' | b'o' | b'u' | b'x' | b'X' | b'n', Len::BigL) => d.glibc,
+            _ => true,
+        };
+        if !known {
+            return Err(unknown());
+        }
         let value: Option<(CType, bool)> = match (conv, len) {
             // Only a bare `%%` is a literal: glibc would take a `%*%` width from an argument.
             (b'%', Len::None) if self.i == start + 2 => None,
@@ -312,9 +422,16 @@ impl Parser<'_> {
             }
             _ => return Err(unknown()),
         };
-        let Some((ty, writes)) = value else {
-            return Ok(());
-        };
+        if conv == b'm' {
+            // `%m` prints `strerror(errno)` and takes no value, but it is a conversion: in a
+            // positional format glibc counts its position, so a positional `%m` is refused,
+            // and a sequential one may not sit among positional ones.
+            if value_pos.is_some() {
+                return Err(unknown());
+            }
+            self.mark(false, &spec)?;
+        }
+        // glibc takes a `*` width or precision from the arguments even for `%m`.
         for (p, role) in stars {
             self.push(
                 p,
@@ -326,6 +443,9 @@ impl Parser<'_> {
                 },
             )?;
         }
+        let Some((ty, writes)) = value else {
+            return Ok(());
+        };
         self.push(
             value_pos,
             Conversion {
@@ -383,6 +503,14 @@ impl Parser<'_> {
             spec: spec.clone(),
             at: start,
         };
+        // `%as`, `%aS`, `%a[`: a float then a literal in ISO C, an allocating string in
+        // glibc's pre-C99 `scanf` symbols. Which one runs depends on the symbol: refused.
+        if conv == b'a' && matches!(self.peek(), Some(b's' | b'S' | b'[')) {
+            return Err(unknown());
+        }
+        if matches!(conv, b'b') && !self.dialect.binary {
+            return Err(unknown());
+        }
         let target = match (conv, len) {
             (b'%', _) => return Ok(()),
             (b'd' | b'i' | b'n', l) => signed(l),
@@ -568,6 +696,20 @@ mod tests {
     }
 
     #[test]
+    fn percent_m_takes_its_star_width_and_precision() {
+        // Found by the fuzzer: glibc reads both `int`s for `%-*.*m`.
+        assert_eq!(
+            types(Family::Printf, "%m|%-*.*m|%*m"),
+            ["int", "int", "int"]
+        );
+        // Found by the fuzzer: `%22212$m` after `%s` switches glibc to positional arguments
+        // (and a stack array of 22212 of them).
+        assert!(parse(Family::Printf, b"%s %22212$m").is_err());
+        assert!(parse(Family::Printf, b"%1$s %m").is_err());
+        assert!(parse(Family::Printf, b"%4097$d").is_err());
+    }
+
+    #[test]
     fn percent_n_is_a_write() {
         let c = parse(Family::Printf, b"abc%n%hhn").unwrap();
         assert!(c.iter().all(|c| c.writes));
@@ -610,10 +752,10 @@ mod tests {
             parse(Family::Printf, b"%Lf"),
             Err(FormatError::LongDouble { .. })
         ));
-        // A huge position saturates and leaves a gap, no allocation of its size.
+        // A huge position saturates and is refused, with no allocation of its size.
         assert!(matches!(
             parse(Family::Printf, b"%99999999999999999999999$d"),
-            Err(FormatError::PositionGap { .. })
+            Err(FormatError::PositionTooLarge { .. })
         ));
     }
 
@@ -644,6 +786,39 @@ mod tests {
             Err(FormatError::UnterminatedSet { .. })
         ));
         assert_eq!(types(Family::Scanf, "%*d %*s"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn library_extensions_only_where_the_library_has_them() {
+        let glibc = Dialect {
+            glibc: true,
+            percent_m: true,
+            binary: true,
+        };
+        for f in ["%Zd", "%Id", "%m", "%b", "%B", "%Ld"] {
+            assert!(
+                parse_for(Dialect::POSIX, Family::Printf, f.as_bytes()).is_err(),
+                "{f}"
+            );
+            assert!(
+                parse_for(glibc, Family::Printf, f.as_bytes()).is_ok(),
+                "{f}"
+            );
+        }
+        // Before glibc 2.35, `%b` took no argument.
+        let old = Dialect {
+            binary: false,
+            ..glibc
+        };
+        assert!(parse_for(old, Family::Printf, b"%b %s").is_err());
+    }
+
+    #[test]
+    fn scanf_percent_a_before_s_is_ambiguous_and_refused() {
+        for f in ["%as", "%aS", "%a[x]"] {
+            assert!(parse(Family::Scanf, f.as_bytes()).is_err(), "{f}");
+        }
+        assert_eq!(types(Family::Scanf, "%a %f"), ["float *", "float *"]);
     }
 
     #[test]

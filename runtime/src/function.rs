@@ -435,13 +435,29 @@ impl Function {
             return Box::new(self.variadic_error(frame, v));
         }
         let class = frame.class_of(i);
-        let conversion = frame.conversion_of(i).map(ToString::to_string);
+        let conversion = frame
+            .conversion_of(i)
+            .map(|c| (c.ty.to_string(), c.spec.clone()));
         Box::new(self.arg_error_unboxed(i, fault, class, conversion, given))
     }
 
     fn variadic_error(&self, frame: &mut Frame<'_, '_>, fault: VariadicFault) -> Error {
         let function = self.inner.name.to_string();
         let fixed = self.inner.plan.params.len();
+        if let VariadicFault::OpenMode { needs_mode, given } = fault {
+            return Error::VariadicContract {
+                function,
+                declaration: self.declaration(),
+                reason: if needs_mode {
+                    "its flags hold `O_CREAT` (or `O_TMPFILE`), so it reads a `mode_t` after them, and none was given".to_owned()
+                } else {
+                    format!(
+                        "it reads at most one `mode_t` after its flags, and {given} arguments were given"
+                    )
+                },
+                hint: "pass the new file's mode (`0o644`) after the flags".to_owned(),
+            };
+        }
         let Some((pos, format)) = frame.format_text() else {
             return Error::VariadicUnchecked {
                 function,
@@ -456,7 +472,9 @@ impl Function {
         };
         let given = frame.count() - fixed;
         let (reason, hint) = match fault {
-            VariadicFault::Unchecked => unreachable!("a function with a format has a contract"),
+            VariadicFault::Unchecked | VariadicFault::OpenMode { .. } => {
+                unreachable!("a function with a format has its contract")
+            }
             VariadicFault::Format(e) => (
                 e.to_string(),
                 "fix the format string: ffi-auto reads it to check every argument before C does".to_owned(),
@@ -500,7 +518,7 @@ impl Function {
         i: usize,
         fault: Fault,
         class: Option<Class>,
-        conversion: Option<String>,
+        conversion: Option<(String, String)>,
         given: &str,
     ) -> Error {
         let function = self.inner.name.to_string();
@@ -509,9 +527,11 @@ impl Function {
             index: i + 1,
             name: param.and_then(|p| p.name.clone()),
         };
+        // For a variadic argument a format typed, say which conversion reads it.
+        let spec = conversion.as_ref().map(|(_, spec)| spec.clone());
         let c_type = match (param, conversion, class) {
             (Some(p), _, _) => p.ty.to_string(),
-            (None, Some(conv), _) => conv,
+            (None, Some((ty, _)), _) => ty,
             (None, None, Some(c)) => format!("{} (variadic)", c.c_spelling()),
             (None, None, None) => "a variadic argument".to_owned(),
         };
@@ -519,9 +539,12 @@ impl Function {
             Fault::Type { hint } => Error::ArgType {
                 function,
                 pos,
+                hint: match spec {
+                    Some(spec) => format!("`{spec}` in the format reads a `{c_type}`; {hint}"),
+                    None => hint.to_owned(),
+                },
                 expected: c_type,
                 given: given.to_owned(),
-                hint: hint.to_owned(),
             },
             Fault::Range(value) => {
                 let (min, max) = range_of(class, value);
@@ -540,6 +563,11 @@ impl Function {
                 offset,
             },
             Fault::Null => Error::NullPointer { function, pos },
+            Fault::NullUnknown => Error::NullUnchecked {
+                function,
+                pos,
+                c_type,
+            },
             Fault::Raw => Error::RawPointer { function, pos },
             Fault::Variadic => Error::VariadicUnchecked {
                 function,

@@ -7,7 +7,7 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use ffi_auto_sig::{CType, FloatKind, Record, RecordKind, Signature};
 use libffi::middle::Type;
 
-use crate::class::{Abi, Class, DM, Target};
+use crate::class::{Abi, Class, DM, Null, Target};
 
 #[derive(Default)]
 struct Records {
@@ -194,9 +194,9 @@ pub(crate) fn fn_shape(sig: &Signature) -> u32 {
     let classes = sig
         .params
         .iter()
-        .map(|p| Class::of(&p.ty, false).ok())
+        .map(|p| Class::of(&p.ty, Null::Unknown).ok())
         .collect::<Option<Vec<_>>>();
-    match (classes, Class::of(&sig.ret, false)) {
+    match (classes, Class::of(&sig.ret, Null::Unknown)) {
         (Some(classes), Ok(ret)) => shape_of(&classes, ret, sig.variadic),
         _ => 0,
     }

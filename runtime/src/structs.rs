@@ -10,7 +10,7 @@ use ffi_auto_sig::{CType, FloatKind, Record};
 
 use crate::arg::{self, Arg, Ctx, Fault, Slot};
 use crate::call::RetBuf;
-use crate::class::{Class, DM, Target};
+use crate::class::{Class, DM, Null, Target};
 use crate::error::{Error, Result};
 use crate::layout::RecordRef;
 use crate::ret::{self, FromRet};
@@ -245,7 +245,7 @@ fn scalar_class(ty: &CType) -> Option<Class> {
         _ => Some(Class::Ptr {
             target: Target::Void,
             is_const: false,
-            nonnull: false,
+            null: Null::Unknown,
         }),
     }
 }
@@ -353,7 +353,7 @@ impl Arg for &mut Struct {
         Class::Ptr {
             target: Target::Void,
             is_const: false,
-            nonnull: false,
+            null: Null::Unknown,
         }
     }
     fn describe(&self) -> String {

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::arg::{self, Arg, Ctx, Fault, Slot};
 use crate::call::RetBuf;
-use crate::class::{Class, Target};
+use crate::class::{Class, Null, Target};
 use crate::ret::FromRet;
 
 /// A C argument or return value whose type is known only at run time.
@@ -218,7 +218,7 @@ impl Arg for Value<'_> {
             Value::U64(v) => v.store(class, slot, ctx),
             Value::F32(v) => v.store(class, slot, ctx),
             Value::F64(v) => v.store(class, slot, ctx),
-            Value::Null => arg::store_null(class, slot),
+            Value::Null => arg::store_null(class, slot, ctx),
             Value::Ptr(p) => arg::store_ptr(p, false, None, class, slot, ctx),
             Value::Str(s) => s.store(class, slot, ctx),
             Value::CStr(s) => s.store(class, slot, ctx),
@@ -232,7 +232,7 @@ impl Arg for Value<'_> {
             Value::Void | Value::Null | Value::Ptr(_) => Class::Ptr {
                 target: Target::Void,
                 is_const: false,
-                nonnull: false,
+                null: Null::Unknown,
             },
             Value::Bool(b) => b.variadic_class(),
             Value::I8(v) => v.variadic_class(),

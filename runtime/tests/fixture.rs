@@ -301,7 +301,14 @@ fn pointers_in_and_out() {
     unsafe { set.call_raw::<()>(&mut out) }.unwrap();
     assert_eq!(out, p);
 
-    let is_null = fx("fx_is_null", "int (const void *)");
+    // Null only where the declaration says the function takes it (`_Nullable` in fixture.h).
+    let unmarked = fx("fx_is_null", "int (const void *)");
+    let err = unmarked.call::<i32>(None::<&CStr>).unwrap_err();
+    assert!(matches!(err, Error::NullUnchecked { .. }), "{err}");
+    // SAFETY: fx_is_null only compares the pointer.
+    let r = unsafe { unmarked.call_raw::<i32>(None::<&CStr>) };
+    assert_eq!(r.unwrap(), 1);
+    let is_null = fx("fx_is_null", "int (const void * _Nullable)");
     assert_eq!(is_null.call::<i32>(None::<&CStr>).unwrap(), 1);
     assert_eq!(is_null.call_values(&[Value::Null]).unwrap(), Value::I32(1));
     // SAFETY: fx_is_null only compares the pointer.
@@ -346,7 +353,8 @@ fn variadic_arguments_get_the_default_promotions() {
         unsafe { ints.call_raw::<i64>((4, -5i8, 300i16, true, 7u8)) }.unwrap(),
         -5 + 300 + 1 + 7
     );
-    assert_eq!(ints.call::<i64>(0).unwrap(), 0);
+    // SAFETY: a count of 0: no variadic argument is read.
+    assert_eq!(unsafe { ints.call_raw::<i64>(0) }.unwrap(), 0);
 
     let doubles = fx("fx_sum_doubles", "double (int, ...)");
     // float is promoted to double.
@@ -369,7 +377,7 @@ fn variadic_arguments_get_the_default_promotions() {
 }
 
 #[test]
-fn a_safe_call_passes_no_variadic_argument_nothing_describes() {
+fn a_safe_call_cannot_call_a_variadic_function_nothing_describes() {
     // `fx_sum_ints` reads as many `int`s as its first argument says: no declaration can say
     // so, and a safe call cannot know that 3 here is a lie.
     let ints = fx("fx_sum_ints", "long (int, ...)");
@@ -390,8 +398,13 @@ fn a_safe_call_passes_no_variadic_argument_nothing_describes() {
         .call_values(&[Value::I32(9), Value::I32(1)])
         .unwrap_err();
     assert!(matches!(err, Error::VariadicUnchecked { .. }), "{err}");
-    // Its fixed arguments alone are fine.
-    assert_eq!(ints.call::<i64>(0).unwrap(), 0);
+    // Nor with its fixed arguments alone: a count of 2 with nothing after it would read two
+    // `int`s that are not there.
+    let err = ints.call::<i64>(2).unwrap_err();
+    assert!(
+        matches!(err, Error::VariadicUnchecked { given: 1, .. }),
+        "{err}"
+    );
 }
 
 #[test]

@@ -119,7 +119,14 @@ fn strtol_reports_where_it_stopped() {
     // SAFETY: both point into `input`.
     let consumed = unsafe { end.offset_from(input.as_ptr()) };
     assert_eq!(consumed, 7);
-    // Without the end pointer, a safe call passes null for it.
+    // Null for the end pointer: only where the signature says strtol takes it (C does).
+    let err = strtol.call::<i64>(("123", None::<&CStr>, 10)).unwrap_err();
+    assert!(matches!(err, Error::NullUnchecked { .. }), "{err}");
+    let strtol = sys(
+        "strtol",
+        None,
+        "long (const char *, char ** _Nullable, int)",
+    );
     assert_eq!(strtol.call::<i64>(("123", None::<&CStr>, 10)).unwrap(), 123);
 }
 

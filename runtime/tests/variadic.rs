@@ -80,11 +80,18 @@ fn printf_family_calls_are_checked_and_formatted_by_their_conversions() {
 fn a_wrong_argument_for_a_conversion_is_refused_before_the_call() {
     // What segfaulted: a number where `%s` reads a string.
     let err = ffi_call::<i32>("printf", ("%s\n", 5)).unwrap_err();
-    let Error::ArgType { pos, expected, .. } = &err else {
+    let Error::ArgType {
+        pos,
+        expected,
+        hint,
+        ..
+    } = &err
+    else {
         panic!("{err}");
     };
     assert_eq!(pos.index, 2);
-    assert!(expected.contains("`%s`"), "{err}");
+    assert_eq!(expected, "const char *");
+    assert!(hint.contains("`%s` in the format"), "{err}");
     // A string where a number is read, a float for an integer, null for `%s`.
     for args in [
         vec![Value::Str("%d"), Value::Str("5")],
@@ -191,29 +198,104 @@ fn the_contract_comes_from_the_header_or_the_standard() {
         prepare("sscanf").unwrap().format_parameter(),
         Some((Family::Scanf, 1))
     );
-    // Variadic, and no contract: only fixed arguments in a safe call.
-    let open = prepare("open").unwrap();
-    assert_eq!(open.format_parameter(), None);
-    let err = ffi_call::<i32>("open", ("/nonexistent/x", 0, 0o644)).unwrap_err();
+    // The buffers and streams they write must not be null: a safe call can pass nothing else,
+    // so it cannot call them.
+    for (name, args) in [
+        ("sprintf", vec![Value::Null, Value::Str("x")]),
+        ("fprintf", vec![Value::Null, Value::Str("x")]),
+        ("sscanf", vec![Value::Null, Value::Str("")]),
+    ] {
+        let err = ffi_call::<i32>(name, &args[..]).unwrap_err();
+        assert!(matches!(err, Error::NullPointer { .. }), "{name}: {err}");
+    }
+    // Variadic, and no rule at all: no safe call, even with only the fixed arguments
+    // (`fcntl(fd, F_GETLK)` has the kernel write through a pointer it was not given).
+    let err = ffi_call::<i32>("fcntl", (0, libc::F_GETLK)).unwrap_err();
     assert!(matches!(err, Error::VariadicUnchecked { .. }), "{err}");
 }
 
 #[test]
+fn open_takes_its_mode_exactly_when_its_flags_create() {
+    let dir = std::env::temp_dir().join(format!("ffi-auto-open-mode-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("new");
+    let p = path.to_str().unwrap();
+    let flags = libc::O_CREAT | libc::O_WRONLY | libc::O_EXCL;
+    // O_CREAT with no mode: open would read one that is not there.
+    let err = ffi_call::<i32>("open", (p, flags)).unwrap_err();
+    assert!(matches!(&err, Error::VariadicContract { .. }), "{err}");
+    assert!(err.to_string().contains("mode_t"), "{err}");
+    // Two after the flags: refused.
+    let err = ffi_call::<i32>("open", (p, flags, 0o600, 1)).unwrap_err();
+    assert!(matches!(err, Error::VariadicContract { .. }), "{err}");
+    // With it, a file with that mode (an `int` literal passed as `mode_t`).
+    let fd = ffi_call::<i32>("open", (p, flags, 0o600)).unwrap();
+    assert!(fd >= 0);
+    assert_eq!(ffi_call::<i32>("close", fd).unwrap(), 0);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode & 0o600, 0o600);
+    assert_eq!(mode & 0o077, 0);
+    // Without O_CREAT, nothing follows the flags (or an ignored mode).
+    let fd = ffi_call::<i32>("open", (p, libc::O_RDONLY)).unwrap();
+    assert!(fd >= 0);
+    assert_eq!(ffi_call::<i32>("close", fd).unwrap(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn an_explicit_signature_without_a_format_is_unchecked_and_raw_only() {
+    let sig = "int (const char *, ...)".parse().unwrap();
+    let symbol = ffi_auto_runtime::find_symbol("printf", None).unwrap();
+    // SAFETY: printf's declaration in <stdio.h>.
+    let printf = unsafe { Function::new(symbol, "printf", sig) }.unwrap();
+    assert_eq!(printf.format_parameter(), None);
+    let err = printf.call::<i32>(("%d", 5)).unwrap_err();
+    assert!(matches!(err, Error::VariadicUnchecked { .. }), "{err}");
+    let err = printf.call::<i32>("no conversions").unwrap_err();
+    assert!(matches!(err, Error::VariadicUnchecked { .. }), "{err}");
     let sig = "int (char *, size_t, const char *, ...)".parse().unwrap();
     let symbol = ffi_auto_runtime::find_symbol("snprintf", None).unwrap();
     // SAFETY: snprintf's declaration in <stdio.h>.
     let snprintf = unsafe { Function::new(symbol, "snprintf", sig) }.unwrap();
-    assert_eq!(snprintf.format_parameter(), None);
     let mut buf = [0u8; 16];
-    let err = snprintf
-        .call::<i32>((Value::Null, 0usize, "%d", 5))
-        .unwrap_err();
-    assert!(matches!(err, Error::VariadicUnchecked { .. }), "{err}");
     // SAFETY: at most 16 bytes into `buf`; `%d` reads the one int given.
     let n: i32 =
         unsafe { snprintf.call_raw((buf.as_mut_ptr().cast::<c_char>(), buf.len(), c"%d!", 5)) }
             .unwrap();
     assert_eq!(n, 2);
     assert_eq!(CStr::from_bytes_until_nul(&buf).unwrap(), c"5!");
+}
+
+#[test]
+fn null_passes_only_where_the_function_is_known_to_take_it() {
+    // glibc's `puts` and `fclose` crash on null, and their headers do not say so.
+    for name in ["puts", "fclose"] {
+        let err = ffi_call::<i32>(name, Value::Null).unwrap_err();
+        assert!(matches!(err, Error::NullUnchecked { .. }), "{name}: {err}");
+    }
+    // POSIX and C say these take null.
+    assert_eq!(
+        ffi_call::<i64>("strtol", ("42", Value::Null, 10)).unwrap(),
+        42
+    );
+    let now: i64 = ffi_call("time", Value::Null).unwrap();
+    assert!(now > 1_700_000_000);
+    assert_eq!(ffi_call::<i32>("fflush", Value::Null).unwrap(), 0);
+    // A header's own `_Nullable` (the fixture's), found by discovery.
+    let lib = common::discover_fixture();
+    assert_eq!(
+        ffi_call::<usize>(("fx_len_or_zero", lib), Value::Null).unwrap(),
+        0
+    );
+    assert_eq!(
+        ffi_call::<usize>(("fx_len_or_zero", lib), "abc").unwrap(),
+        3
+    );
+    let err = ffi_call::<usize>(("fx_len_nonnull", lib), Value::Null).unwrap_err();
+    assert!(matches!(err, Error::NullPointer { .. }), "{err}");
+    // An unsafe call may pass null where nothing forbids it, on the caller's word.
+    // SAFETY: fx_is_null only compares its argument with null.
+    let r: i32 = unsafe { ffi_call_raw(("fx_is_null", lib), Value::Null) }.unwrap();
+    assert_eq!(r, 1);
 }

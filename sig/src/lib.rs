@@ -19,6 +19,7 @@ mod parse;
 mod record;
 mod rust;
 mod signature;
+mod standard;
 mod types;
 
 pub use model::{DataModel, Scalar};

@@ -190,6 +190,9 @@ impl FromStr for Signature {
     /// assert_eq!(s, Signature::new(CType::INT).param(CType::string()).variadic());
     /// let v: Signature = "void(void)".parse().unwrap();
     /// assert!(v.params.is_empty());
+    /// // Clang's nullability qualifiers mark what a pointer parameter takes.
+    /// let s: Signature = "long (const char * _Nonnull, char ** _Nullable, int)".parse().unwrap();
+    /// assert!(s.params[0].nonnull && s.params[1].nullable);
     /// ```
     fn from_str(input: &str) -> Result<Signature, ParseTypeError> {
         let s = input.trim();
@@ -209,9 +212,27 @@ impl FromStr for Signature {
                 }
                 sig = sig.variadic();
             } else {
-                sig = sig.param(p.parse()?);
+                let (ty, nullability) = split_nullability(p);
+                let index = sig.params.len();
+                sig = sig.param(ty.parse()?);
+                match nullability {
+                    Some("_Nonnull") => sig = sig.nonnull(index),
+                    Some(_) => sig = sig.nullable(index),
+                    None => {}
+                }
             }
         }
         Ok(sig)
     }
+}
+
+/// A parameter type and its nullability qualifier (`char ** _Nullable`), if it has one.
+fn split_nullability(p: &str) -> (String, Option<&'static str>) {
+    for q in ["_Nullable", "_Nonnull"] {
+        if p.split_whitespace().any(|w| w == q) {
+            let ty: Vec<&str> = p.split_whitespace().filter(|w| *w != q).collect();
+            return (ty.join(" "), Some(q));
+        }
+    }
+    (p.to_owned(), None)
 }

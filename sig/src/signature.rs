@@ -12,8 +12,11 @@ pub struct Param {
     pub name: Option<String>,
     /// The type.
     pub ty: CType,
-    /// `__attribute__((nonnull))` applies: passing a null pointer is an error.
+    /// `__attribute__((nonnull))` or `_Nonnull` applies: passing a null pointer is an error.
     pub nonnull: bool,
+    /// The function is known to accept a null pointer here (`_Nullable`, or the C standard
+    /// or POSIX says so): only then may a safe call pass null.
+    pub nullable: bool,
 }
 
 impl Param {
@@ -23,6 +26,7 @@ impl Param {
             name: None,
             ty,
             nonnull: false,
+            nullable: false,
         }
     }
 }
@@ -39,49 +43,6 @@ pub struct FormatAttr {
     pub first_to_check: u32,
 }
 
-/// Standard functions whose headers may omit the `format` attribute (glibc does for these:
-/// compilers know them as builtins), as `(name, archetype, string_index, first_to_check)`.
-const STANDARD_FORMATS: &[(&str, &str, u32, u32)] = &[
-    ("printf", "printf", 1, 2),
-    ("fprintf", "printf", 2, 3),
-    ("sprintf", "printf", 2, 3),
-    ("snprintf", "printf", 3, 4),
-    ("dprintf", "printf", 2, 3),
-    ("asprintf", "printf", 2, 3),
-    ("scanf", "scanf", 1, 2),
-    ("fscanf", "scanf", 2, 3),
-    ("sscanf", "scanf", 2, 3),
-];
-
-impl FormatAttr {
-    /// The format contract of the standard C function `name` when `sig` has the standard
-    /// shape (variadic, its format a `char` pointer where the standard puts it): for headers
-    /// that declare `printf`, `scanf` and their relatives without the attribute.
-    ///
-    /// ```
-    /// use ffi_auto_sig::{FormatAttr, Signature};
-    /// let printf: Signature = "int (const char *, ...)".parse().unwrap();
-    /// let f = FormatAttr::standard("printf", &printf).unwrap();
-    /// assert_eq!((f.archetype.as_str(), f.string_index, f.first_to_check), ("printf", 1, 2));
-    /// // Not the standard shape: no contract.
-    /// assert!(FormatAttr::standard("printf", &"int (int, ...)".parse().unwrap()).is_none());
-    /// assert!(FormatAttr::standard("open", &"int (const char *, int, ...)".parse().unwrap()).is_none());
-    /// ```
-    pub fn standard(name: &str, sig: &Signature) -> Option<FormatAttr> {
-        let &(_, archetype, string_index, first_to_check) =
-            STANDARD_FORMATS.iter().find(|(n, ..)| *n == name)?;
-        let format = sig.params.get(string_index as usize - 1)?;
-        let shape = sig.variadic
-            && sig.params.len() + 1 == first_to_check as usize
-            && format.ty.pointee().is_some_and(|(t, _)| t.is_byte());
-        shape.then(|| FormatAttr {
-            archetype: archetype.to_owned(),
-            string_index,
-            first_to_check,
-        })
-    }
-}
-
 /// Function attributes the header states.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -94,6 +55,9 @@ pub struct FnAttrs {
     pub format: Option<FormatAttr>,
     /// `__attribute__((noreturn))` / `_Noreturn`.
     pub noreturn: bool,
+    /// For an `open`-like function, the 1-based index of its flags parameter: its variadic
+    /// part is one `mode_t`, which it reads when the flags hold `O_CREAT` or `O_TMPFILE`.
+    pub open_mode: Option<u32>,
 }
 
 /// A C function's type: return type, parameters, whether it is variadic, and its attributes.
@@ -148,6 +112,7 @@ impl Signature {
             name: Some(name.to_owned()),
             ty,
             nonnull: false,
+            nullable: false,
         });
         self
     }
@@ -163,6 +128,22 @@ impl Signature {
     pub fn nonnull(mut self, index: usize) -> Signature {
         if let Some(p) = self.params.get_mut(index) {
             p.nonnull = true;
+        }
+        self
+    }
+
+    /// Marks parameter `index` (0-based) nullable: the function accepts a null pointer there,
+    /// so a safe call may pass one (`None`, `Value::Null`).
+    ///
+    /// ```
+    /// use ffi_auto_sig::Signature;
+    /// let time: Signature = "long (long *)".parse().unwrap();
+    /// let time = time.nullable(0);
+    /// assert!(time.params[0].nullable);
+    /// ```
+    pub fn nullable(mut self, index: usize) -> Signature {
+        if let Some(p) = self.params.get_mut(index) {
+            p.nullable = true;
         }
         self
     }

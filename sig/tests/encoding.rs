@@ -26,6 +26,7 @@ fn rich() -> Signature {
                 name: Some("fmt".into()),
                 ty: "const char *".parse().unwrap(),
                 nonnull: true,
+                nullable: false,
             },
             Param::new(CType::FnPtr(Arc::new(cmp))),
             Param::new(CType::Named {
@@ -44,6 +45,7 @@ fn rich() -> Signature {
                 first_to_check: 5,
             }),
             noreturn: false,
+            open_mode: Some(2),
         },
     }
 }

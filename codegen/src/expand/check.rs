@@ -497,7 +497,30 @@ pub fn check(
         }
     }
     if !user_unsafe {
-        out.extend(safe_fn_rule(ident, user, dm));
+        if let Some(m) = safe_fn_rule(ident, user, dm) {
+            out.push(m);
+        } else if sig.variadic {
+            out.push(Mismatch {
+                span: ident.span(),
+                message: format!(
+                    "`{}` is variadic in C, and nothing checks what it reads after its fixed arguments (`fcntl(fd, F_GETLK)` writes through a pointer it was not given), so its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`; {declared}",
+                    decl.name
+                ),
+            });
+        }
+        // `None` passes null: only where the function is known to accept it.
+        for ((_, ty), p) in user.inputs.iter().zip(&sig.params) {
+            if matches!(classify(ty, dm), Ty::CStr { optional: true }) && !p.nullable {
+                out.push(Mismatch {
+                    span: ty.span(),
+                    message: format!(
+                        "`Option<&CStr>` passes null for `None`, and nothing says `{}` accepts null for {}\nhint: take `&CStr`; or, if its documentation says null is allowed, write `unsafe fn {ident}`; {declared}",
+                        decl.name,
+                        p.name.as_deref().map_or_else(|| "this parameter".to_owned(), |n| format!("`{n}`")),
+                    ),
+                });
+            }
+        }
     }
     out
 }

@@ -518,18 +518,16 @@ fn unchecked(
         );
     }
     let dm = &ctx.data_model;
-    if item.unsafety.is_none()
-        && let Some(m) = check::safe_fn_rule(&item.ident, user, dm)
-    {
+    if item.unsafety.is_none() {
         return fail(
             item,
             vec![syn::Error::new(
-                m.span,
+                item.ident.span(),
                 format!(
-                    "{}\nnote: no header declares `{}` (searched {}){maybe}, so nothing checks this signature either",
-                    m.message,
+                    "no header declares `{}` (searched {}){maybe}, so nothing checks this signature: its wrapper must be `unsafe fn`, with you vouching for it\nhint: write `unsafe fn {}`; or name the header that declares it, `#[ffi_auto(header = \"foo.h\")]`, and a checked signature may be a safe `fn`",
                     item.c_name.0,
-                    set.describe()
+                    set.describe(),
+                    item.ident
                 ),
             )],
         );
