@@ -37,6 +37,9 @@ for target in db_decode sig_parse cli_args format; do
     else
         grep -E '^Done|stat::number_of_executed_units|stat::new_units_added' "$scratch.log" || true
         if [ "${FUZZ_MERGE:-0}" = 1 ]; then
+            # Keep the committed corpora small: new inputs of at most 4 KiB (the seeds, whole
+            # databases, stay as they are).
+            find "$scratch" -type f -size +4096c -delete
             $fuzz run -O "$target" "fuzz/corpus/$target" "$scratch" -- -merge=1 \
                 -max_len="$max_len" 2>/dev/null
         fi

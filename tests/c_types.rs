@@ -57,7 +57,7 @@ defcfuns! {
 // errno: `io::Result` wrappers, with -1 / null meaning failure, or errno set meaning failure.
 defcfuns! {
     unsafe fn open(path: &CStr, flags: c_int) -> std::io::Result<c_int>;
-    fn close(fd: c_int) -> std::io::Result<c_int>;
+    unsafe fn close(fd: c_int) -> std::io::Result<c_int>;
     #[ffi_auto(errno = "set")]
     unsafe fn strtol(s: *const c_char, end: *mut *mut c_char, base: c_int) -> std::io::Result<i64>;
     #[ffi_auto(errno)]
@@ -195,8 +195,10 @@ fn io_result_wrappers_capture_errno() {
     // SAFETY: as above.
     let fd = unsafe { open(c"/dev/null", O_RDONLY) }.unwrap();
     assert!(fd >= 0);
-    assert_eq!(close(fd).unwrap(), 0);
-    let e = close(fd).unwrap_err();
+    // SAFETY: `fd` was opened above and nothing else owns it.
+    assert_eq!(unsafe { close(fd) }.unwrap(), 0);
+    // SAFETY: closing it again fails with EBADF; no descriptor was opened since.
+    let e = unsafe { close(fd) }.unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::EBADF));
     // strtol reports overflow only through errno: the "set" convention.
     // SAFETY: NUL-terminated inputs; the end pointer is not asked for.

@@ -486,13 +486,15 @@ fn call(
 /// `scanf`-like function; empty otherwise (or for a format that does not parse: the call then
 /// reports it).
 fn variadic_types(f: &ffi_auto::Function, words: &[String]) -> Vec<ffi_auto::format::Conversion> {
-    let Some((family, at)) = f.format_parameter() else {
+    let Some((_, at)) = f.format_parameter() else {
         return Vec::new();
     };
     let Some(format) = words.get(at) else {
         return Vec::new();
     };
-    ffi_auto::format::parse(family, format.as_bytes()).unwrap_or_default()
+    f.parse_format(format.as_bytes())
+        .and_then(Result::ok)
+        .unwrap_or_default()
 }
 
 fn print_return(ret: &Value<'_>, ty: &CType) {

@@ -347,3 +347,38 @@ fn a_forged_database_another_user_could_write_is_ignored() {
         stderr(&o)
     );
 }
+
+#[test]
+fn what_a_safe_call_cannot_check_is_refused_not_run() {
+    // zlib's crc32 reads `len` bytes of the string: a million past a 3-byte string.
+    let o = run(&[
+        "call",
+        "crc32",
+        "0",
+        "abc",
+        "1000000000",
+        "--header",
+        "zlib.h",
+        "--lib",
+        "z",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("read past its end"), "{}", stderr(&o));
+    let o = run(&[
+        "call", "crc32", "0", "abc", "3", "--header", "zlib.h", "--lib", "z",
+    ]);
+    assert_eq!(stdout(&o), "891568578\n", "{}", stderr(&o));
+    // A `pthread_t` that is no thread, a descriptor Rust may own.
+    for args in [
+        &["call", "pthread_detach", "1"][..],
+        &["call", "close", "1"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("cannot be called safely"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

@@ -635,6 +635,10 @@ impl Walker {
             format: attrs.format.clone(),
             noreturn: attrs.noreturn,
             open_mode: None,
+            raw_only: attrs.returns_twice.then(|| {
+                "it returns twice (`returns_twice`), which Rust code cannot survive".to_owned()
+            }),
+            stops_at_nul: false,
         };
         Ok(sig)
     }
@@ -1005,6 +1009,9 @@ fn merge(into: &mut Signature, other: &Signature) {
     let (x, y) = (&mut into.attrs, &other.attrs);
     x.warn_unused_result |= y.warn_unused_result;
     x.noreturn |= y.noreturn;
+    if x.raw_only.is_none() {
+        x.raw_only.clone_from(&y.raw_only);
+    }
     if x.deprecated.is_none() {
         x.deprecated.clone_from(&y.deprecated);
     }
@@ -1013,6 +1020,8 @@ fn merge(into: &mut Signature, other: &Signature) {
     }
 }
 
+/// The attributes clang prints for a declaration (one flag per attribute, as written).
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Attributes {
     nonnull: Vec<usize>,
@@ -1021,6 +1030,7 @@ struct Attributes {
     deprecated: Option<String>,
     format: Option<FormatAttr>,
     noreturn: bool,
+    returns_twice: bool,
 }
 
 /// Reads the attributes of a declaration from clang's pretty-printed form, which spells them
@@ -1061,6 +1071,7 @@ fn parse_attributes(pretty: &str) -> Attributes {
                     .extend(args.iter().filter_map(|a| a.trim().parse::<usize>().ok())),
                 "warn_unused_result" => out.warn_unused_result = true,
                 "noreturn" => out.noreturn = true,
+                "returns_twice" => out.returns_twice = true,
                 "deprecated" => {
                     out.deprecated = Some(
                         args.first()

@@ -21,9 +21,13 @@ pub fn param_name(name: Option<&str>, index: usize) -> String {
     }
 }
 
-/// Whether a safe Rust wrapper may have this signature: no raw pointers anywhere in it.
+/// Whether a Rust wrapper of this signature must be `unsafe fn`: raw pointers anywhere in
+/// it, a variadic function, or one no safe call may make ([`FnAttrs::raw_only`]).
+///
+/// [`FnAttrs::raw_only`]: crate::sig::FnAttrs::raw_only
 pub fn needs_unsafe(sig: &Signature) -> bool {
     sig.variadic
+        || sig.attrs.raw_only.is_some()
         || sig.ret.is_pointer()
         || sig
             .params

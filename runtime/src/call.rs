@@ -9,7 +9,7 @@ use ffi_auto_sig::Signature;
 use crate::arg::{Arg, Ctx, Fault, SCRATCH, Slot, Spill};
 use crate::cif::{self, CifKey, PreparedCif};
 use crate::class::{Abi, Class, NotSupported, Null, Target};
-use crate::format::{self, Conversion, Family, FormatError};
+use crate::format::{self, Conversion, Dialect, Family, FormatError};
 
 /// How many arguments fit in a frame without allocating.
 pub(crate) const INLINE: usize = 16;
@@ -32,6 +32,10 @@ pub(crate) struct Plan {
     pub format: Option<FormatContract>,
     /// For an `open`-like function, its flags parameter (0-based).
     pub open_mode: Option<usize>,
+    /// Why a safe call may not call it at all (`FnAttrs::raw_only`).
+    pub raw_only: Option<Box<str>>,
+    /// String parameters a length follows (`Signature::string_lengths`), checked in safe calls.
+    pub string_lengths: Box<[(usize, usize)]>,
     pub cif: Arc<PreparedCif>,
 }
 
@@ -41,6 +45,10 @@ pub(crate) struct FormatContract {
     pub family: Family,
     /// The format string's parameter (0-based).
     pub string: usize,
+    /// How the function reads formats: the C library's own functions as it does
+    /// (`Dialect::host`), any other (`curl_mprintf`, a vendor's logger) as C and POSIX say,
+    /// since its extensions are unknown. Set by `Function::build`, which knows the address.
+    pub dialect: Dialect,
 }
 
 impl FormatContract {
@@ -58,8 +66,11 @@ impl FormatContract {
                 ..
             }
         );
-        (is_string && attr.first_to_check as usize == params.len() + 1)
-            .then_some(FormatContract { family, string })
+        (is_string && attr.first_to_check as usize == params.len() + 1).then_some(FormatContract {
+            family,
+            string,
+            dialect: Dialect::POSIX,
+        })
     }
 }
 
@@ -108,6 +119,8 @@ impl Plan {
             _ => None,
         };
         Ok(Plan {
+            raw_only: sig.attrs.raw_only.as_deref().map(Box::from),
+            string_lengths: sig.string_lengths().into(),
             format: FormatContract::of(sig, &params),
             open_mode: sig
                 .attrs
@@ -116,7 +129,13 @@ impl Plan {
                 .filter(|&i| {
                     sig.variadic && i + 1 == params.len() && params[i].int_parts().is_some()
                 }),
-            fast: !sig.variadic && big_ret.is_none() && !record_params,
+            // Functions a safe call may not make, and strings a length follows, are checked on
+            // the general path only.
+            fast: !sig.variadic
+                && big_ret.is_none()
+                && !record_params
+                && sig.attrs.raw_only.is_none()
+                && sig.string_lengths().is_empty(),
             params,
             record_params,
             big_ret,
@@ -304,7 +323,7 @@ impl<'p, 'f> Frame<'p, 'f> {
         // vouched that the pointer is valid for the C function, which reads it as this very
         // NUL-terminated format string.
         let format = unsafe { CStr::from_ptr(p.cast()) }.to_bytes();
-        let conversions = match format::parse(contract.family, format) {
+        let conversions = match format::parse_for(contract.dialect, contract.family, format) {
             Ok(c) => c,
             Err(e) => return fail(self, VariadicFault::Format(e)),
         };
@@ -359,10 +378,13 @@ impl<'p, 'f> Frame<'p, 'f> {
     /// follows; without, at most one (which `open` ignores).
     fn check_open_mode(&mut self, flags_at: usize, given: usize) -> Result<(), VariadicFault> {
         let flags = self.stored_int(flags_at);
-        let needs_mode = flags & i64::from(libc::O_CREAT) != 0 || {
+        let needs_mode = flags & i128::from(libc::O_CREAT) != 0 || {
+            // glibc's `__OPEN_NEEDS_MODE`: `__O_TMPFILE` alone (O_TMPFILE is it with
+            // O_DIRECTORY) makes open read a mode.
             #[cfg(any(target_os = "linux", target_os = "android"))]
             {
-                flags & i64::from(libc::O_TMPFILE) == i64::from(libc::O_TMPFILE)
+                let tmpfile = i128::from(libc::O_TMPFILE & !libc::O_DIRECTORY);
+                flags & tmpfile == tmpfile
             }
             #[cfg(not(any(target_os = "linux", target_os = "android")))]
             {
@@ -380,19 +402,47 @@ impl<'p, 'f> Frame<'p, 'f> {
     }
 
     /// The integer stored for argument `i` (an integer parameter already pushed), extended.
-    fn stored_int(&mut self, i: usize) -> i64 {
+    fn stored_int(&mut self, i: usize) -> i128 {
         let slot = self.slot_ptr(i);
         // SAFETY: argument `i` was stored for its (integer) class, which writes a value of
         // that size at the start of its slot.
         unsafe {
             match self.plan.params.get(i).and_then(|c| c.int_parts()) {
-                Some((1, _)) => i64::from(slot.cast::<i8>().read()),
-                Some((2, _)) => i64::from(slot.cast::<i16>().read()),
-                Some((4, _)) => i64::from(slot.cast::<i32>().read()),
-                Some(_) => slot.cast::<i64>().read(),
+                Some((1, true)) => i128::from(slot.cast::<i8>().read()),
+                Some((1, false)) => i128::from(slot.cast::<u8>().read()),
+                Some((2, true)) => i128::from(slot.cast::<i16>().read()),
+                Some((2, false)) => i128::from(slot.cast::<u16>().read()),
+                Some((4, true)) => i128::from(slot.cast::<i32>().read()),
+                Some((4, false)) => i128::from(slot.cast::<u32>().read()),
+                Some((_, true)) => i128::from(slot.cast::<i64>().read()),
+                Some((_, false)) => i128::from(slot.cast::<u64>().read()),
                 None => 0,
             }
         }
+    }
+
+    /// In a safe call, that no length a string is followed by lets C read past the string's
+    /// NUL: the first `(string, length, its bytes)` that would, if any. A negative length
+    /// passes (C APIs read it as "up to the NUL").
+    #[cold]
+    pub(crate) fn check_string_lengths(&mut self) -> Option<(usize, usize, i128, usize)> {
+        if !self.ctx.safe {
+            return None;
+        }
+        for &(s, l) in &*self.plan.string_lengths {
+            let p = self.stored_ptr(s);
+            if p.is_null() {
+                continue;
+            }
+            // SAFETY: in a safe frame a `const` byte pointer holds a NUL-terminated string
+            // (a copy in this frame, or a borrowed `CStr`), or null (skipped).
+            let have = unsafe { CStr::from_ptr(p.cast()) }.count_bytes();
+            let n = self.stored_int(l);
+            if n > 0 && n > have as i128 + 1 {
+                return Some((s, l, n, have));
+            }
+        }
+        None
     }
 
     fn slot_ptr(&self, i: usize) -> *const Slot {

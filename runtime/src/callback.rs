@@ -1,13 +1,14 @@
 //! Rust closures as C function pointers, through libffi closures.
 
 use std::any::Any;
+use std::cell::UnsafeCell;
 use std::ffi::c_void;
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use ffi_auto_sig::{RustType, Signature};
 use libffi::low::ffi_closure;
@@ -84,32 +85,50 @@ pub struct Callback<'a, F = unsafe extern "C" fn()> {
     _fn: PhantomData<F>,
 }
 
-// SAFETY: the closure is `Send` (required by every constructor) and runs under a mutex; the
+// SAFETY: the closure is `Send` (required by every constructor) and runs one call at a time under the state's lock bit; the
 // libffi closure and CIF are only read after preparation. Moving or sharing the guard between
 // threads is therefore sound.
 unsafe impl<F: Send> Send for Callback<'_, F> {}
-// SAFETY: as above; `&Callback` only exposes the code pointer and the panic slot (a mutex).
+// SAFETY: as above; `&Callback` only exposes the code pointer, the call count (atomics) and
+// the panic slot (a mutex); the closure itself is touched only under the state's lock bit.
 unsafe impl<F: Sync> Sync for Callback<'_, F> {}
 
 struct State<'a> {
-    /// Calls inside the trampoline now. A call increments it first and decrements it as its
-    /// very last access to this state, so the guard frees the state only once it reads 0.
-    inside: AtomicUsize,
-    /// The closure and its call count, one call at a time.
-    running: Mutex<Running<'a>>,
+    /// The lock and the count of calls inside the trampoline, in one word so that a call
+    /// costs two atomic operations (one to enter, one to leave): bit 0 is set while a call
+    /// runs the closure; every call inside (running, or waiting for its turn) adds `ONE`. A
+    /// call leaves with one `fetch_sub`, its very last access to this state, so the guard
+    /// frees the state only once it reads 0.
+    word: AtomicUsize,
+    /// The closure: only the call holding the lock bit touches it.
+    invoke: UnsafeCell<Invoke<'a>>,
+    /// Calls that ran (or found the closure poisoned), written only under the lock.
+    calls: AtomicUsize,
     /// Calls that could not take the lock because they re-entered the closure.
     reentered: AtomicUsize,
     ret: Class,
-    /// The thread now running the closure (the address of a thread-local), 0 when idle.
+    /// The thread now running the closure (`thread_tag`), 0 when idle.
     running_on: AtomicUsize,
     /// Set once the closure panicked: it is not called again.
     poisoned: AtomicBool,
     failure: Mutex<Option<Box<dyn Any + Send>>>,
 }
 
-struct Running<'a> {
-    invoke: Invoke<'a>,
-    calls: usize,
+/// The lock bit of `State::word`.
+const LOCK: usize = 1;
+/// One call inside, in `State::word`.
+const ONE: usize = 2;
+
+/// Waits a little longer each round: spins, then yields, then sleeps 50 us at a time.
+fn back_off(round: &mut u32) {
+    *round += 1;
+    if *round < 64 {
+        std::hint::spin_loop();
+    } else if *round < 1024 {
+        std::thread::yield_now();
+    } else {
+        std::thread::sleep(std::time::Duration::from_micros(50));
+    }
 }
 
 #[cfg(not(unix))]
@@ -437,8 +456,9 @@ impl<'a, F> Callback<'a, F> {
         })?;
         let shape = crate::layout::shape_of(classes, ret, false);
         let state = Box::into_raw(Box::new(State {
-            inside: AtomicUsize::new(0),
-            running: Mutex::new(Running { invoke, calls: 0 }),
+            word: AtomicUsize::new(0),
+            invoke: UnsafeCell::new(invoke),
+            calls: AtomicUsize::new(0),
             reentered: AtomicUsize::new(0),
             ret,
             running_on: AtomicUsize::new(0),
@@ -507,8 +527,7 @@ impl<'a, F> Callback<'a, F> {
     /// How many times C has called it.
     pub fn calls(&self) -> usize {
         let state = self.state();
-        let running = state.running.lock().unwrap_or_else(PoisonError::into_inner);
-        running.calls + state.reentered.load(Ordering::Relaxed)
+        state.calls.load(Ordering::Relaxed) + state.reentered.load(Ordering::Relaxed)
     }
 
     /// The payload of a panic (or the error) the callback stopped with, if any, taking it so
@@ -536,17 +555,10 @@ impl<F> Drop for Callback<'_, F> {
         }
         // Calls that entered the trampoline before the guard was dropped (on threads C
         // created) finish first, panics recorded: each call's last access to the state is the
-        // decrement this load observes (Release/Acquire), so nothing touches it after this.
-        let mut waited = 0u32;
-        while state.inside.load(Ordering::Acquire) != 0 {
-            waited += 1;
-            if waited < 64 {
-                std::hint::spin_loop();
-            } else if waited < 1024 {
-                std::thread::yield_now();
-            } else {
-                std::thread::sleep(std::time::Duration::from_micros(50));
-            }
+        // `fetch_sub` this load observes (Release/Acquire), so nothing touches it after this.
+        let mut round = 0u32;
+        while state.word.load(Ordering::Acquire) != 0 {
+            back_off(&mut round);
         }
         let panic = self.take_panic();
         // SAFETY: allocated by `ffi_closure_alloc` in `build` and freed only here; no call is
@@ -582,8 +594,9 @@ fn unsupported(sig: &Signature, what: String, hint: String) -> Error {
     }
 }
 
-/// What libffi calls: counts itself in, runs the closure (catching any panic, so that none
-/// unwinds into C), and counts itself out as its last access to the state.
+/// What libffi calls: counts itself in and takes the lock, runs the closure (catching any
+/// panic, so that none unwinds into C), and leaves with one `fetch_sub`, its last access to
+/// the state.
 unsafe extern "C" fn trampoline(
     _cif: *mut libffi::low::ffi_cif,
     ret: *mut c_void,
@@ -592,65 +605,103 @@ unsafe extern "C" fn trampoline(
 ) {
     let state = data.cast::<State<'_>>().cast_const();
     // SAFETY: `data` is the `State` the closure was prepared with. The guard frees it only
-    // once `inside` is back to 0, and its owner drops it only once C makes no new call (the
+    // once `word` is back to 0, and its owner drops it only once C makes no new call (the
     // guard's documented contract): this call was made before, so the state is alive here
-    // and this increment comes before the drop's wait reads the counter.
-    unsafe { (*state).inside.fetch_add(1, Ordering::Relaxed) };
-    // SAFETY: as above, the state lives until the decrement below; `ret` and `args` are
-    // libffi's, for the CIF the closure was prepared with.
-    unsafe { run(&*state, ret, args) };
-    // SAFETY: as above. Everything `run` did to the state happens before this release; the
-    // guard may free the state as soon as it sees it, so nothing after it touches the state.
-    unsafe { (*state).inside.fetch_sub(1, Ordering::Release) };
+    // and this call's entry (below) comes before the drop's wait reads the word.
+    let st = unsafe { &*state };
+    // Fast path: nobody inside, so count in and take the lock in one compare-and-swap.
+    let entered = st
+        .word
+        .compare_exchange(0, ONE | LOCK, Ordering::Acquire, Ordering::Relaxed)
+        .is_ok()
+        || enter_slow(st);
+    if entered {
+        // SAFETY: this call holds the lock bit; `ret` and `args` are libffi's, for the CIF the
+        // closure was prepared with.
+        unsafe { run_locked(st, ret, args) };
+    } else {
+        // Re-entered from inside the closure on this thread: counted in, not run.
+        st.reentered.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: `ret` is libffi's return buffer for the state's return class.
+        unsafe { zero_ret(st.ret, ret) };
+        fail(
+            st,
+            Box::new(
+                "a callback was re-entered (C called it again from inside the closure); a closure runs one call at a time",
+            ),
+        );
+    }
+    let leave = if entered { ONE | LOCK } else { ONE };
+    // SAFETY: as above. Everything this call did to the state happens before this release;
+    // the guard may free the state as soon as it sees the word at 0, so nothing after it
+    // touches the state.
+    unsafe { (*state).word.fetch_sub(leave, Ordering::Release) };
 }
 
-/// One call of the closure, one at a time.
+/// Counts a call in and waits for the lock; `false` (counted in, lock not taken) when the
+/// closure is running on this very thread (C re-entered it from inside).
+#[cold]
+fn enter_slow(st: &State<'_>) -> bool {
+    st.word.fetch_add(ONE, Ordering::Relaxed);
+    let me = thread_tag();
+    let mut round = 0u32;
+    loop {
+        let w = st.word.load(Ordering::Relaxed);
+        if w & LOCK == 0 {
+            if st
+                .word
+                .compare_exchange_weak(w, w | LOCK, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                return true;
+            }
+            continue;
+        }
+        // Only this thread ever stores its own tag, so seeing it means re-entry.
+        if st.running_on.load(Ordering::Relaxed) == me {
+            return false;
+        }
+        back_off(&mut round);
+    }
+}
+
+/// Writes what C sees when the closure does not run or does not finish: zero.
 ///
 /// # Safety
-/// `ret` is libffi's return buffer for the state's return class; `args` holds one pointer per
-/// parameter of the CIF the closure was prepared with.
-unsafe fn run(state: &State<'_>, ret: *mut c_void, args: *mut *mut c_void) {
-    // What C sees when the closure does not run or does not finish.
-    let zero = || {
-        // SAFETY: libffi's return buffer holds the return type, widened to an `ffi_arg` for
-        // integers (`ret_size`).
-        unsafe { ret.cast::<u8>().write_bytes(0, ret_size(state.ret)) };
-    };
-    let me = thread_tag();
-    let mut running = match state.running.try_lock() {
-        Ok(g) => g,
-        Err(TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(TryLockError::WouldBlock) => {
-            // Only this thread ever stores its own tag, so seeing it means re-entry.
-            if state.running_on.load(Ordering::Relaxed) == me {
-                state.reentered.fetch_add(1, Ordering::Relaxed);
-                zero();
-                fail(
-                    state,
-                    Box::new(
-                        "a callback was re-entered (C called it again from inside the closure); a closure runs one call at a time",
-                    ),
-                );
-                return;
-            }
-            state.running.lock().unwrap_or_else(PoisonError::into_inner)
-        }
-    };
-    running.calls += 1;
-    if state.poisoned.load(Ordering::Acquire) {
-        zero();
+/// `ret` is libffi's return buffer for a return of `class`.
+unsafe fn zero_ret(class: Class, ret: *mut c_void) {
+    // SAFETY: libffi's return buffer holds the return type, widened to an `ffi_arg` for
+    // integers (`ret_size`).
+    unsafe { ret.cast::<u8>().write_bytes(0, ret_size(class)) };
+}
+
+/// One call of the closure, under the lock.
+///
+/// # Safety
+/// The caller holds the lock bit of `st.word`; `ret` is libffi's return buffer for the
+/// state's return class; `args` holds one pointer per parameter of the closure's CIF.
+#[inline(always)]
+unsafe fn run_locked(st: &State<'_>, ret: *mut c_void, args: *mut *mut c_void) {
+    // Only the lock holder writes the count: a load and a store, no atomic read-modify-write.
+    st.calls
+        .store(st.calls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    if st.poisoned.load(Ordering::Acquire) {
+        // SAFETY: the caller's contract.
+        unsafe { zero_ret(st.ret, ret) };
         return;
     }
-    state.running_on.store(me, Ordering::Relaxed);
+    st.running_on.store(thread_tag(), Ordering::Relaxed);
+    // SAFETY: the lock bit gives this call the only access to the closure.
+    let invoke = unsafe { &mut *st.invoke.get() };
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        (running.invoke)(ret, args.cast_const().cast());
+        invoke(ret, args.cast_const().cast());
     }));
-    state.running_on.store(0, Ordering::Relaxed);
+    st.running_on.store(0, Ordering::Relaxed);
     if let Err(p) = outcome {
-        zero();
-        fail(state, p);
+        // SAFETY: the caller's contract.
+        unsafe { zero_ret(st.ret, ret) };
+        fail(st, p);
     }
-    drop(running);
 }
 
 /// The bytes libffi's return buffer holds for a callback return of `class`.
@@ -767,12 +818,15 @@ fn store_ret(v: Value<'_>, class: Class, out: *mut c_void) -> std::result::Resul
 
 const HINT_CALLBACK: &str = "this callback's signature does not match the function pointer type the parameter is declared with";
 
-/// Stores a code pointer for a function-pointer parameter whose ABI shape is `shape`.
+/// Stores a code pointer for a function-pointer parameter whose ABI shape is `shape`. A
+/// `void *` parameter takes one only in an unsafe call: C would use it as data (`free`,
+/// `memset` on code pages).
 fn store_code(
     code: *const c_void,
     shape: u32,
     class: Class,
     slot: &mut Slot,
+    safe: bool,
 ) -> std::result::Result<(), Fault> {
     match class {
         Class::Ptr {
@@ -782,7 +836,11 @@ fn store_code(
         Class::Ptr {
             target: Target::Void,
             ..
-        } => {}
+        } if !safe => {}
+        Class::Ptr {
+            target: Target::Void,
+            ..
+        } => return Err(Fault::Raw),
         Class::Ptr { .. } => {
             return Err(Fault::Type {
                 hint: HINT_CALLBACK,
@@ -811,7 +869,7 @@ impl<F> Arg for Callback<'_, F> {
         if ctx.safe {
             return Err(Fault::Raw);
         }
-        store_code(self.code, self.shape, class, slot)
+        store_code(self.code, self.shape, class, slot, false)
     }
     fn variadic_class(&self) -> Class {
         Class::Ptr {
@@ -830,9 +888,9 @@ macro_rules! fn_arg {
         impl<R: RustType $(, $a: RustType)*> arg::sealed::Sealed for extern "C" fn($($a),*) -> R {}
         /// A plain `extern "C" fn` passes its address directly: no closure, no trampoline.
         impl<R: RustType $(, $a: RustType)*> Arg for extern "C" fn($($a),*) -> R {
-            fn store(&self, class: Class, slot: &mut Slot, _ctx: &mut Ctx<'_>) -> std::result::Result<(), Fault> {
+            fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> std::result::Result<(), Fault> {
                 let sig = Signature::new(R::c_type())$(.param($a::c_type()))*;
-                store_code(*self as *const c_void, crate::layout::fn_shape(&sig), class, slot)
+                store_code(*self as *const c_void, crate::layout::fn_shape(&sig), class, slot, ctx.safe)
             }
             fn variadic_class(&self) -> Class {
                 Class::Ptr { target: Target::Void, is_const: true, null: Null::Unknown }
@@ -853,7 +911,7 @@ macro_rules! fn_arg {
                     return Err(Fault::Raw);
                 }
                 let sig = Signature::new(R::c_type())$(.param($a::c_type()))*;
-                store_code(*self as *const c_void, crate::layout::fn_shape(&sig), class, slot)
+                store_code(*self as *const c_void, crate::layout::fn_shape(&sig), class, slot, false)
             }
             fn variadic_class(&self) -> Class {
                 Class::Ptr { target: Target::Void, is_const: true, null: Null::Unknown }

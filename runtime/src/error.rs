@@ -261,6 +261,36 @@ pub enum Error {
         given: usize,
     },
 
+    /// A function no safe call may make, whatever its arguments.
+    #[error(
+        "`{function}` cannot be called safely: {reason}; hint: call it through the `unsafe` `call_raw`, upholding its contract"
+    )]
+    RawOnly {
+        /// The function.
+        function: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// A length that would make C read past the end of a string passed before it.
+    #[error(
+        "{length} of `{function}` is {value}, but the string passed as {string} has {bytes} bytes ({} with its NUL): C would read past its end; hint: pass a length of at most {}, or a buffer of the right size through `call_raw`",
+        .bytes + 1,
+        .bytes + 1
+    )]
+    StringLength {
+        /// The function.
+        function: String,
+        /// The string argument.
+        string: ArgPos,
+        /// The length argument.
+        length: ArgPos,
+        /// The length given.
+        value: String,
+        /// The string's length, without its NUL.
+        bytes: usize,
+    },
+
     /// Variadic arguments that break a known contract other than a format (`open`'s mode).
     #[error("`{function}` (`{declaration}`): {reason}; hint: {hint}")]
     VariadicContract {

@@ -4,7 +4,7 @@ use std::ffi::c_void;
 use std::fmt;
 use std::sync::Arc;
 
-use ffi_auto_sig::{FnPointer, Signature};
+use ffi_auto_sig::{SafeFnPointer, Signature};
 
 use crate::arg::{Args, Fault, Num, SafeArgs};
 use crate::call::{
@@ -103,7 +103,9 @@ impl Function {
         Function::build(code, None, name, sig, "explicit signature".to_owned())
     }
 
-    /// Prepares a Rust `extern "C"` function pointer; its signature comes from its type.
+    /// Prepares a safe Rust `extern "C"` function pointer; its signature comes from its type.
+    /// (An `unsafe extern "C" fn` has preconditions a safe call cannot know: prepare it with
+    /// the `unsafe` [`Function::from_ptr`].)
     ///
     /// ```
     /// use ffi_auto_runtime::Function;
@@ -112,9 +114,16 @@ impl Function {
     /// assert_eq!(f.call::<i32>(21).unwrap(), 42);
     /// ```
     ///
+    /// ```compile_fail
+    /// use ffi_auto_runtime::Function;
+    /// unsafe extern "C" fn deref(p: usize) -> u8 { unsafe { *(p as *const u8) } }
+    /// // Refused: safe calls would break its precondition.
+    /// let f = Function::from_fn("deref", deref as unsafe extern "C" fn(usize) -> u8);
+    /// ```
+    ///
     /// # Errors
     /// As [`Function::new`].
-    pub fn from_fn<F: FnPointer>(name: &str, f: F) -> Result<Function> {
+    pub fn from_fn<F: SafeFnPointer>(name: &str, f: F) -> Result<Function> {
         // SAFETY: `FnPointer` is implemented only for function pointer types, whose address
         // is a function of exactly `F::signature()`; a function pointer lives forever.
         unsafe { Function::from_ptr(f.addr(), name, F::signature()) }
@@ -127,7 +136,7 @@ impl Function {
         sig: Signature,
         origin: String,
     ) -> Result<Function> {
-        let plan = Plan::new(&sig).map_err(|e| match e {
+        let mut plan = Plan::new(&sig).map_err(|e| match e {
             PlanError::Unsupported(u) => Error::Unsupported {
                 function: name.to_owned(),
                 what: u.what,
@@ -139,6 +148,11 @@ impl Function {
                 reason,
             },
         })?;
+        if let Some(f) = &mut plan.format
+            && crate::library::in_c_library(code as *const c_void)
+        {
+            f.dialect = crate::format::Dialect::host();
+        }
         Ok(Function {
             inner: Arc::new(Inner {
                 name: name.into(),
@@ -194,6 +208,23 @@ impl Function {
     /// ```
     pub fn format_parameter(&self) -> Option<(Family, usize)> {
         self.inner.plan.format.map(|c| (c.family, c.string))
+    }
+
+    /// Reads `format` as this function's format string, the way a call checks it: the
+    /// arguments it consumes, in order. `None` for a function without a format contract.
+    ///
+    /// ```
+    /// use ffi_auto_runtime::prepare;
+    /// let printf = prepare("printf").unwrap();
+    /// let args = printf.parse_format(b"%s=%ld").unwrap().unwrap();
+    /// assert_eq!(args[1].ty.to_string(), "long");
+    /// ```
+    pub fn parse_format(
+        &self,
+        format: &[u8],
+    ) -> Option<Result<Vec<crate::format::Conversion>, crate::format::FormatError>> {
+        let c = self.inner.plan.format?;
+        Some(crate::format::parse_for(c.dialect, c.family, format))
     }
 
     /// Whether two handles share one prepared call interface.
@@ -380,6 +411,12 @@ impl Function {
         if n != fixed && !(plan.variadic && n > fixed) {
             return Err(self.count_error(n));
         }
+        if safe && let Some(reason) = &plan.raw_only {
+            return Err(Box::new(Error::RawOnly {
+                function: inner.name.to_string(),
+                reason: reason.to_string(),
+            }));
+        }
         frame_storage!(slots, scratch, rare, spill);
         let storage = Storage {
             slots: &mut slots,
@@ -390,6 +427,11 @@ impl Function {
         let mut frame = Frame::new(plan, n, safe, storage);
         if let Err((i, fault)) = args.store_all(&mut frame).and_then(|()| frame.finish()) {
             return Err(self.frame_error(&mut frame, i, fault, &args.describe(i)));
+        }
+        if !plan.string_lengths.is_empty()
+            && let Some((s, l, n, have)) = frame.check_string_lengths()
+        {
+            return Err(Box::new(self.length_error(s, l, n, have)));
         }
         // A struct return larger than the inline buffer is written here, and read before this
         // function returns.
@@ -407,6 +449,21 @@ impl Function {
             },
         )?;
         R::from_ret(plan.ret, &ret).map_err(|f| self.ret_error::<R>(f))
+    }
+
+    #[cold]
+    fn length_error(&self, s: usize, l: usize, n: i128, have: usize) -> Error {
+        let pos = |i: usize| ArgPos {
+            index: i + 1,
+            name: self.inner.sig.params.get(i).and_then(|p| p.name.clone()),
+        };
+        Error::StringLength {
+            function: self.inner.name.to_string(),
+            string: pos(s),
+            length: pos(l),
+            value: n.to_string(),
+            bytes: have,
+        }
     }
 
     #[cold]

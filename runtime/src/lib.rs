@@ -60,7 +60,7 @@ pub use error::{ArgPos, Attempt, Error, Result};
 pub use ffi_auto_codegen::{ConstValue, Constant};
 pub use ffi_auto_sig::{
     CType, DataModel, Field, FloatKind, FnAttrs, FnPointer, IntKind, Param, ParseTypeError, Record,
-    RecordKind, RustType, Signature,
+    RecordKind, RustType, SafeFnPointer, Signature,
 };
 pub use function::Function;
 pub use library::{Library, Symbol, add_search_library, find_symbol, search_libraries};

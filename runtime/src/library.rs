@@ -555,3 +555,23 @@ pub(crate) fn rank_closest<'a>(
         .map(|(_, c)| c.to_owned())
         .collect()
 }
+
+/// Whether `addr` lies in the C library (glibc's `libc.so.6`, musl's loader): the functions
+/// whose format strings the host dialect describes.
+pub(crate) fn in_c_library(addr: *const c_void) -> bool {
+    let mut info = std::mem::MaybeUninit::<libc::Dl_info>::zeroed();
+    // SAFETY: dladdr only reads the address and fills `info`.
+    let ok = unsafe { libc::dladdr(addr, info.as_mut_ptr()) };
+    if ok == 0 {
+        return false;
+    }
+    // SAFETY: dladdr returned non-zero, so it initialized `info`.
+    let info = unsafe { info.assume_init() };
+    if info.dli_fname.is_null() {
+        return false;
+    }
+    // SAFETY: dli_fname is a NUL-terminated path owned by the loader.
+    let path = unsafe { CStr::from_ptr(info.dli_fname) }.to_string_lossy();
+    let file = path.rsplit('/').next().unwrap_or("");
+    file.starts_with("libc.so") || file.starts_with("libc-") || file.starts_with("ld-musl")
+}

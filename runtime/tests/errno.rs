@@ -19,9 +19,17 @@ fn open_on_a_missing_path_is_enoent() {
     let (fd, e): (i32, Errno) = ffi_call_errno("open", ("/dev/null", libc::O_RDONLY)).unwrap();
     assert!(fd >= 0);
     assert!(!e.is_set(), "{e}");
-    let (rc, e): (i32, Errno) = ffi_call_errno("close", fd).unwrap();
+    // close may close a descriptor a Rust object owns: no safe call makes it.
+    let err = ffi_call_errno::<i32>("close", fd).unwrap_err();
+    assert!(
+        matches!(err, ffi_auto_runtime::Error::RawOnly { .. }),
+        "{err}"
+    );
+    // SAFETY: `fd` was opened above and nothing else owns it.
+    let (rc, e): (i32, Errno) = unsafe { ffi_call_raw_errno("close", fd) }.unwrap();
     assert_eq!((rc, e.is_set()), (0, false));
-    let (rc, e): (i32, Errno) = ffi_call_errno("close", fd).unwrap();
+    // SAFETY: closing it again fails with EBADF; no descriptor was opened since.
+    let (rc, e): (i32, Errno) = unsafe { ffi_call_raw_errno("close", fd) }.unwrap();
     assert_eq!((rc, e.code()), (-1, libc::EBADF));
 }
 

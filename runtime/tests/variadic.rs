@@ -1,12 +1,13 @@
-//! Variadic calls: a safe call passes variadic arguments only where a format string says what
-//! they are, and every one is checked against it before C reads them.
+//! What safe calls refuse beyond argument types: variadic arguments pass only where a format
+//! says what they are (each checked against it before C reads them), functions no safe call
+//! may make, lengths that would read past a string, and function items as data.
 
 mod common;
 
 use std::ffi::{CStr, c_char, c_int};
 
 use ffi_auto_runtime::format::Family;
-use ffi_auto_runtime::{Error, Function, Value, ffi_call, ffi_call_raw, prepare};
+use ffi_auto_runtime::{Error, Function, Value, ffi_call, ffi_call_raw, ffi_call_values, prepare};
 
 /// What `dprintf` writes with these arguments after the descriptor: through a pipe.
 fn dprintf_text(args: &[Value<'_>]) -> Result<String, Error> {
@@ -231,7 +232,8 @@ fn open_takes_its_mode_exactly_when_its_flags_create() {
     // With it, a file with that mode (an `int` literal passed as `mode_t`).
     let fd = ffi_call::<i32>("open", (p, flags, 0o600)).unwrap();
     assert!(fd >= 0);
-    assert_eq!(ffi_call::<i32>("close", fd).unwrap(), 0);
+    // SAFETY: `fd` was opened above and nothing else owns it.
+    assert_eq!(unsafe { libc::close(fd) }, 0);
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode & 0o600, 0o600);
@@ -239,7 +241,8 @@ fn open_takes_its_mode_exactly_when_its_flags_create() {
     // Without O_CREAT, nothing follows the flags (or an ignored mode).
     let fd = ffi_call::<i32>("open", (p, libc::O_RDONLY)).unwrap();
     assert!(fd >= 0);
-    assert_eq!(ffi_call::<i32>("close", fd).unwrap(), 0);
+    // SAFETY: `fd` was opened above and nothing else owns it.
+    assert_eq!(unsafe { libc::close(fd) }, 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -298,4 +301,81 @@ fn null_passes_only_where_the_function_is_known_to_take_it() {
     // SAFETY: fx_is_null only compares its argument with null.
     let r: i32 = unsafe { ffi_call_raw(("fx_is_null", lib), Value::Null) }.unwrap();
     assert_eq!(r, 1);
+}
+
+#[test]
+fn functions_no_safe_call_may_make_are_refused_whatever_the_arguments() {
+    for (name, args) in [
+        ("close", vec![Value::I32(1000)]),
+        (
+            "setenv",
+            vec![Value::Str("X"), Value::Str("y"), Value::I32(1)],
+        ),
+        ("sbrk", vec![Value::I64(0)]),
+        // A `pthread_t` is a pointer in an integer's clothes: 1 is no thread.
+        ("pthread_detach", vec![Value::U64(1)]),
+        ("pthread_kill", vec![Value::U64(1), Value::I32(0)]),
+    ] {
+        let err = ffi_call_values(name, &args).unwrap_err();
+        assert!(matches!(err, Error::RawOnly { .. }), "{name}: {err}");
+        assert!(err.to_string().contains("call_raw"), "{err}");
+    }
+    // vfork returns twice: not even prepared for a safe call (and not called here at all).
+    let err = ffi_call::<i32>("vfork", ()).unwrap_err();
+    assert!(err.to_string().contains("returns twice"), "{err}");
+    // A header's own `returns_twice`.
+    let lib = common::discover_fixture();
+    let err = ffi_call::<i32>(("fx_twice", lib), ()).unwrap_err();
+    assert!(matches!(err, Error::RawOnly { .. }), "{err}");
+}
+
+#[test]
+fn a_length_after_a_string_cannot_make_c_read_past_it() {
+    let lib = common::discover_fixture();
+    let sum = |args: (&str, usize)| ffi_call::<u32>(("fx_sum_bytes", lib), args);
+    assert_eq!(
+        sum(("abc", 3)).unwrap(),
+        u32::from(b'a') + u32::from(b'b') + u32::from(b'c')
+    );
+    // The NUL is part of the string C was given.
+    assert_eq!(
+        sum(("abc", 4)).unwrap(),
+        u32::from(b'a') + u32::from(b'b') + u32::from(b'c')
+    );
+    let err = sum(("abc", 1_000_000)).unwrap_err();
+    let Error::StringLength { value, bytes, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!((value.as_str(), *bytes), ("1000000", 3));
+    // Functions that stop at the NUL whatever the length are not held to it.
+    assert_eq!(ffi_call::<usize>("strnlen", ("abc", 100usize)).unwrap(), 3);
+    // An unsafe call is on the caller's word.
+    let buf = [1u8; 8];
+    // SAFETY: `buf` holds the 8 bytes C reads.
+    let r: u32 = unsafe { ffi_call_raw(("fx_sum_bytes", lib), (&buf[..], 8usize)) }.unwrap();
+    assert_eq!(r, 8);
+}
+
+#[test]
+fn a_plain_extern_fn_is_code_not_data_in_a_safe_call() {
+    extern "C" fn nothing() {}
+    // `free` would take the function's address as a heap block.
+    let err = ffi_call::<()>("free", nothing as extern "C" fn()).unwrap_err();
+    assert!(matches!(err, Error::RawPointer { .. }), "{err}");
+}
+
+#[test]
+fn a_format_function_outside_the_c_library_is_read_as_c_and_posix_say() {
+    let lib = common::discover_fixture();
+    let len = |args: &[Value<'_>]| ffi_call_values(("fx_format_len", lib), args);
+    assert_eq!(
+        len(&[Value::Str("%s=%d"), Value::Str("ab"), Value::I32(7)]).unwrap(),
+        Value::I32(4)
+    );
+    // glibc's own printf knows `%m`; a library's printf-like function may not. (Through a
+    // pipe: glibc's vdprintf leaks its buffer when the descriptor is bad, which valgrind
+    // rightly reports.)
+    assert!(!dprintf_text(&[Value::Str("%m")]).unwrap().is_empty());
+    let err = len(&[Value::Str("%m")]).unwrap_err();
+    assert!(matches!(err, Error::Format { .. }), "{err}");
 }

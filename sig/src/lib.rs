@@ -25,6 +25,7 @@ mod types;
 pub use model::{DataModel, Scalar};
 pub use parse::ParseTypeError;
 pub use record::{Field, LayoutError, Record, RecordKind};
-pub use rust::{FnPointer, RustType};
+pub use rust::{FnPointer, RustType, SafeFnPointer};
 pub use signature::{FnAttrs, FormatAttr, Param, Signature};
+pub use standard::looks_like_length;
 pub use types::{CType, FloatKind, IntKind, Layout};

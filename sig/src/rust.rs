@@ -93,6 +93,13 @@ pub unsafe trait FnPointer: Copy {
     fn addr(self) -> *const c_void;
 }
 
+/// A [`FnPointer`] that may be called with any arguments of its types: a safe
+/// `extern "C" fn`, not an `unsafe` one (whose preconditions its caller must uphold).
+///
+/// # Safety
+/// Implemented only for safe `extern "C" fn` pointer types.
+pub unsafe trait SafeFnPointer: FnPointer {}
+
 impl Signature {
     /// The signature of a Rust `extern "C" fn` pointer type.
     pub fn of<F: FnPointer>() -> Signature {
@@ -111,6 +118,8 @@ macro_rules! fn_pointer {
                 self as *const c_void
             }
         }
+        // SAFETY: a safe function pointer: callable with any arguments of its types.
+        unsafe impl<R: RustType $(, $a: RustType)*> SafeFnPointer for extern "C" fn($($a),*) -> R {}
         // SAFETY: as above.
         unsafe impl<R: RustType $(, $a: RustType)*> FnPointer for unsafe extern "C" fn($($a),*) -> R {
             fn signature() -> Signature {

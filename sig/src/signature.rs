@@ -58,6 +58,15 @@ pub struct FnAttrs {
     /// For an `open`-like function, the 1-based index of its flags parameter: its variadic
     /// part is one `mode_t`, which it reads when the flags hold `O_CREAT` or `O_TMPFILE`.
     pub open_mode: Option<u32>,
+    /// Why no safe call may call this function whatever its arguments, when that is so: it
+    /// returns twice (`vfork`, `returns_twice`), installs a handler that runs in signal
+    /// context, keeps a string after the call, closes descriptors Rust objects own, changes
+    /// process-wide state other threads read without a lock, or takes a handle disguised as
+    /// an integer (`pthread_t`). Only `call_raw` calls it.
+    pub raw_only: Option<String>,
+    /// Its string parameters are read up to their NUL even when a length follows them
+    /// (`strnlen`, `strncmp`): that length need not fit the string.
+    pub stops_at_nul: bool,
 }
 
 /// A C function's type: return type, parameters, whether it is variadic, and its attributes.

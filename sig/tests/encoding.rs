@@ -46,6 +46,8 @@ fn rich() -> Signature {
             }),
             noreturn: false,
             open_mode: Some(2),
+            raw_only: Some("returns twice".into()),
+            stops_at_nul: true,
         },
     }
 }

@@ -68,13 +68,12 @@ pub enum Ty {
 }
 
 impl Ty {
-    /// Whether a safe wrapper may have this type (no raw pointers, function pointers).
+    /// Whether a safe wrapper may have this type: no raw pointers, function pointers or
+    /// references (C may read or write more than the one value a `&T` or `&mut T` holds: an
+    /// array, a buffer); `&CStr` is the one pointer a safe wrapper takes, for a `const char *`
+    /// C reads to its NUL.
     pub fn is_safe(&self) -> bool {
-        match self {
-            Ty::Ptr { .. } | Ty::FnPtr { .. } => false,
-            Ty::Ref { inner, .. } => inner.is_safe(),
-            _ => true,
-        }
+        !matches!(self, Ty::Ptr { .. } | Ty::FnPtr { .. } | Ty::Ref { .. })
     }
 }
 
@@ -496,9 +495,43 @@ pub fn check(
             }
         }
     }
+    // A reference is never a return type: C may return null, and `&CStr` is not a C pointer.
+    if let ReturnType::Type(_, ty) = &user.output
+        && matches!(classify(ty, dm), Ty::Ref { .. } | Ty::CStr { .. })
+    {
+        out.push(Mismatch {
+            span: ty.span(),
+            message: format!(
+                "`{}` returns a C pointer, which may be null and says nothing about how long what it points to lives: it cannot be a Rust reference\nhint: return `{}` and read it in `unsafe` code (`CStr::from_ptr` for a string); {declared}",
+                decl.name,
+                suggest(&sig.ret)
+            ),
+        });
+    }
     if !user_unsafe {
         if let Some(m) = safe_fn_rule(ident, user, dm) {
             out.push(m);
+        } else if let Some(why) = &sig.attrs.raw_only {
+            out.push(Mismatch {
+                span: ident.span(),
+                message: format!(
+                    "`{}` cannot be called safely: {why}; its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`; {declared}",
+                    decl.name
+                ),
+            });
+        } else if let Some(&(_, l)) = sig.string_lengths().iter().find(|&&(s, _)| {
+            user.inputs
+                .get(s)
+                .is_some_and(|(_, t)| matches!(classify(t, dm), Ty::CStr { .. }))
+        }) {
+            out.push(Mismatch {
+                span: ident.span(),
+                message: format!(
+                    "`{}` reads as many bytes of its string as `{}` says, which a `&CStr` does not check, so its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`; {declared}",
+                    decl.name,
+                    sig.params[l].name.as_deref().unwrap_or("the length")
+                ),
+            });
         } else if sig.variadic {
             out.push(Mismatch {
                 span: ident.span(),
@@ -541,14 +574,14 @@ pub(crate) fn safe_fn_rule(ident: &syn::Ident, user: &UserSig, dm: &DataModel) -
     let what = if user.variadic.is_some() {
         "is variadic (C reads arguments no declaration describes)"
     } else if raw.any(|t| !classify(t, dm).is_safe()) {
-        "takes or returns raw pointers (ffi-auto cannot check what C does through them)"
+        "takes or returns pointers or references (ffi-auto cannot check how much C reads or writes through them)"
     } else {
         return None;
     };
     Some(Mismatch {
         span: ident.span(),
         message: format!(
-            "`{ident}` {what}, so its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`, or take `&CStr`, `&T` and `&mut T`, which a safe wrapper may"
+            "`{ident}` {what}, so its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`; a safe wrapper takes numbers, `bool`, structs by value and `&CStr` (a string C reads to its NUL)"
         ),
     })
 }
