@@ -193,6 +193,8 @@ impl FromStr for Signature {
     /// // Clang's nullability qualifiers mark what a pointer parameter takes.
     /// let s: Signature = "long (const char * _Nonnull, char ** _Nullable, int)".parse().unwrap();
     /// assert!(s.params[0].nonnull && s.params[1].nullable);
+    /// // An inner pointer's nullability is not the parameter's.
+    /// assert!("long (char * _Nullable *)".parse::<Signature>().is_err());
     /// ```
     fn from_str(input: &str) -> Result<Signature, ParseTypeError> {
         let s = input.trim();
@@ -213,6 +215,14 @@ impl FromStr for Signature {
                 sig = sig.variadic();
             } else {
                 let (ty, nullability) = split_nullability(p);
+                if nullability.is_some()
+                    && !p.trim_end().ends_with(nullability.unwrap_or_default())
+                {
+                    return Err(err(
+                        input,
+                        "`_Nullable` and `_Nonnull` qualify the parameter itself: write them last (`char ** _Nullable`)",
+                    ));
+                }
                 let index = sig.params.len();
                 sig = sig.param(ty.parse()?);
                 match nullability {
