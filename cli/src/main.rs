@@ -350,28 +350,26 @@ fn sig(name: &str, headers: &HeaderArgs, lib: Option<&str>, json: bool) -> Resul
 
 fn attributes(sig: &Signature) -> Vec<String> {
     let mut out = Vec::new();
-    let nonnull: Vec<String> = sig
-        .params
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.nonnull)
-        .map(|(i, _)| (i + 1).to_string())
-        .collect();
+    // 1-based indexes of the parameters with a property.
+    let indexes = |has: fn(&ffi_auto::sig::Param) -> bool| -> Vec<String> {
+        (sig.params.iter().enumerate())
+            .filter(|(_, p)| has(p))
+            .map(|(i, _)| (i + 1).to_string())
+            .collect()
+    };
+    let nonnull = indexes(|p| p.nonnull);
     if !nonnull.is_empty() {
         out.push(format!("nonnull({})", nonnull.join(", ")));
     }
-    let nullable: Vec<String> = sig
-        .params
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.nullable)
-        .map(|(i, _)| (i + 1).to_string())
-        .collect();
+    let nullable = indexes(|p| p.nullable);
     if !nullable.is_empty() {
         out.push(format!("nullable({})", nullable.join(", ")));
     }
     if let Some(i) = sig.attrs.open_mode {
         out.push(format!("open_mode({i})"));
+    }
+    if let Some(why) = &sig.attrs.raw_only {
+        out.push(format!("call_raw only ({why})"));
     }
     if sig.attrs.warn_unused_result {
         out.push("warn_unused_result".to_owned());

@@ -7,29 +7,8 @@ use std::path::{Path, PathBuf};
 use ffi_auto_codegen::db::{self, FORMAT, Rejected};
 use ffi_auto_codegen::{Discovery, HeaderSet, Origin};
 
-/// A scratch directory holding a copy of the fixture header, so tests can change it.
-struct Scratch {
-    dir: tempfile::TempDir,
-}
-
-impl Scratch {
-    fn new() -> Scratch {
-        let dir = tempfile::tempdir().unwrap();
-        fs::copy(ffi_auto_fixture::header(), dir.path().join("fx.h")).unwrap();
-        Scratch { dir }
-    }
-    fn header(&self) -> PathBuf {
-        self.dir.path().join("fx.h")
-    }
-    fn db_dir(&self) -> PathBuf {
-        self.dir.path().join("db")
-    }
-    /// A set unique to this scratch dir (its header path), so the in-process memory of other
-    /// tests never answers for it.
-    fn set(&self) -> HeaderSet {
-        HeaderSet::new().header(self.header().display().to_string())
-    }
-}
+mod common;
+use common::Scratch;
 
 fn build(s: &Scratch) -> (Discovery, HeaderSet, PathBuf) {
     let disc = Discovery::in_dir(s.db_dir());

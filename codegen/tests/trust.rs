@@ -9,27 +9,8 @@ use std::path::{Path, PathBuf};
 use ffi_auto_codegen::db::{self, Rejected};
 use ffi_auto_codegen::{Discovery, DiscoveryError, HeaderSet, Origin, trust};
 
-/// A private scratch directory with a copy of the fixture header.
-struct Scratch {
-    dir: tempfile::TempDir,
-}
-
-impl Scratch {
-    fn new() -> Scratch {
-        let dir = tempfile::tempdir().unwrap();
-        fs::copy(ffi_auto_fixture::header(), dir.path().join("fx.h")).unwrap();
-        Scratch { dir }
-    }
-    fn header(&self) -> PathBuf {
-        self.dir.path().join("fx.h")
-    }
-    fn db_dir(&self) -> PathBuf {
-        self.dir.path().join("db")
-    }
-    fn set(&self) -> HeaderSet {
-        HeaderSet::new().header(self.header().display().to_string())
-    }
-}
+mod common;
+use common::Scratch;
 
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -165,9 +146,7 @@ fn a_symlink_or_fifo_in_place_of_a_database_is_not_followed() {
     std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
     assert!(matches!(db::load(&path, &key), Err(Rejected::Untrusted(_))));
     fs::remove_file(&path).unwrap();
-    let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
-    // SAFETY: `c` is a NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    common::mkfifo(&path);
     // Opening a FIFO would block for ever; it is refused at once.
     assert!(matches!(db::load(&path, &key), Err(Rejected::Untrusted(_))));
 }
@@ -280,9 +259,7 @@ fn headers_that_never_end_are_refused_before_clang_reads_them() {
         "{err}"
     );
     let fifo = s.dir.path().join("fifo.h");
-    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: `c` is a NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    common::mkfifo(&fifo);
     let err = disc
         .declarations(&HeaderSet::new().header(fifo.display().to_string()))
         .unwrap_err();

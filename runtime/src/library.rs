@@ -230,21 +230,7 @@ impl Symbol {
     /// The file that defines it, as the loader reports (`dladdr`): for a symbol found through
     /// the running program, the library it really lives in.
     pub fn defined_in(&self) -> Option<PathBuf> {
-        let mut info = std::mem::MaybeUninit::<libc::Dl_info>::zeroed();
-        // SAFETY: dladdr only reads the address and fills `info`; the address is inside a
-        // loaded object, kept loaded by `self.library`.
-        let ok = unsafe { libc::dladdr(self.addr.as_ptr(), info.as_mut_ptr()) };
-        if ok == 0 {
-            return None;
-        }
-        // SAFETY: dladdr returned non-zero, so it initialized `info`.
-        let info = unsafe { info.assume_init() };
-        if info.dli_fname.is_null() {
-            return None;
-        }
-        // SAFETY: dli_fname is a NUL-terminated path owned by the loader.
-        let name = unsafe { CStr::from_ptr(info.dli_fname) }.to_string_lossy();
-        let path = PathBuf::from(name.as_ref());
+        let path = PathBuf::from(object_of(self.addr.as_ptr())?);
         // The main program is reported under the name it was started with.
         Some(if path.is_absolute() {
             path
@@ -252,6 +238,27 @@ impl Symbol {
             std::env::current_exe().unwrap_or(path)
         })
     }
+}
+
+/// The file of the loaded object holding `addr`, as the loader names it (`dladdr`).
+fn object_of(addr: *const c_void) -> Option<String> {
+    let mut info = std::mem::MaybeUninit::<libc::Dl_info>::zeroed();
+    // SAFETY: dladdr only reads the address (it need not be mapped) and fills `info`.
+    let ok = unsafe { libc::dladdr(addr, info.as_mut_ptr()) };
+    if ok == 0 {
+        return None;
+    }
+    // SAFETY: dladdr returned non-zero, so it initialized `info`.
+    let info = unsafe { info.assume_init() };
+    if info.dli_fname.is_null() {
+        return None;
+    }
+    // SAFETY: dli_fname is a NUL-terminated path owned by the loader.
+    Some(
+        unsafe { CStr::from_ptr(info.dli_fname) }
+            .to_string_lossy()
+            .into_owned(),
+    )
 }
 
 /// Looks a symbol up in `library`, or, when `None`, in the default search order: the running
@@ -559,19 +566,8 @@ pub(crate) fn rank_closest<'a>(
 /// Whether `addr` lies in the C library (glibc's `libc.so.6`, musl's loader): the functions
 /// whose format strings the host dialect describes.
 pub(crate) fn in_c_library(addr: *const c_void) -> bool {
-    let mut info = std::mem::MaybeUninit::<libc::Dl_info>::zeroed();
-    // SAFETY: dladdr only reads the address and fills `info`.
-    let ok = unsafe { libc::dladdr(addr, info.as_mut_ptr()) };
-    if ok == 0 {
-        return false;
-    }
-    // SAFETY: dladdr returned non-zero, so it initialized `info`.
-    let info = unsafe { info.assume_init() };
-    if info.dli_fname.is_null() {
-        return false;
-    }
-    // SAFETY: dli_fname is a NUL-terminated path owned by the loader.
-    let path = unsafe { CStr::from_ptr(info.dli_fname) }.to_string_lossy();
-    let file = path.rsplit('/').next().unwrap_or("");
-    file.starts_with("libc.so") || file.starts_with("libc-") || file.starts_with("ld-musl")
+    object_of(addr).is_some_and(|path| {
+        let file = path.rsplit('/').next().unwrap_or("");
+        file.starts_with("libc.so") || file.starts_with("libc-") || file.starts_with("ld-musl")
+    })
 }

@@ -215,8 +215,7 @@ impl FromStr for Signature {
                 sig = sig.variadic();
             } else {
                 let (ty, nullability) = split_nullability(p);
-                if nullability.is_some()
-                    && !p.trim_end().ends_with(nullability.unwrap_or_default())
+                if nullability.is_some() && !p.trim_end().ends_with(nullability.unwrap_or_default())
                 {
                     return Err(err(
                         input,
