@@ -12,6 +12,16 @@ use ffi_auto_codegen::{Discovery, DiscoveryError, HeaderSet, Origin, trust};
 mod common;
 use common::Scratch;
 
+/// `s`'s database, written by discovery: the discovery, set, file and key.
+fn built(s: &Scratch) -> (Discovery, HeaderSet, PathBuf, db::DbKey) {
+    let disc = Discovery::in_dir(s.db_dir());
+    let set = s.set();
+    disc.declarations(&set).unwrap();
+    let path = disc.database_path(&set).unwrap().unwrap();
+    let key = disc.key(&set).unwrap();
+    (disc, set, path, key)
+}
+
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
@@ -136,11 +146,7 @@ fn a_planted_cache_directory_is_refused_and_a_new_one_is_private() {
 #[test]
 fn a_symlink_or_fifo_in_place_of_a_database_is_not_followed() {
     let s = Scratch::new();
-    let disc = Discovery::in_dir(s.db_dir());
-    let set = s.set();
-    disc.declarations(&set).unwrap();
-    let path = disc.database_path(&set).unwrap().unwrap();
-    let key = disc.key(&set).unwrap();
+    let (_, _, path, key) = built(&s);
     let elsewhere = s.dir.path().join("elsewhere.db");
     fs::rename(&path, &elsewhere).unwrap();
     std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
@@ -176,10 +182,7 @@ fn entry_span(bytes: &[u8], name: &str) -> (usize, usize) {
 #[test]
 fn an_entry_that_no_longer_decodes_makes_the_file_damaged_and_rebuilt() {
     let s = Scratch::new();
-    let disc = Discovery::in_dir(s.db_dir());
-    let set = s.set();
-    disc.declarations(&set).unwrap();
-    let path = disc.database_path(&set).unwrap().unwrap();
+    let (disc, set, path, _) = built(&s);
     let mut bytes = fs::read(&path).unwrap();
     let (at, len) = entry_span(&bytes, "add_i32");
     bytes[at..at + len].fill(0xff);
@@ -214,11 +217,7 @@ fn an_entry_that_no_longer_decodes_makes_the_file_damaged_and_rebuilt() {
 #[test]
 fn a_header_replaced_with_the_same_size_and_time_is_noticed() {
     let s = Scratch::new();
-    let disc = Discovery::in_dir(s.db_dir());
-    let set = s.set();
-    disc.declarations(&set).unwrap();
-    let path = disc.database_path(&set).unwrap().unwrap();
-    let key = disc.key(&set).unwrap();
+    let (disc, set, path, key) = built(&s);
     let before = fs::metadata(s.header()).unwrap();
     let text = fs::read_to_string(s.header()).unwrap();
     // Same length: `add_i32` becomes `add_i33`.
