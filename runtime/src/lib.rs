@@ -19,9 +19,13 @@
 //! ffi-auto trusts the C declarations it is given (a header, or a signature whose registration
 //! was `unsafe`) the way a Rust `extern` block is trusted, and checks every argument against
 //! them. A call is then safe when its arguments are: numbers, `bool`, strings (passed
-//! NUL-terminated, refused if they hold a NUL) and null for parameters not marked `nonnull`.
-//! Raw pointers, references used as out-parameters and slices need the `unsafe` `call_raw`,
-//! because only the caller knows how much the C function reads or writes through them.
+//! NUL-terminated, refused if they hold a NUL, and never read past by a length that follows
+//! them), and null only where the function is known to take it. Raw pointers, references used
+//! as out-parameters and slices need the `unsafe` `call_raw`, because only the caller knows how
+//! much the C function reads or writes through them. Variadic arguments pass in a safe call
+//! only where a format string (or `open`'s flags) says what they are, and some functions
+//! (`vfork`, `close`, `setenv`, those taking a `pthread_t`) no safe call makes at all; see
+//! [`format`](mod@format) and the README's safety model.
 
 mod arg;
 mod call;
