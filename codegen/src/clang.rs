@@ -187,6 +187,8 @@ impl Walker {
     /// that the value and its C type are the compiler's (`ULONG_MAX` is `unsigned long`,
     /// `O_RDONLY | O_CLOEXEC` is folded). Macros that are not constant expressions (types,
     /// statements, `errno`) fail to compile there and are left out.
+    // Long (90 lines): named for splitting in issue 11's restructuring of `clang.rs` into
+    // modules (constants among them); left as it was here.
     fn evaluate_macros(&mut self, index: &Index<'_>, input: &ParseInput) {
         let mut source = input.source.clone();
         let mut pending = HashMap::new();
@@ -367,6 +369,7 @@ fn location(e: &Entity<'_>) -> (PathBuf, u32) {
 }
 
 impl Walker {
+    // Long: one arm per entity kind, a dispatch table that reads best whole.
     fn visit(&mut self, e: Entity<'_>) {
         match e.get_kind() {
             EntityKind::FunctionDecl => self.function(&e),
@@ -544,14 +547,7 @@ impl Walker {
             .and_then(|c| c.get_name())
             .filter(|l| *l != name);
         let arguments = e.get_arguments().unwrap_or_default();
-        let names: Vec<Option<String>> = arguments.iter().map(Entity::get_name).collect();
-        // `_Nonnull` / `_Nullable` survive on the parameter declarations' types (the
-        // function type's argument types lose them).
-        let nullability: Vec<Option<clang::Nullability>> = arguments
-            .iter()
-            .map(|a| a.get_type().and_then(|t| t.get_nullability()))
-            .collect();
-        let sig = match self.signature(&ty, &names, &nullability, &attrs) {
+        let sig = match self.signature(&ty, &arguments, &attrs) {
             Ok(sig) => sig,
             Err(what) => {
                 self.not_callable.insert(
@@ -563,41 +559,42 @@ impl Walker {
                 return;
             }
         };
-        match self.functions.get_mut(&name) {
-            // A redeclaration: attributes and asm labels accumulate (glibc redeclares
-            // `sscanf` with `__asm__("__isoc99_sscanf")` after the plain declaration).
-            Some(d) => {
-                if link_name.is_some() {
-                    d.link_name = link_name;
+        self.add_function(Decl {
+            name,
+            link_name,
+            signature: sig,
+            header,
+            line,
+        });
+    }
+
+    /// Records a declaration, or merges a redeclaration into the first: attributes and asm
+    /// labels accumulate (glibc redeclares `sscanf` with `__asm__("__isoc99_sscanf")` after
+    /// the plain declaration). Then adds what the C standard and POSIX say and glibc's
+    /// headers do not (`Signature::apply_standard`).
+    fn add_function(&mut self, decl: Decl) {
+        let name = decl.name.clone();
+        let d = match self.functions.entry(name.clone()) {
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let d = o.into_mut();
+                if decl.link_name.is_some() {
+                    d.link_name = decl.link_name;
                 }
-                merge(&mut d.signature, &sig);
+                merge(&mut d.signature, &decl.signature);
+                d
             }
-            None => {
+            std::collections::hash_map::Entry::Vacant(v) => {
                 self.not_callable.remove(&name);
-                self.functions.insert(
-                    name.clone(),
-                    Decl {
-                        name: name.clone(),
-                        link_name,
-                        signature: sig,
-                        header,
-                        line,
-                    },
-                );
+                v.insert(decl)
             }
-        }
-        // What the C standard and POSIX say and glibc's headers do not: `printf`'s and
-        // `scanf`'s format contract, parameters that accept null, `open`'s mode.
-        if let Some(d) = self.functions.get_mut(&name) {
-            d.signature.apply_standard(&name);
-        }
+        };
+        d.signature.apply_standard(&name);
     }
 
     fn signature(
         &mut self,
         ty: &Type<'_>,
-        names: &[Option<String>],
-        nullability: &[Option<clang::Nullability>],
+        arguments: &[Entity<'_>],
         attrs: &Attributes,
     ) -> Result<Signature, String> {
         let ret = self.conv(
@@ -614,7 +611,10 @@ impl Walker {
         {
             let pty = self.param(a)?;
             // `_Nonnull` / `_Nullable` on the parameter's type, where a header uses them.
-            let marked = nullability.get(i).copied().flatten();
+            let arg = arguments.get(i);
+            // `_Nonnull` / `_Nullable` survive on the parameter declarations' types (the
+            // function type's argument types lose them).
+            let marked = arg.and_then(|a| a.get_type()?.get_nullability());
             let nonnull = pty.is_pointer()
                 && (attrs.nonnull_all
                     || attrs.nonnull.contains(&(i + 1))
@@ -622,7 +622,7 @@ impl Walker {
             let nullable =
                 pty.is_pointer() && !nonnull && marked == Some(clang::Nullability::Nullable);
             sig.params.push(Param {
-                name: names.get(i).cloned().flatten().filter(|n| !n.is_empty()),
+                name: arg.and_then(Entity::get_name).filter(|n| !n.is_empty()),
                 ty: pty,
                 nonnull,
                 nullable,
@@ -646,6 +646,7 @@ impl Walker {
     /// A clang type as a [`CType`]. `depth` counts pointers followed from a parameter: records
     /// are laid out at depths 0 and 1 and referred to by name beyond, which also stops
     /// self-referential structs. `anon` names an anonymous record or enum after its typedef.
+    // Long: one arm per clang type kind, a dispatch table that reads best whole.
     fn conv(&mut self, ty: &Type<'_>, depth: u8, anon: Option<&str>) -> Result<CType, String> {
         use TypeKind as K;
         Ok(match ty.get_kind() {

@@ -103,11 +103,15 @@ pub fn check_dir(dir: &Path) -> Result<(), Untrusted> {
         });
     }
     private(&real, &meta)?;
-    for ancestor in real.ancestors().skip(1) {
-        let Ok(m) = std::fs::metadata(ancestor) else {
-            continue;
-        };
-        guarded(ancestor, &m)?;
+    real.parent().map_or(Ok(()), guarded_up)
+}
+
+/// [`guarded`] for `dir` and every directory above it.
+fn guarded_up(dir: &Path) -> Result<(), Untrusted> {
+    for d in dir.ancestors() {
+        if let Ok(m) = std::fs::metadata(d) {
+            guarded(d, &m)?;
+        }
     }
     Ok(())
 }
@@ -141,11 +145,7 @@ pub fn read_built(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Untrusted>
             path: path.to_owned(),
             why: format!("its directory cannot be resolved ({e})"),
         })?;
-    for d in real.ancestors() {
-        if let Ok(m) = std::fs::metadata(d) {
-            guarded(d, &m)?;
-        }
-    }
+    guarded_up(&real)?;
     read_regular(path, limit, true)
 }
 

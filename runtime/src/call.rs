@@ -118,9 +118,9 @@ impl Plan {
             }
             _ => None,
         };
+        let string_lengths: Box<[(usize, usize)]> = sig.string_lengths().into();
         Ok(Plan {
             raw_only: sig.attrs.raw_only.as_deref().map(Box::from),
-            string_lengths: sig.string_lengths().into(),
             format: FormatContract::of(sig, &params),
             open_mode: sig
                 .attrs
@@ -135,7 +135,8 @@ impl Plan {
                 && big_ret.is_none()
                 && !record_params
                 && sig.attrs.raw_only.is_none()
-                && sig.string_lengths().is_empty(),
+                && string_lengths.is_empty(),
+            string_lengths,
             params,
             record_params,
             big_ret,

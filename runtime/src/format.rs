@@ -355,90 +355,38 @@ impl Parser<'_> {
         let start = self.i;
         self.i += 1;
         let value_pos = self.position();
-        while let Some(b'-' | b'+' | b' ' | b'#' | b'0' | b'\'') = self.peek() {
-            self.i += 1;
-        }
-        while self.dialect.glibc && self.peek() == Some(b'I') {
-            self.i += 1;
-        }
-        // Width and precision taken from arguments come before the value they apply to.
-        let mut stars: Vec<(Option<usize>, &'static str)> = Vec::new();
-        if self.peek() == Some(b'*') {
-            self.i += 1;
-            stars.push((self.position(), "width"));
-        } else {
-            self.skip_digits();
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if self.peek() == Some(b'*') {
-                self.i += 1;
-                stars.push((self.position(), "precision"));
-            } else {
-                self.skip_digits();
-            }
-        }
+        let stars = self.printf_flags_width_precision();
         let len = self.length();
         let Some(conv) = self.peek() else {
             return Err(self.incomplete(start));
         };
         let spec = self.spec_from(start);
         self.i += 1;
-        let unknown = || FormatError::Unknown {
-            spec: spec.clone(),
-            at: start,
-        };
-        let d = self.dialect;
-        let known = match (conv, len) {
-            (b'b' | b'B', _) => d.binary,
-            (b'm', _) => d.percent_m,
-            (b'd' | b'i' | b'o' | b'u' | b'x' | b'X' | b'n', Len::BigL) => d.glibc,
-            _ => true,
-        };
-        if !known {
-            return Err(unknown());
-        }
-        let value: Option<(CType, bool)> = match (conv, len) {
-            // Only a bare `%%` is a literal: glibc would take a `%*%` width from an argument.
-            (b'%', Len::None) if self.i == start + 2 => None,
-            (b'm', _) => None,
-            // `char` and `short` values arrive promoted to `int`; printf narrows them.
-            (b'd' | b'i' | b'o' | b'u' | b'x' | b'X' | b'b' | b'B', Len::Hh | Len::H) => {
-                Some((CType::INT, false))
-            }
-            (b'd' | b'i', l) => Some((signed(l), false)),
-            (b'o' | b'u' | b'x' | b'X' | b'b' | b'B', l) => Some((unsigned(l), false)),
-            (b'c', Len::None) => Some((CType::INT, false)),
-            (b'c', Len::L) | (b'C', Len::None) => Some((wint_t(), false)),
-            (b's', Len::None) => Some((CType::string(), false)),
-            (b's', Len::L) | (b'S', Len::None) => Some((CType::const_ptr(wchar_t()), false)),
-            (b'p', Len::None) => Some((CType::const_ptr(CType::Void), false)),
-            (b'n', l) => Some((CType::mut_ptr(signed(l)), true)),
-            (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::None | Len::L) => {
-                Some((CType::DOUBLE, false))
-            }
-            (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::BigL) => {
-                return Err(FormatError::LongDouble { spec });
-            }
-            _ => return Err(unknown()),
+        let bare = self.i == start + 2;
+        let value = match printf_value(self.dialect, conv, len, bare) {
+            Ok(v) => v,
+            Err(Refused::Unknown) => return Err(FormatError::Unknown { spec, at: start }),
+            Err(Refused::LongDouble) => return Err(FormatError::LongDouble { spec }),
         };
         if conv == b'm' {
             // `%m` prints `strerror(errno)` and takes no value, but it is a conversion: in a
             // positional format glibc counts its position, so a positional `%m` is refused,
             // and a sequential one may not sit among positional ones.
             if value_pos.is_some() {
-                return Err(unknown());
+                return Err(FormatError::Unknown { spec, at: start });
             }
             self.mark(false, &spec)?;
         }
         // glibc takes a `*` width or precision from the arguments even for `%m`.
         for (p, role) in stars {
+            let ty = CType::INT;
+            let spec = spec.clone();
             self.push(
                 p,
                 Conversion {
-                    spec: spec.clone(),
+                    spec,
                     role,
-                    ty: CType::INT,
+                    ty,
                     writes: false,
                 },
             )?;
@@ -457,18 +405,43 @@ impl Parser<'_> {
         )
     }
 
+    /// A printf specification's flags, width and precision, the cursor after its position:
+    /// the `*`s among them, which take `int`s from the arguments before the value does.
+    fn printf_flags_width_precision(&mut self) -> Vec<(Option<usize>, &'static str)> {
+        while let Some(b'-' | b'+' | b' ' | b'#' | b'0' | b'\'') = self.peek() {
+            self.i += 1;
+        }
+        while self.dialect.glibc && self.peek() == Some(b'I') {
+            self.i += 1;
+        }
+        let mut stars = Vec::new();
+        if self.peek() == Some(b'*') {
+            self.i += 1;
+            stars.push((self.position(), "width"));
+        } else {
+            self.skip_digits();
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.peek() == Some(b'*') {
+                self.i += 1;
+                stars.push((self.position(), "precision"));
+            } else {
+                self.skip_digits();
+            }
+        }
+        stars
+    }
+
     /// One scanf conversion specification, the cursor at its `%`.
     fn scanf_spec(&mut self) -> Result<(), FormatError> {
         let start = self.i;
         self.i += 1;
         let mut position = self.position();
-        let mut suppress = false;
-        if self.peek() == Some(b'*') {
-            suppress = true;
+        let suppress = self.peek() == Some(b'*');
+        if suppress {
             self.i += 1;
-            if position.is_none() {
-                position = self.position();
-            }
+            position = position.or_else(|| self.position());
         }
         self.skip_digits();
         let allocate = self.peek() == Some(b'm');
@@ -480,70 +453,130 @@ impl Parser<'_> {
             return Err(self.incomplete(start));
         };
         if conv == b'[' {
-            // `]` right after `[` or `[^` belongs to the set.
-            self.i += 1;
-            if self.peek() == Some(b'^') {
-                self.i += 1;
-            }
-            if self.peek() == Some(b']') {
-                self.i += 1;
-            }
-            match memchr::memchr(b']', &self.s[self.i.min(self.s.len())..]) {
-                Some(rel) => self.i += rel,
-                None => {
-                    return Err(FormatError::UnterminatedSet {
-                        spec: String::from_utf8_lossy(&self.s[start..]).into_owned(),
-                    });
-                }
-            }
+            self.scan_set(start)?;
         }
         let spec = self.spec_from(start);
         self.i += 1;
-        let unknown = || FormatError::Unknown {
-            spec: spec.clone(),
-            at: start,
-        };
         // `%as`, `%aS`, `%a[`: a float then a literal in ISO C, an allocating string in
         // glibc's pre-C99 `scanf` symbols. Which one runs depends on the symbol: refused.
-        if conv == b'a' && matches!(self.peek(), Some(b's' | b'S' | b'[')) {
-            return Err(unknown());
-        }
-        if matches!(conv, b'b') && !self.dialect.binary {
-            return Err(unknown());
-        }
-        let target = match (conv, len) {
-            (b'%', _) => return Ok(()),
-            (b'd' | b'i' | b'n', l) => signed(l),
-            (b'o' | b'u' | b'x' | b'X' | b'b', l) => unsigned(l),
-            (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::None) => CType::FLOAT,
-            (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::L) => CType::DOUBLE,
-            (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::BigL) => {
-                CType::Float(FloatKind::LongDouble)
-            }
-            (b's' | b'c' | b'[', Len::None) => CType::CHAR,
-            (b's' | b'c' | b'[', Len::L) | (b'S' | b'C', Len::None) => wchar_t(),
-            (b'p', Len::None) => CType::void_ptr(),
-            _ => return Err(unknown()),
+        let ambiguous = conv == b'a' && matches!(self.peek(), Some(b's' | b'S' | b'['));
+        let known = !ambiguous && (conv != b'b' || self.dialect.binary);
+        let target = match scanf_target(conv, len) {
+            Ok(t) if known => t,
+            _ => return Err(FormatError::Unknown { spec, at: start }),
         };
-        if suppress {
+        let Some(target) = target.filter(|_| !suppress) else {
             return Ok(());
-        }
+        };
         // `%ms`: the function allocates the buffer and stores its address.
         let target = if allocate && matches!(conv, b's' | b'c' | b'[' | b'S' | b'C') {
             CType::mut_ptr(target)
         } else {
             target
         };
+        let ty = CType::mut_ptr(target);
         self.push(
             position,
             Conversion {
                 spec,
                 role: "value",
-                ty: CType::mut_ptr(target),
+                ty,
                 writes: true,
             },
         )
     }
+
+    /// A scan set, the cursor at its `[`: moves to its closing `]` (one right after `[` or
+    /// `[^` belongs to the set).
+    fn scan_set(&mut self, start: usize) -> Result<(), FormatError> {
+        self.i += 1;
+        if self.peek() == Some(b'^') {
+            self.i += 1;
+        }
+        if self.peek() == Some(b']') {
+            self.i += 1;
+        }
+        match memchr::memchr(b']', &self.s[self.i.min(self.s.len())..]) {
+            Some(rel) => {
+                self.i += rel;
+                Ok(())
+            }
+            None => Err(FormatError::UnterminatedSet {
+                spec: String::from_utf8_lossy(&self.s[start..]).into_owned(),
+            }),
+        }
+    }
+}
+
+/// Why a conversion's value cannot be typed.
+enum Refused {
+    /// Not a conversion (or not in this dialect, or with this length modifier).
+    Unknown,
+    /// A `long double`.
+    LongDouble,
+}
+
+/// The C type of the value printf conversion `conv` with length `len` reads, and whether it
+/// writes through it (`%n`); `None` for one that takes no value (`%%`, only when `bare`:
+/// nothing between the two `%`s; `%m`).
+fn printf_value(
+    d: Dialect,
+    conv: u8,
+    len: Len,
+    bare: bool,
+) -> Result<Option<(CType, bool)>, Refused> {
+    let known = match (conv, len) {
+        (b'b' | b'B', _) => d.binary,
+        (b'm', _) => d.percent_m,
+        (b'd' | b'i' | b'o' | b'u' | b'x' | b'X' | b'n', Len::BigL) => d.glibc,
+        _ => true,
+    };
+    if !known {
+        return Err(Refused::Unknown);
+    }
+    Ok(Some(match (conv, len) {
+        // Only a bare `%%` is a literal: glibc would take a `%*%` width from an argument.
+        (b'%', Len::None) if bare => return Ok(None),
+        (b'm', _) => return Ok(None),
+        // `char` and `short` values arrive promoted to `int`; printf narrows them.
+        (b'd' | b'i' | b'o' | b'u' | b'x' | b'X' | b'b' | b'B', Len::Hh | Len::H) => {
+            (CType::INT, false)
+        }
+        (b'd' | b'i', l) => (signed(l), false),
+        (b'o' | b'u' | b'x' | b'X' | b'b' | b'B', l) => (unsigned(l), false),
+        (b'c', Len::None) => (CType::INT, false),
+        (b'c', Len::L) | (b'C', Len::None) => (wint_t(), false),
+        (b's', Len::None) => (CType::string(), false),
+        (b's', Len::L) | (b'S', Len::None) => (CType::const_ptr(wchar_t()), false),
+        (b'p', Len::None) => (CType::const_ptr(CType::Void), false),
+        (b'n', l) => (CType::mut_ptr(signed(l)), true),
+        (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::None | Len::L) => {
+            (CType::DOUBLE, false)
+        }
+        (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::BigL) => {
+            return Err(Refused::LongDouble);
+        }
+        _ => return Err(Refused::Unknown),
+    }))
+}
+
+/// What scanf conversion `conv` with length `len` stores (the pointee of its argument);
+/// `None` for `%%`, which stores nothing.
+fn scanf_target(conv: u8, len: Len) -> Result<Option<CType>, Refused> {
+    Ok(Some(match (conv, len) {
+        (b'%', _) => return Ok(None),
+        (b'd' | b'i' | b'n', l) => signed(l),
+        (b'o' | b'u' | b'x' | b'X' | b'b', l) => unsigned(l),
+        (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::None) => CType::FLOAT,
+        (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::L) => CType::DOUBLE,
+        (b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'a' | b'A', Len::BigL) => {
+            CType::Float(FloatKind::LongDouble)
+        }
+        (b's' | b'c' | b'[', Len::None) => CType::CHAR,
+        (b's' | b'c' | b'[', Len::L) | (b'S' | b'C', Len::None) => wchar_t(),
+        (b'p', Len::None) => CType::void_ptr(),
+        _ => return Err(Refused::Unknown),
+    }))
 }
 
 /// Whether two uses of one positional argument read it the same way: integers of one size

@@ -475,6 +475,18 @@ pub fn check(
             ),
         });
     }
+    out.extend(check_return(user, &against));
+    if !user_unsafe {
+        out.extend(safe_wrapper(ident, user, decl, dm, &declared));
+    }
+    out
+}
+
+/// The user's return type against the declaration's: the same C type, and never a reference.
+fn check_return(user: &UserSig, against: &Against<'_>) -> Vec<Mismatch> {
+    let (decl, sig) = (against.decl, &against.decl.signature);
+    let declared = against.declared;
+    let mut out = Vec::new();
     match &user.output {
         ReturnType::Default => {
             if !sig.ret.is_void() {
@@ -490,69 +502,76 @@ pub fn check(
             }
         }
         ReturnType::Type(_, ty) => {
-            if let Some(m) = mismatch(ty, &sig.ret, Place::Return, None, &against) {
+            if let Some(m) = mismatch(ty, &sig.ret, Place::Return, None, against) {
                 out.push(m);
             }
-        }
-    }
-    // A reference is never a return type: C may return null, and `&CStr` is not a C pointer.
-    if let ReturnType::Type(_, ty) = &user.output
-        && matches!(classify(ty, dm), Ty::Ref { .. } | Ty::CStr { .. })
-    {
-        out.push(Mismatch {
-            span: ty.span(),
-            message: format!(
-                "`{}` returns a C pointer, which may be null and says nothing about how long what it points to lives: it cannot be a Rust reference\nhint: return `{}` and read it in `unsafe` code (`CStr::from_ptr` for a string); {declared}",
-                decl.name,
-                suggest(&sig.ret)
-            ),
-        });
-    }
-    if !user_unsafe {
-        if let Some(m) = safe_fn_rule(ident, user, dm) {
-            out.push(m);
-        } else if let Some(why) = &sig.attrs.raw_only {
-            out.push(Mismatch {
-                span: ident.span(),
-                message: format!(
-                    "`{}` cannot be called safely: {why}; its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`; {declared}",
-                    decl.name
-                ),
-            });
-        } else if let Some(&(_, l)) = sig.string_lengths().iter().find(|&&(s, _)| {
-            user.inputs
-                .get(s)
-                .is_some_and(|(_, t)| matches!(classify(t, dm), Ty::CStr { .. }))
-        }) {
-            out.push(Mismatch {
-                span: ident.span(),
-                message: format!(
-                    "`{}` reads as many bytes of its string as `{}` says, which a `&CStr` does not check, so its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`; {declared}",
-                    decl.name,
-                    sig.params[l].name.as_deref().unwrap_or("the length")
-                ),
-            });
-        } else if sig.variadic {
-            out.push(Mismatch {
-                span: ident.span(),
-                message: format!(
-                    "`{}` is variadic in C, and nothing checks what it reads after its fixed arguments (`fcntl(fd, F_GETLK)` writes through a pointer it was not given), so its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`; {declared}",
-                    decl.name
-                ),
-            });
-        }
-        // `None` passes null: only where the function is known to accept it.
-        for ((_, ty), p) in user.inputs.iter().zip(&sig.params) {
-            if matches!(classify(ty, dm), Ty::CStr { optional: true }) && !p.nullable {
+            // Never a reference: C may return null, and `&CStr` is not a C pointer.
+            if matches!(classify(ty, against.dm), Ty::Ref { .. } | Ty::CStr { .. }) {
                 out.push(Mismatch {
                     span: ty.span(),
                     message: format!(
-                        "`Option<&CStr>` passes null for `None`, and nothing says `{}` accepts null for {}\nhint: take `&CStr`; or, if its documentation says null is allowed, write `unsafe fn {ident}`; {declared}",
+                        "`{}` returns a C pointer, which may be null and says nothing about how long what it points to lives: it cannot be a Rust reference\nhint: return `{}` and read it in `unsafe` code (`CStr::from_ptr` for a string); {declared}",
                         decl.name,
-                        p.name.as_deref().map_or_else(|| "this parameter".to_owned(), |n| format!("`{n}`")),
+                        suggest(&sig.ret)
                     ),
                 });
             }
+        }
+    }
+    out
+}
+
+/// What keeps a checked signature from being a safe `fn`: the rule for its Rust types
+/// ([`safe_fn_rule`]), then what the C declaration says (a function no safe call may make, a
+/// string a length follows, a variadic function), and `Option<&CStr>` where C may not take
+/// null.
+fn safe_wrapper(
+    ident: &syn::Ident,
+    user: &UserSig,
+    decl: &Decl,
+    dm: &DataModel,
+    declared: &str,
+) -> Vec<Mismatch> {
+    let sig = &decl.signature;
+    let must_be_unsafe = |what: String| Mismatch {
+        span: ident.span(),
+        message: format!(
+            "`{}` {what} its wrapper must be `unsafe fn`\nhint: write `unsafe fn {ident}`; {declared}",
+            decl.name
+        ),
+    };
+    let string_with_length = sig.string_lengths().into_iter().find(|&(s, _)| {
+        user.inputs
+            .get(s)
+            .is_some_and(|(_, t)| matches!(classify(t, dm), Ty::CStr { .. }))
+    });
+    let mut out: Vec<Mismatch> = if let Some(m) = safe_fn_rule(ident, user, dm) {
+        vec![m]
+    } else if let Some(why) = &sig.attrs.raw_only {
+        vec![must_be_unsafe(format!("cannot be called safely: {why};"))]
+    } else if let Some((_, l)) = string_with_length {
+        vec![must_be_unsafe(format!(
+            "reads as many bytes of its string as `{}` says, which a `&CStr` does not check, so",
+            sig.params[l].name.as_deref().unwrap_or("the length")
+        ))]
+    } else if sig.variadic {
+        vec![must_be_unsafe(
+            "is variadic in C, and nothing checks what it reads after its fixed arguments (`fcntl(fd, F_GETLK)` writes through a pointer it was not given), so".to_owned(),
+        )]
+    } else {
+        Vec::new()
+    };
+    // `None` passes null: only where the function is known to accept it.
+    for ((_, ty), p) in user.inputs.iter().zip(&sig.params) {
+        if matches!(classify(ty, dm), Ty::CStr { optional: true }) && !p.nullable {
+            out.push(Mismatch {
+                span: ty.span(),
+                message: format!(
+                    "`Option<&CStr>` passes null for `None`, and nothing says `{}` accepts null for {}\nhint: take `&CStr`; or, if its documentation says null is allowed, write `unsafe fn {ident}`; {declared}",
+                    decl.name,
+                    p.name.as_deref().map_or_else(|| "this parameter".to_owned(), |n| format!("`{n}`")),
+                ),
+            });
         }
     }
     out
