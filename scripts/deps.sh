@@ -23,8 +23,21 @@ need_pkg libc6-dev
 need_pkg libclang-dev
 need_cmd pkg-config pkg-config
 need_pkg zlib1g-dev
-# sqlite3: the real-library tests (exec callbacks, prepared statements).
+# sqlite3: the real-library tests (exec callbacks, prepared statements), and the oracle.
 need_pkg libsqlite3-dev
+# The discovery oracle (codegen/tests/oracle.rs) compares every function and struct of these
+# libraries' headers with bindgen's: umbrella headers (openssl/ssl.h, lzma.h), handles passed
+# as one-element arrays of anonymous structs (gmp.h), nested and tagged unions (yaml.h),
+# headers under a pkg-config include directory (libpng16/, libxml2/).
+# tests/real_programs/ runs small programs against all of them but libpng.
+need_pkg libssl-dev
+need_pkg libgmp-dev
+need_pkg libbz2-dev
+need_pkg liblzma-dev
+need_pkg libpng-dev
+need_pkg libxml2-dev
+need_pkg libyaml-dev
+need_pkg libexpat1-dev
 # valgrind: `make memcheck`, which `make test` runs (and callgrind for `make bench`).
 need_cmd valgrind valgrind
 if [ "${1:-}" = "bench" ]; then

@@ -80,8 +80,9 @@ pub use ffi_auto_runtime::*;
 /// Options: `name = "c_name"`, `lib = "z"` (link it), `lazy` (load `lib` at run time on first
 /// call; the wrapper then returns `Result<T, Error>`), `header = "zlib.h"` (a name, or a path
 /// relative to the source file or the crate), `include = "dir"`, `define = "NAME=VALUE"`,
-/// `pkg_config = "zlib"`, `dynamic` (when no header declares a name-only entry, call it through
-/// the runtime), `crate = path` (when `ffi_auto` is renamed).
+/// `pkg_config = "zlib"` (its include flags, and its `-l` libraries linked; a `-L` directory
+/// needs a build script, and the build warns), `dynamic` (when no header declares a name-only
+/// entry, call it through the runtime), `crate = path` (when `ffi_auto` is renamed).
 ///
 /// Safety rule: a wrapper whose signature uses only numbers, `bool`, `&CStr`,
 /// `Option<&CStr>` and references may be a safe `fn` (the header is trusted to mean what it
@@ -92,7 +93,8 @@ pub use ffi_auto_macros::ffi_auto;
 ///
 /// An entry is a full signature (checked like [`macro@ffi_auto`]), a name alone (the signature
 /// is written from the header: `c_int`, `usize` for `size_t`, `*const c_char`...; `unsafe` if it
-/// takes raw pointers), or `fn rust_name = c_name;`.
+/// takes raw pointers), or `fn rust_name = c_name;`. An entry under `#[cfg(...)]` is checked
+/// only where the cfg holds (it is expanded into a nested `defcfuns!` under that cfg).
 ///
 /// ```
 /// use std::ffi::CStr;

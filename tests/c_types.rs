@@ -79,6 +79,8 @@ defcfuns! {
     const FX_RATIO;
     const FX_NEGATIVE;
     const FX_GREEN;
+    const FX_BLUE;
+    fn add_i32;
     fn fx_point_add;
     fn fx_mixed_make;
     fn fx_mixed_sum;
@@ -182,8 +184,11 @@ fn constants_have_the_headers_values_and_types() {
     assert_eq!(mask, 0x1_0000 | 0x3e8);
     assert_eq!(FX_RATIO, 0.25);
     assert_eq!(FX_NEGATIVE, -1000);
-    let green: std::ffi::c_uint = FX_GREEN;
+    // Enumerators are `int` in C (not the enum's `unsigned int`): they pass to an `int`
+    // parameter without a cast.
+    let green: std::ffi::c_int = FX_GREEN;
     assert_eq!(green, 5);
+    assert_eq!(add_i32(FX_GREEN, FX_BLUE), 11);
 }
 
 #[test]

@@ -75,6 +75,73 @@ defcfuns! {
 #[ffi_auto(lazy, lib = "ffiauto_fixture", header = "fixture/c/fixture.h")]
 fn mix(a: c_int, b: f64, c: c_long, d: f32) -> f64;
 
+// Entries under `#[cfg]` are checked (and exist) only where their cfg holds: none of the
+// Windows, macOS or not-unix names below is declared on Linux, and an error for any of them
+// would fail this file. The active ones are checked against fixture.h (a path relative to
+// this file, carried into the nested invocation) and see the block's `fx_point`.
+defcfuns! {
+    #![ffi_auto(lib = "ffiauto_fixture", header = "fixture/c/fixture.h")]
+    struct fx_point;
+    #[cfg(windows)]
+    fn GetTickCount() -> u32;
+    #[cfg(windows)]
+    fn QueryPerformanceFrequency;
+    #[cfg(not(unix))]
+    fn fx_only_elsewhere;
+    #[cfg(target_os = "macos")]
+    struct mach_timebase_info;
+    #[cfg(target_os = "macos")]
+    const KERN_SUCCESS;
+    #[cfg(unix)]
+    fn fx_point_add;
+    /// `double fx_half_double(double)`, under a Rust name.
+    #[cfg(unix)]
+    #[ffi_auto(name = "fx_half_double")]
+    fn halve(x: f64) -> f64;
+    #[cfg(all(unix, not(target_os = "macos")))]
+    const FX_LIMIT;
+}
+
+// `#[cfg]` before or after `#[ffi_auto]`: rustc evaluates it first either way.
+#[cfg(windows)]
+#[ffi_auto]
+fn GetCurrentProcessId() -> u32;
+
+#[ffi_auto]
+#[cfg(windows)]
+fn GetCurrentThreadId() -> u32;
+
+#[ffi_auto]
+#[cfg(unix)]
+fn getppid() -> c_int;
+
+#[cfg(not(unix))]
+#[ffi_auto]
+fn getppid() -> c_int;
+
+// pkg-config's `-l` flags are linked: nothing else in this test binary links zlib (no build
+// script, no `lib = "z"`), so without them `zlibVersion` is an undefined symbol.
+defcfuns! {
+    #![ffi_auto(header = "zlib.h", pkg_config = "zlib")]
+    unsafe fn zlibVersion;
+}
+
+#[test]
+fn cfg_gated_entries_exist_where_their_cfg_holds() {
+    let p = fx_point_add(fx_point { x: 1, y: 2.5 }, fx_point { x: 10, y: 20.0 });
+    assert_eq!((p.x, p.y), (11, 22.5));
+    assert_eq!(halve(3.0), 1.5);
+    assert_eq!(FX_LIMIT, 1000);
+    assert_eq!(getppid() as u32, std::os::unix::process::parent_id());
+}
+
+#[test]
+fn pkg_config_packages_are_linked() {
+    // SAFETY: returns a static NUL-terminated string.
+    let v = unsafe { CStr::from_ptr(zlibVersion()) };
+    assert!(v.to_str().unwrap().starts_with("1."), "{v:?}");
+}
+
 #[test]
 fn libc_wrappers_call_libc() {
     assert_eq!(strlen(c"hello"), 5);

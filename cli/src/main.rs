@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand};
 use ffi_auto::Value;
 use ffi_auto::sig::{CType, IntKind, Signature};
 use ffi_auto_cli::args::{self, CliArg};
-use ffi_auto_codegen::{Decl, Discovery, HeaderSet};
+use ffi_auto_codegen::{ConstValue, Decl, Discovery, HeaderSet};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -154,6 +154,13 @@ impl<E: std::fmt::Display> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
+    // A closed pipe (`ffi-auto dump | head`) ends the command quietly, as it ends `cat`,
+    // rather than failing a `println!` with a panic: Rust ignores SIGPIPE by default.
+    // SAFETY: restoring the default disposition of one signal, before any thread starts;
+    // no handler runs Rust code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sig {
@@ -176,8 +183,18 @@ fn main() -> ExitCode {
             let set = headers.set();
             ffi_auto_codegen::prepare(&set, &out)
                 .map(|d| {
+                    // The named headers' API (an umbrella header's whole library), and
+                    // everything the database holds (the C library's functions too).
+                    let api = if set.headers.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "{} functions of the named headers, ",
+                            d.api_functions().len()
+                        )
+                    };
                     println!(
-                        "wrote {} ({} functions of {})",
+                        "wrote {} ({api}{} in all, of {})",
                         out.display(),
                         d.functions.len(),
                         set.describe()
@@ -227,7 +244,7 @@ impl JsonDecl {
             link_name: d.symbol().to_owned(),
             ret: JsonType {
                 c: d.signature.ret.to_string(),
-                rust: d.signature.ret.rust_type(),
+                rust: alone(&d.signature.ret),
             },
             params: d
                 .signature
@@ -236,7 +253,7 @@ impl JsonDecl {
                 .map(|p| JsonParam {
                     name: p.name.clone(),
                     c: p.ty.to_string(),
-                    rust: p.ty.rust_type(),
+                    rust: alone(&p.ty),
                 })
                 .collect(),
             variadic: d.signature.variadic,
@@ -244,6 +261,12 @@ impl JsonDecl {
             line: d.line,
         }
     }
+}
+
+/// The Rust type of a name-only entry alone in its block (as `ffi-auto sig` and the macros
+/// give it: one mapping, `CType::to_rust`).
+fn alone(t: &CType) -> Option<String> {
+    t.to_rust(&|_| None).ok().map(|t| t.to_string())
 }
 
 /// `no <what> `name` in <set> (did you mean ...?)`.
@@ -265,7 +288,17 @@ fn constant(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
     };
     println!("{name} = {} ({})", c.value, c.ty);
     println!("  header:  {}:{}", c.header.display(), c.line);
-    if let Some(r) = c.ty.rust_type().filter(|_| c.value.as_bytes().is_none()) {
+    if let (Some(r), ConstValue::Ptr(a)) = (c.ty.rust_type(), &c.value) {
+        // As the macros generate it (`const NAME;`).
+        match c.ty.canonical() {
+            CType::FnPtr(_) if *a == 0 => println!("  rust:    pub const {name}: {r} = None;"),
+            CType::FnPtr(_) => println!(
+                "  rust:    none: a function pointer that points to no function cannot be a Rust `const`; `const {name}: isize;` gives {}",
+                *a as i64
+            ),
+            _ => println!("  rust:    pub const {name}: {r} = {a:#x} as {r};"),
+        }
+    } else if let Some(r) = c.ty.rust_type().filter(|_| c.value.as_bytes().is_none()) {
         println!("  rust:    pub const {name}: {r} = {};", c.value);
     } else if c.value.as_bytes().is_some() {
         println!("  rust:    pub const {name}: &CStr = c{};", c.value);
@@ -318,6 +351,15 @@ fn sig(name: &str, headers: &HeaderArgs, lib: Option<&str>, json: bool) -> Resul
     );
     let rust = ffi_auto_codegen::rust_declaration(&decl.name, &decl.signature)
         .unwrap_or_else(|why| format!("none: {why}"));
+    // What the same entry gives beside `struct name;` entries for the structs it names.
+    let records = ffi_auto_codegen::records_named(&decl.signature);
+    let typed = (!records.is_empty()).then(|| {
+        let all = |n: &str| Some(n.to_owned());
+        let decls: Vec<String> = records.iter().map(|r| format!("struct {r};")).collect();
+        let with = ffi_auto_codegen::rust_declaration_in(&decl.name, &decl.signature, &all)
+            .unwrap_or_else(|why| format!("none: {why}"));
+        format!("with `{}` in the block: {with}", decls.join(" "))
+    });
     if json {
         #[derive(Serialize)]
         struct Sig {
@@ -341,6 +383,9 @@ fn sig(name: &str, headers: &HeaderArgs, lib: Option<&str>, json: bool) -> Resul
     println!("  symbol:  {}", decl.symbol());
     println!("  library: {library}");
     println!("  rust:    {rust}");
+    if let Some(t) = typed {
+        println!("           {t}");
+    }
     let attrs = attributes(&decl.signature);
     if !attrs.is_empty() {
         println!("  attributes: {}", attrs.join(", "));
@@ -392,17 +437,13 @@ fn attributes(sig: &Signature) -> Vec<String> {
 fn dump(headers: &HeaderArgs, all: bool, json: bool) -> Result<(), Failure> {
     let set = headers.set();
     let decls = Discovery::new().declarations(&set)?;
-    // With named headers, by default only what they declare themselves.
-    let own: Vec<&PathBuf> = decls
-        .headers
-        .iter()
-        .filter(|h| headers.headers.iter().any(|n| h.ends_with(n)))
-        .collect();
+    // With named headers, by default their API: what they declare and bring in from outside
+    // the C library (an umbrella header's whole library).
     let mut list: Vec<&Decl> = decls
         .functions
         .values()
         .map(|d| &**d)
-        .filter(|d| all || headers.headers.is_empty() || own.iter().any(|h| **h == d.header))
+        .filter(|d| all || headers.headers.is_empty() || decls.in_api(&d.header))
         .collect();
     list.sort_by(|a, b| a.name.cmp(&b.name));
     if json {

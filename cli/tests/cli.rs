@@ -152,6 +152,69 @@ fn dump_lists_a_headers_functions_as_json() {
     );
 }
 
+/// The headers a `dump` lists functions from.
+fn dumped_headers(args: &[&str]) -> Vec<String> {
+    let mut all = vec!["dump", "--json"];
+    all.extend(args);
+    let o = run(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut headers: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["header"].as_str().unwrap().to_owned())
+        .collect();
+    headers.sort();
+    headers.dedup();
+    headers
+}
+
+#[test]
+fn an_umbrella_header_lists_its_whole_library_and_not_the_c_library() {
+    // `openssl/ssl.h` declares ~500 functions itself and includes the rest of openssl
+    // (evp.h, bio.h, x509.h, ...), and the C library's stdio.h, time.h, ...
+    let headers = dumped_headers(&["--header", "openssl/ssl.h", "--pkg-config", "openssl"]);
+    assert!(headers.len() > 10, "{headers:?}");
+    assert!(
+        headers.iter().any(|h| h.ends_with("openssl/evp.h")),
+        "{headers:?}"
+    );
+    assert!(
+        headers.iter().all(|h| h.contains("/openssl/")),
+        "{headers:?}"
+    );
+    // lzma.h only includes lzma/*.h, which declare everything.
+    let headers = dumped_headers(&["--header", "lzma.h"]);
+    assert!(
+        headers.iter().any(|h| h.ends_with("lzma/container.h")),
+        "{headers:?}"
+    );
+    assert!(headers.iter().all(|h| h.contains("lzma")), "{headers:?}");
+    // `--all` keeps its meaning: everything the set declares, the C library too.
+    let all = dumped_headers(&["--header", "lzma.h", "--all"]);
+    assert!(all.iter().any(|h| h.ends_with("/stdio.h")), "{all:?}");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_command_without_a_panic() {
+    use std::io::Read;
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ffi-auto"))
+        .args(["dump", "--all"])
+        .env("FFI_AUTO_CACHE_DIR", cache.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped: the next writes fail with EPIPE.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 #[test]
 fn headers_lists_the_default_set_and_include_paths() {
     let o = run(&["headers"]);

@@ -49,7 +49,8 @@ impl Default for Builder {
 pub struct Generated {
     /// The database the macros will read.
     pub path: PathBuf,
-    /// Every declaration of the set.
+    /// Every declaration of the set; [`Declarations::api_functions`] lists those of the named
+    /// headers' API (an umbrella header's whole library, without the C library's).
     pub declarations: Arc<Declarations>,
     /// Where they came from: libclang, the user's database, or the committed one.
     pub source: Source,

@@ -60,6 +60,7 @@ pub struct Stored {
     index: Vec<Index>,
     deps: Vec<Dep>,
     headers: Vec<PathBuf>,
+    api: Vec<PathBuf>,
     target: String,
     libclang: LibclangFile,
     decoded: Mutex<HashMap<usize, Arc<Decl>>>,
@@ -70,7 +71,7 @@ impl Stored {
         bytes: Vec<u8>,
         index: Vec<Index>,
         deps: Vec<Dep>,
-        headers: Vec<PathBuf>,
+        (headers, api): (Vec<PathBuf>, Vec<PathBuf>),
         target: String,
         libclang: LibclangFile,
     ) -> Result<Stored, String> {
@@ -79,6 +80,7 @@ impl Stored {
             index,
             deps,
             headers,
+            api,
             target,
             libclang,
             decoded: Mutex::default(),
@@ -385,6 +387,7 @@ impl Catalog {
                 Inner::Stored(s) => {
                     let mut out = Declarations {
                         headers: s.headers.clone(),
+                        api: s.api.clone(),
                         deps: s.deps.clone(),
                         target: s.target.clone(),
                         ..Declarations::default()

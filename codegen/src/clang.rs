@@ -21,6 +21,7 @@ use ffi_auto_sig::{
     CType, Field, FloatKind, FnAttrs, FormatAttr, IntKind, Param, Record, RecordKind, Signature,
 };
 
+use crate::api::{Inclusion, api_files};
 use crate::decl::{ConstValue, Constant, Decl, Declarations, Dep, NotCallable, OpaqueDecl};
 use crate::error::DiscoveryError;
 
@@ -179,6 +180,8 @@ fn parse_on_worker(clang: &Clang, input: &ParseInput) -> Result<Declarations, Di
 
 /// The prefix of the variables the constant-evaluation parse declares.
 const CONST_PREFIX: &str = "__ffi_auto_c_";
+/// The prefix of the variables holding the address of a pointer constant.
+const ADDR_PREFIX: &str = "__ffi_auto_a_";
 
 impl Walker {
     /// Evaluates the object-like macros that look like constants. String literals are read
@@ -215,9 +218,12 @@ impl Walker {
                 );
                 continue;
             }
+            // The address too, for a pointer constant (`((x_destructor)-1)`): clang
+            // evaluates integers, not pointers. (For other types the cast may not compile;
+            // that variable is then left out, alone.)
             let _ = write!(
                 source,
-                "\nstatic __auto_type {CONST_PREFIX}{0} = ({0});",
+                "\nstatic __auto_type {CONST_PREFIX}{0} = ({0});\nstatic __UINTPTR_TYPE__ {ADDR_PREFIX}{0} = (__UINTPTR_TYPE__)({0});",
                 m.name
             );
             pending.insert(m.name.clone(), (m.header.clone(), m.line));
@@ -233,6 +239,20 @@ impl Walker {
             .skip_function_bodies(true)
             .unsaved(&[Unsaved::new(&input.file, &source)]);
         let Ok(tu) = parser.parse() else { return };
+        let addresses: HashMap<String, u64> = tu
+            .get_entity()
+            .get_children()
+            .into_iter()
+            .filter(|e| e.get_kind() == EntityKind::VarDecl && e.is_in_main_file())
+            .filter_map(|e| {
+                let name = e.get_name()?.strip_prefix(ADDR_PREFIX)?.to_owned();
+                match e.evaluate()? {
+                    EvaluationResult::UnsignedInteger(v) => Some((name, v)),
+                    EvaluationResult::SignedInteger(v) => Some((name, v as u64)),
+                    _ => None,
+                }
+            })
+            .collect();
         for e in tu.get_entity().get_children() {
             if e.get_kind() != EntityKind::VarDecl || !e.is_in_main_file() {
                 continue;
@@ -244,18 +264,26 @@ impl Walker {
             let Some((header, line)) = pending.remove(name) else {
                 continue;
             };
-            let (Some(ty), Some(result)) = (e.get_type(), e.evaluate()) else {
-                continue;
-            };
+            let Some(ty) = e.get_type() else { continue };
             // `__auto_type` is the deduced type's sugar: its canonical type is the C type.
             let Ok(cty) = self.conv(&ty.get_canonical_type(), 0, None) else {
                 continue;
             };
+            let address = addresses.get(name).copied();
+            let result = match (cty.is_pointer(), address) {
+                (true, Some(a)) => Ok(a),
+                (true, None) => continue,
+                (false, _) => match e.evaluate() {
+                    Some(r) => Err(r),
+                    None => continue,
+                },
+            };
             let value = match (cty.canonical(), result) {
-                (CType::Int(_) | CType::Bool, EvaluationResult::SignedInteger(v)) => {
+                (_, Ok(address)) => ConstValue::Ptr(address),
+                (CType::Int(_) | CType::Bool, Err(EvaluationResult::SignedInteger(v))) => {
                     ConstValue::Int(v)
                 }
-                (CType::Int(_) | CType::Bool, EvaluationResult::UnsignedInteger(v)) => {
+                (CType::Int(_) | CType::Bool, Err(EvaluationResult::UnsignedInteger(v))) => {
                     match i64::try_from(v) {
                         Ok(v) if is_signed(&cty) => ConstValue::Int(v),
                         _ => ConstValue::UInt(v),
@@ -263,7 +291,7 @@ impl Walker {
                 }
                 (
                     CType::Float(FloatKind::Float | FloatKind::Double),
-                    EvaluationResult::Float(v),
+                    Err(EvaluationResult::Float(v)),
                 ) => ConstValue::Float(v),
                 _ => continue,
             };
@@ -350,6 +378,12 @@ struct Walker {
     in_progress: HashSet<String>,
     opaque: HashMap<String, OpaqueDecl>,
     constants: HashMap<String, Constant>,
+    /// Every `#include`, for the named headers' API (`api::api_files`).
+    inclusions: Vec<Inclusion>,
+    /// Anonymous structs, unions and enums named by a typedef (`typedef struct {...} foo;`),
+    /// by the declaration's USR: the record takes the typedef's name wherever it is reached
+    /// (through an array typedef, inside a function pointer, as a field), as bindgen does.
+    anon_names: HashMap<String, String>,
 }
 
 struct Macro {
@@ -403,22 +437,24 @@ impl Walker {
                     return;
                 };
                 let canon = under.get_canonical_type();
-                if canon.get_kind() == TypeKind::Record
-                    && let Some(decl) = canon.get_declaration()
+                let Some(decl) = canon.get_declaration() else {
+                    return;
+                };
+                if matches!(canon.get_kind(), TypeKind::Record | TypeKind::Enum)
+                    && tag_of(&decl).is_none()
+                    && let Some(usr) = decl.get_usr()
                 {
+                    // The first typedef of an anonymous type names it.
+                    self.anon_names.entry(usr.0).or_insert_with(|| name.clone());
+                }
+                if canon.get_kind() == TypeKind::Record {
                     self.record_decl(&decl, Some((name, &e)));
                 }
             }
             EntityKind::EnumDecl => {
                 let Some(ty) = e.get_type() else { return };
-                let anon = e.get_name().filter(|n| !n.is_empty() && !e.is_anonymous());
-                let Ok(cty) = self.conv(&ty, 0, None) else {
+                let Ok(enum_ty) = self.conv(&ty, 0, None) else {
                     return;
-                };
-                let cty = if anon.is_none() {
-                    cty.canonical().clone()
-                } else {
-                    cty
                 };
                 for c in e.get_children() {
                     if c.get_kind() != EntityKind::EnumConstantDecl {
@@ -432,6 +468,13 @@ impl Walker {
                         continue;
                     }
                     let (header, line) = location(&c);
+                    // C gives an enumerator the type `int` (C23 and GNU C: the enum's type
+                    // when the value does not fit), whatever the enum's own type: clang
+                    // records it on the constant.
+                    let cty = c
+                        .get_type()
+                        .and_then(|t| self.conv(&t, 0, None).ok())
+                        .unwrap_or_else(|| enum_ty.clone());
                     let value = if is_signed(&cty) {
                         ConstValue::Int(v)
                     } else {
@@ -441,7 +484,7 @@ impl Walker {
                         name.clone(),
                         Constant {
                             name,
-                            ty: cty.clone(),
+                            ty: cty,
                             value,
                             header,
                             line,
@@ -452,9 +495,16 @@ impl Walker {
             EntityKind::InclusionDirective => {
                 if let Some(f) = e.get_file() {
                     let path = f.get_path();
-                    if e.is_in_main_file() && !self.headers.contains(&path) {
+                    let top_level = e.is_in_main_file();
+                    if top_level && !self.headers.contains(&path) {
                         self.headers.push(path.clone());
                     }
+                    self.inclusions.push(Inclusion {
+                        from: location(&e).0,
+                        spelled: e.get_name().unwrap_or_default(),
+                        file: path.clone(),
+                        top_level,
+                    });
                     self.includes.insert(path);
                 }
             }
@@ -675,7 +725,9 @@ impl Walker {
                     canon.get_kind(),
                     K::FunctionPrototype | K::FunctionNoPrototype
                 ) {
-                    CType::FnPtr(Arc::new(self.fn_type(&canon)?))
+                    // The function type as written, so that its parameters keep their
+                    // typedef names (`size_t`, not `unsigned long`).
+                    CType::FnPtr(Arc::new(self.fn_type(&as_written_function(pointee))?))
                 } else {
                     CType::Pointer {
                         is_const: pointee.is_const_qualified(),
@@ -709,16 +761,34 @@ impl Walker {
             K::Record => self.record(ty, depth, anon)?,
             K::Enum => {
                 let decl = ty.get_declaration().ok_or("an unknown enum")?;
-                let tag = decl
-                    .get_name()
-                    .filter(|n| !n.is_empty() && !decl.is_anonymous())
-                    .map(|t| format!("enum {t}"))
+                // Always `enum NAME`, so that an enum is known as one (the typedef naming an
+                // anonymous one wraps it under its own name).
+                let tag = tag_of(&decl)
+                    .or_else(|| self.anon_name(&decl))
                     .or_else(|| anon.map(str::to_owned))
-                    .unwrap_or_else(|| "enum <anonymous>".to_owned());
+                    .map_or_else(|| "enum <anonymous>".to_owned(), |t| format!("enum {t}"));
                 let under = decl
                     .get_enum_underlying_type()
                     .ok_or("an enum of unknown representation")?;
-                self.conv(&under, depth, None)?.named(&tag)
+                let under = self.conv(&under, depth, None)?;
+                // Enumerators are `int`s; clang gives an enum with no negative value the
+                // compatible type `unsigned int` (implementation-defined, same size and
+                // passing). Where every value fits `int`, the enum is `int`, so that an
+                // enumerator passes to, and compares with, the enum's parameters, returns
+                // and fields without a cast, as in C.
+                let fits_int = decl
+                    .get_children()
+                    .iter()
+                    .filter(|c| c.get_kind() == EntityKind::EnumConstantDecl)
+                    .all(|c| {
+                        c.get_enum_constant_value()
+                            .is_some_and(|(_, u)| i32::try_from(u).is_ok())
+                    });
+                if under == CType::UINT && fits_int {
+                    CType::INT.named(&tag)
+                } else {
+                    under.named(&tag)
+                }
             }
             K::Attributed => self.conv(
                 &ty.get_modified_type().ok_or("an unknown attributed type")?,
@@ -768,6 +838,11 @@ impl Walker {
         self.conv(ty, 0, None)
     }
 
+    /// The typedef name given to an anonymous struct, union or enum, if any.
+    fn anon_name(&self, decl: &Entity<'_>) -> Option<String> {
+        self.anon_names.get(&decl.get_usr()?.0).cloned()
+    }
+
     fn fn_type(&mut self, ty: &Type<'_>) -> Result<Signature, String> {
         if ty.get_kind() == TypeKind::FunctionNoPrototype {
             return Err("a function pointer without a prototype".to_owned());
@@ -804,9 +879,8 @@ impl Walker {
     /// which keeps signatures small and stops self-referential structs.
     fn record(&mut self, ty: &Type<'_>, depth: u8, anon: Option<&str>) -> Result<CType, String> {
         let decl = ty.get_declaration().ok_or("an unknown struct")?;
-        let name = decl
-            .get_name()
-            .filter(|n| !n.is_empty() && !decl.is_anonymous())
+        let name = tag_of(&decl)
+            .or_else(|| self.anon_name(&decl))
             .or_else(|| anon.map(str::to_owned));
         let complete = ty.get_sizeof().is_ok() && ty.get_alignof().is_ok();
         match (&name, complete, depth) {
@@ -858,9 +932,22 @@ impl Walker {
             let bits = f
                 .get_offset_of_field()
                 .map_err(|e| format!("a field offset ({e:?})"))?;
+            // A flexible array member (`unsigned char data[];`) is an array of no elements
+            // at its offset, not a pointer (which it is as a parameter).
+            let ty = match fty.get_canonical_type().get_kind() {
+                TypeKind::IncompleteArray => CType::Array {
+                    elem: Box::new(self.conv(
+                        &fty.get_element_type().ok_or("an array of unknown type")?,
+                        0,
+                        None,
+                    )?),
+                    len: 0,
+                },
+                _ => self.conv(&fty, 0, None)?,
+            };
             fields.push(Field {
                 name: f.get_name().unwrap_or_default(),
-                ty: self.conv(&fty, 0, None)?,
+                ty,
                 offset: (bits / 8) as u64,
                 bit_width: f.get_bit_field_width().map(|w| w as u32),
                 bit_offset: bits as u64,
@@ -876,6 +963,7 @@ impl Walker {
     }
 
     fn finish(self, target: String) -> Declarations {
+        let api = api_files(&self.inclusions);
         let Walker {
             mut functions,
             mut not_callable,
@@ -935,10 +1023,40 @@ impl Walker {
             opaque,
             constants,
             headers,
+            api,
             deps,
             target,
         }
     }
+}
+
+/// A struct's, union's or enum's tag, if it has one.
+fn tag_of(decl: &Entity<'_>) -> Option<String> {
+    decl.get_name()
+        .filter(|n| !n.is_empty() && !decl.is_anonymous() && !n.contains(' '))
+}
+
+/// A function type with its sugar kept: through typedefs (`typedef void *alloc_fn(size_t)`),
+/// elaborations and attributes down to the prototype as written, whose parameter types still
+/// name their typedefs. Falls back to the canonical type for anything else.
+fn as_written_function(ty: Type<'_>) -> Type<'_> {
+    let mut t = ty;
+    for _ in 0..64 {
+        let next = match t.get_kind() {
+            TypeKind::FunctionPrototype | TypeKind::FunctionNoPrototype => return t,
+            TypeKind::Typedef => t
+                .get_declaration()
+                .and_then(|d| d.get_typedef_underlying_type()),
+            TypeKind::Elaborated => t.get_elaborated_type(),
+            TypeKind::Attributed => t.get_modified_type(),
+            _ => None,
+        };
+        match next {
+            Some(n) => t = n,
+            None => break,
+        }
+    }
+    ty.get_canonical_type()
 }
 
 /// A file's identity for staleness checks.

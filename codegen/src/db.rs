@@ -27,7 +27,7 @@ use crate::headers::HeaderSet;
 
 const MAGIC: &[u8; 8] = b"FFIAUTO\0";
 /// Bumped whenever the payload's shape changes.
-pub const FORMAT: u32 = 7;
+pub const FORMAT: u32 = 8;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8;
 
 /// What a database file is for: equal keys, same file.
@@ -66,6 +66,7 @@ struct Payload<'a> {
     libclang: LibclangFile,
     deps: Vec<Dep>,
     headers: Vec<PathBuf>,
+    api: Vec<PathBuf>,
     target: String,
     /// (kind, name, encoded entry), sorted by kind then name.
     #[serde(borrow)]
@@ -247,8 +248,11 @@ fn decode_file(
         });
     }
     let (deps, headers, target, libclang, key) = (p.deps, p.headers, p.target, p.libclang, p.key);
-    let stored =
-        Stored::new(bytes, index, deps, headers, target, libclang).map_err(Rejected::Corrupt)?;
+    let mut api = p.api;
+    // Sorted for `Declarations::in_api`'s binary search, whatever the file says.
+    api.sort();
+    let stored = Stored::new(bytes, index, deps, (headers, api), target, libclang)
+        .map_err(Rejected::Corrupt)?;
     Ok((stored, key))
 }
 
@@ -343,6 +347,7 @@ pub fn store(
         libclang: libclang.clone(),
         deps: decls.deps.clone(),
         headers: decls.headers.clone(),
+        api: decls.api.clone(),
         target: decls.target.clone(),
         entries: owned
             .iter()

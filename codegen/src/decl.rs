@@ -79,6 +79,9 @@ pub enum ConstValue {
     Float(f64),
     /// A string literal's bytes, without the terminating NUL.
     Str(Vec<u8>),
+    /// A pointer's address: a cast of an integer to a pointer or function pointer type
+    /// (`((sqlite3_destructor_type)-1)`, `((void *)0)`).
+    Ptr(u64),
 }
 
 impl ConstValue {
@@ -115,6 +118,7 @@ impl std::fmt::Display for ConstValue {
             ConstValue::UInt(v) => write!(f, "{v}"),
             ConstValue::Float(v) => write!(f, "{v:?}"),
             ConstValue::Str(b) => write!(f, "{:?}", String::from_utf8_lossy(b)),
+            ConstValue::Ptr(a) => write!(f, "{a:#x}"),
         }
     }
 }
@@ -162,10 +166,46 @@ pub struct Declarations {
     pub constants: HashMap<String, Constant>,
     /// The top-level headers of the set, as found.
     pub headers: Vec<PathBuf>,
+    /// The files that make up the API of the set's named headers: each named header and
+    /// every file it brings in from outside the C library and POSIX (an umbrella header's
+    /// library). Empty when the set names no headers of its own. See
+    /// [`Declarations::in_api`].
+    pub api: Vec<PathBuf>,
     /// Every file read, for staleness checks.
     pub deps: Vec<Dep>,
     /// The target clang parsed for (`x86_64-pc-linux-gnu`).
     pub target: String,
+}
+
+impl Declarations {
+    /// Whether a declaration made in `header` is part of the named headers' API: declared
+    /// in one of them or in a file they bring in from outside the C library and POSIX
+    /// (`openssl/ssl.h` brings in the whole `openssl/*.h` API). With no named headers,
+    /// nothing is.
+    ///
+    /// ```
+    /// # use ffi_auto_codegen::Declarations;
+    /// let mut d = Declarations::default();
+    /// d.api = vec!["/usr/include/zlib.h".into(), "/usr/include/zconf.h".into()];
+    /// assert!(d.in_api(std::path::Path::new("/usr/include/zconf.h")));
+    /// assert!(!d.in_api(std::path::Path::new("/usr/include/stdio.h")));
+    /// ```
+    pub fn in_api(&self, header: &std::path::Path) -> bool {
+        self.api
+            .binary_search_by(|p| p.as_path().cmp(header))
+            .is_ok()
+    }
+
+    /// The functions of the named headers' API ([`Declarations::in_api`]), sorted by name.
+    pub fn api_functions(&self) -> Vec<&Arc<Decl>> {
+        let mut v: Vec<&Arc<Decl>> = self
+            .functions
+            .values()
+            .filter(|d| self.in_api(&d.header))
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
 }
 
 /// A struct's name as the declarations key it: `timeval` for `struct timeval`, and for

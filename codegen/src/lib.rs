@@ -11,6 +11,7 @@
 //! assert_eq!(d.symbol(), "__isoc99_sscanf");
 //! ```
 
+mod api;
 mod build;
 mod catalog;
 mod clang;
@@ -32,7 +33,7 @@ pub use decl::{
 pub use discover::{Discovery, Origin, host_target, include_paths};
 pub use error::DiscoveryError;
 pub use headers::{DEFAULT_HEADERS, HeaderSet};
-pub use rust::{needs_unsafe, param_name, rust_declaration};
+pub use rust::{needs_unsafe, param_name, records_named, rust_declaration, rust_declaration_in};
 
 /// The C declaration model this engine produces.
 pub mod sig {

@@ -35,7 +35,8 @@ pub fn needs_unsafe(sig: &Signature) -> bool {
             .any(|p| p.ty.is_pointer() || matches!(p.ty.canonical(), CType::Array { .. }))
 }
 
-/// The Rust declaration of `name` with `sig`, as a name-only `defcfuns!` entry generates it:
+/// The Rust declaration of `name` with `sig`, as a name-only `defcfuns!` entry generates it
+/// alone (no struct declared beside it: pointers to structs are `*mut c_void`):
 /// `pub unsafe fn strlen(__s: *const c_char) -> usize;`.
 ///
 /// ```
@@ -45,17 +46,37 @@ pub fn needs_unsafe(sig: &Signature) -> bool {
 /// ```
 ///
 /// # Errors
-/// The C type Rust cannot spell (`long double`).
+/// The C type Rust cannot spell there (`long double`, a struct by value).
 pub fn rust_declaration(name: &str, sig: &Signature) -> Result<String, String> {
+    rust_declaration_in(name, sig, &|_| None)
+}
+
+/// [`rust_declaration`] with the structs and opaque types `scope` names declared beside it
+/// (see [`CType::to_rust`]).
+///
+/// ```
+/// use ffi_auto_codegen::{rust_declaration_in, sig::{CType, Signature}};
+/// let timeval = CType::mut_ptr(CType::Opaque("timeval".into()));
+/// let sig = Signature::new(CType::INT).param(timeval).param(CType::void_ptr());
+/// let scope = |n: &str| (n == "timeval").then(|| n.to_owned());
+/// assert_eq!(
+///     rust_declaration_in("gettimeofday", &sig, &scope).unwrap(),
+///     "pub unsafe fn gettimeofday(arg0: *mut timeval, arg1: *mut c_void) -> c_int;"
+/// );
+/// ```
+///
+/// # Errors
+/// As [`rust_declaration`].
+pub fn rust_declaration_in(
+    name: &str,
+    sig: &Signature,
+    scope: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
     let mut params = Vec::new();
     for (i, p) in sig.params.iter().enumerate() {
-        let ty = p.ty.rust_type().ok_or_else(|| {
-            format!(
-                "parameter {} is `{}`, which Rust has no type for",
-                i + 1,
-                p.ty
-            )
-        })?;
+        let ty =
+            p.ty.to_rust(scope)
+                .map_err(|why| format!("parameter {} is {why}", i + 1))?;
         params.push(format!("{}: {ty}", param_name(p.name.as_deref(), i)));
     }
     if sig.variadic {
@@ -64,17 +85,56 @@ pub fn rust_declaration(name: &str, sig: &Signature) -> Result<String, String> {
     let ret = if sig.ret.is_void() {
         String::new()
     } else {
-        format!(
-            " -> {}",
-            sig.ret.rust_type().ok_or_else(|| format!(
-                "the return type is `{}`, which Rust has no type for",
-                sig.ret
-            ))?
-        )
+        let t = sig
+            .ret
+            .to_rust(scope)
+            .map_err(|why| format!("the return type is {why}"))?;
+        format!(" -> {t}")
     };
     let unsafety = if needs_unsafe(sig) { "unsafe " } else { "" };
     Ok(format!(
         "pub {unsafety}fn {name}({}){ret};",
         params.join(", ")
     ))
+}
+
+/// The structs, unions and opaque types a signature names (their C names, as a block
+/// declares them: `struct timeval;`), sorted: what must be declared beside a name-only entry
+/// for its pointers to be typed and its by-value structs to exist.
+///
+/// ```
+/// use ffi_auto_codegen::{records_named, sig::{CType, Signature}};
+/// let timeval = CType::mut_ptr(CType::Opaque("timeval".into()));
+/// let sig = Signature::new(CType::INT).param(timeval).param(CType::void_ptr());
+/// assert_eq!(records_named(&sig), ["timeval"]);
+/// ```
+pub fn records_named(sig: &Signature) -> Vec<String> {
+    fn walk(t: &CType, out: &mut Vec<String>) {
+        let mut c = t;
+        // The outermost typedef naming a struct is what a block declares (`div_t`).
+        while let CType::Named { name, ty } = c {
+            if matches!(c.canonical(), CType::Record(_) | CType::Opaque(_)) {
+                out.push(name.to_string());
+                return;
+            }
+            c = ty;
+        }
+        match c {
+            CType::Pointer { pointee, .. } => walk(pointee, out),
+            CType::Array { elem, .. } => walk(elem, out),
+            CType::FnPtr(s) => {
+                walk(&s.ret, out);
+                s.params.iter().for_each(|p| walk(&p.ty, out));
+            }
+            CType::Record(r) => out.extend(r.name.clone()),
+            CType::Opaque(n) => out.push(n.to_string()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&sig.ret, &mut out);
+    sig.params.iter().for_each(|p| walk(&p.ty, &mut out));
+    out.sort();
+    out.dedup();
+    out
 }

@@ -193,3 +193,127 @@ fn items_that_are_not_body_less_functions_are_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn cfg_gated_entries_become_gated_nested_invocations() {
+    let header = fixture_header();
+    let out = expand::defcfuns(
+        quote! {
+            #![ffi_auto(lib = "ffiauto_fixture", header = #header)]
+            #![ffi_auto(crate = ::my_ffi)]
+            struct fx_point;
+            fn add_i32;
+            #[cfg(windows)]
+            fn GetTickCount() -> u32;
+            /// Docs stay.
+            #[cfg(windows)]
+            #[ffi_auto(name = "QueryPerformanceCounter")]
+            fn qpc;
+            #[cfg(target_os = "macos")]
+            struct mach_timebase_info;
+            #[cfg(not(unix))]
+            const KERN_SUCCESS;
+            #[cfg(unix)]
+            fn fx_point_add;
+        },
+        &ctx(),
+    )
+    .unwrap();
+    let s = text(&out);
+    // Nothing gated is looked up here: the Windows and macOS names would be errors.
+    assert!(!s.contains("compile_error"), "{s}");
+    // The open entries are expanded in place.
+    assert!(s.contains("safe fn add_i32"), "{s}");
+    // One nested invocation per cfg, with the block's options as written and its structs.
+    assert_eq!(s.matches(":: my_ffi :: defcfuns !").count(), 4, "{s}");
+    let shared = format!(
+        "# ! [ffi_auto (lib = \"ffiauto_fixture\" , header = {header:?})] # ! [ffi_auto (crate = :: my_ffi)] # ! [__ffi_auto_types (\"fx_point\" = fx_point)]"
+    );
+    for (cfg, entries) in [
+        (
+            "windows",
+            "fn GetTickCount () -> u32 ; # [doc = r\" Docs stay.\"] # [ffi_auto (name = \"QueryPerformanceCounter\")] fn qpc ;",
+        ),
+        ("target_os = \"macos\"", "struct mach_timebase_info ;"),
+        ("not (unix)", "const KERN_SUCCESS ;"),
+        ("unix", "fn fx_point_add ;"),
+    ] {
+        let nested = format!("# [cfg ({cfg})] :: my_ffi :: defcfuns ! {{ {shared} {entries} }}");
+        assert!(s.contains(&nested), "{nested}\n{s}");
+    }
+    // The nested invocation sees the enclosing block's struct.
+    let out = expand::defcfuns(
+        quote! {
+            #![ffi_auto(lib = "ffiauto_fixture", header = #header)]
+            #![__ffi_auto_types("fx_point" = fx_point)]
+            fn fx_point_add;
+        },
+        &ctx(),
+    )
+    .unwrap();
+    let s = text(&out);
+    assert!(
+        s.contains("safe fn fx_point_add (a : fx_point , b : fx_point) -> fx_point"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_cfg_after_the_attribute_goes_before_it() {
+    let out = expand::ffi_auto(
+        quote!(lib = "kernel32"),
+        quote!(
+            /// Docs.
+            #[cfg(windows)]
+            fn GetTickCount() -> u32;
+        ),
+        &ctx(),
+    )
+    .unwrap();
+    assert_eq!(
+        text(&out),
+        "# [cfg (windows)] # [:: ffi_auto :: ffi_auto (lib = \"kernel32\")] # [doc = r\" Docs.\"] fn GetTickCount () -> u32 ;"
+    );
+}
+
+#[test]
+fn pkg_config_packages_are_linked_once() {
+    let out = expand::defcfuns(
+        quote!(#![ffi_auto(header = "zlib.h", pkg_config = "zlib")] fn zlibVersion;),
+        &ctx(),
+    )
+    .unwrap();
+    let s = text(&out);
+    assert!(!s.contains("compile_error"), "{s}");
+    assert!(
+        s.contains("# [link (name = \"z\")] unsafe extern \"C\""),
+        "{s}"
+    );
+    // `lib` names it too: linked once.
+    let out = expand::defcfuns(
+        quote!(#![ffi_auto(header = "zlib.h", pkg_config = "zlib", lib = "z")] fn zlibVersion; fn crc32;),
+        &ctx(),
+    )
+    .unwrap();
+    let s = text(&out);
+    assert_eq!(s.matches("# [link (name = \"z\")]").count(), 2, "{s}");
+    // `lazy` loads it at run time instead.
+    let out = expand::defcfuns(
+        quote!(#![ffi_auto(header = "zlib.h", pkg_config = "zlib", lib = "z", lazy)] fn zlibVersion;),
+        &ctx(),
+    )
+    .unwrap();
+    let s = text(&out);
+    assert!(!s.contains("# [link ("), "{s}");
+    // A library directory `#[link]` cannot name: a warning says what to do.
+    let out = expand::defcfuns(
+        quote!(#![ffi_auto(pkg_config = "valgrind")] fn abs;),
+        &ctx(),
+    )
+    .unwrap();
+    let s = text(&out);
+    assert!(s.contains("# [link (name = \"coregrind-"), "{s}");
+    assert!(s.contains("deprecated"), "{s}");
+    assert!(s.contains("Builder::pkg_config"), "{s}");
+    assert!(s.contains("/valgrind"), "{s}");
+}

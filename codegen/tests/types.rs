@@ -67,11 +67,19 @@ fn evaluates_macros_and_enumerators_with_their_c_types() {
     assert_eq!(get("FX_RATIO").value, ConstValue::Float(0.25));
     assert_eq!(get("FX_NAME").value, ConstValue::Str(b"fixture".to_vec()));
     let green = get("FX_GREEN");
-    // The enum's type is clang's: `unsigned int` underneath when no enumerator is negative.
-    assert_eq!(green.value, ConstValue::UInt(5));
-    assert_eq!(green.ty.to_string(), "enum fx_color");
-    assert_eq!(green.ty.canonical(), &CType::Int(IntKind::UInt));
-    assert_eq!(get("FX_BLUE").value, ConstValue::UInt(6));
+    // An enumerator is an `int` in C, whatever the enum's own type (clang's `unsigned int`
+    // here, no enumerator being negative).
+    assert_eq!(green.value, ConstValue::Int(5));
+    assert_eq!(green.ty, CType::INT);
+    assert_eq!(get("FX_BLUE").value, ConstValue::Int(6));
+    // Pointer constants: casts of integers to pointer and function pointer types.
+    assert_eq!(get("FX_TRANSIENT").value, ConstValue::Ptr(u64::MAX));
+    assert!(matches!(
+        get("FX_TRANSIENT").ty.canonical(),
+        CType::FnPtr(_)
+    ));
+    assert_eq!(get("FX_STATIC").value, ConstValue::Ptr(0));
+    assert_eq!(get("FX_NO_BUFFER").ty.to_string(), "char *");
     assert!(get("FX_LIMIT").header.ends_with("fixture.h"));
     // Function-like macros and function aliases are not constants.
     assert!(c.constant("FX_SQUARE").is_none());

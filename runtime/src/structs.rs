@@ -117,16 +117,16 @@ impl Struct {
         self.data.as_ptr().cast::<u8>().cast_mut()
     }
 
-    fn field(&self, name: &str) -> Result<(&ffi_auto_sig::Field, Class)> {
+    /// A field by the name C uses (members of anonymous members by their own names, nested
+    /// fields by a dotted path: `Record::lookup`), at its offset in this record.
+    fn field(&self, name: &str) -> Result<(ffi_auto_sig::Field, Class)> {
         let f = self
             .record
-            .fields
-            .iter()
-            .find(|f| f.name == name)
+            .lookup(name)
             .ok_or_else(|| Error::UnknownField {
                 record: self.record.c_name(),
                 field: name.to_owned(),
-                fields: self.record.fields.iter().map(|f| f.name.clone()).collect(),
+                fields: self.record.field_names(),
             })?;
         let class = scalar_class(&f.ty).filter(|_| f.bit_width.is_none());
         let class = class.ok_or_else(|| Error::Unsupported {
@@ -224,12 +224,7 @@ fn field_error(r: &Record, name: &str, v: &Value<'_>, hint: &str) -> Error {
         record: r.c_name(),
         field: name.to_owned(),
         given: v.describe(),
-        c_type: r
-            .fields
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| f.ty.to_string())
-            .unwrap_or_default(),
+        c_type: r.lookup(name).map(|f| f.ty.to_string()).unwrap_or_default(),
         hint: hint.to_owned(),
     }
 }

@@ -74,6 +74,30 @@ fn gettimeofday_fills_a_struct_out_parameter() {
 }
 
 #[test]
+fn members_of_anonymous_members_are_reached_by_their_names() {
+    // glibc's `struct rusage` holds each field in an anonymous union with a padding word.
+    let mut ru = Struct::new("rusage").unwrap();
+    let names = ru.record().field_names();
+    assert!(names.iter().any(|n| n == "ru_maxrss"), "{names:?}");
+    assert!(!names.iter().any(String::is_empty), "{names:?}");
+    // SAFETY: `ru` is a `struct rusage` getrusage writes; RUSAGE_SELF is 0.
+    let rc: i32 = unsafe { ffi_call_raw("getrusage", (0, &mut ru)) }.unwrap();
+    assert_eq!(rc, 0);
+    let maxrss = ru.get("ru_maxrss").unwrap().as_i64().unwrap();
+    assert!(maxrss > 1000, "max resident set {maxrss} KiB");
+    // The fixture: a member of an anonymous union of an anonymous struct, by dotted path.
+    let _lib = discover_fixture();
+    let mut e = Struct::new("fx_event").unwrap();
+    e.set("key", 9).unwrap();
+    e.set("stats.count", 100).unwrap();
+    assert_eq!(e.get("key").unwrap().as_i64(), Some(9));
+    assert_eq!(e.get("move.x").unwrap().as_i64(), Some(9));
+    assert_eq!(e.get("stats.count").unwrap().as_i64(), Some(100));
+    let err = e.get("count").unwrap_err().to_string();
+    assert!(err.contains("stats"), "{err}");
+}
+
+#[test]
 fn opaque_handles_travel_behind_pointers() {
     let lib = discover_fixture();
     let h: *mut c_void = ffi_call(("fx_handle_new", lib), 7).unwrap();

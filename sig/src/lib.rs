@@ -19,6 +19,7 @@ mod parse;
 mod record;
 mod rust;
 mod signature;
+mod spell;
 mod standard;
 mod types;
 
@@ -27,5 +28,6 @@ pub use parse::ParseTypeError;
 pub use record::{Field, LayoutError, Record, RecordKind};
 pub use rust::{FnPointer, RustType, SafeFnPointer};
 pub use signature::{FnAttrs, FormatAttr, Param, Signature};
+pub use spell::RustTy;
 pub use standard::looks_like_length;
 pub use types::{CType, FloatKind, IntKind, Layout};

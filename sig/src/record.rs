@@ -303,6 +303,80 @@ impl Record {
     pub fn has_bitfields(&self) -> bool {
         self.fields.iter().any(|f| f.bit_width.is_some())
     }
+
+    /// A field by the name C code uses to reach it, with its offset from the start of this
+    /// record: the members of an anonymous struct or union are reached by their own names
+    /// (`ru_maxrss` in `struct rusage`, as in C), and a nested record's fields by a dotted
+    /// path (`stats.count`).
+    ///
+    /// ```
+    /// use ffi_auto_sig::{CType, DataModel, Record, RecordKind};
+    /// let dm = DataModel::native();
+    /// let inner = Record::with_c_layout(RecordKind::Union, None,
+    ///     vec![("key".into(), CType::INT), ("code".into(), CType::LONG)], &dm).unwrap();
+    /// let outer = Record::with_c_layout(RecordKind::Struct, Some("event"),
+    ///     vec![("kind".into(), CType::INT), (String::new(), CType::Record(inner.into()))],
+    ///     &dm).unwrap();
+    /// assert_eq!(outer.lookup("code").unwrap().offset, 8);
+    /// assert!(outer.lookup("nothing").is_none());
+    /// assert_eq!(outer.field_names(), ["kind", "key", "code"]);
+    /// ```
+    pub fn lookup(&self, path: &str) -> Option<Field> {
+        let (first, rest) = match path.split_once('.') {
+            Some((a, b)) => (a, Some(b)),
+            None => (path, None),
+        };
+        let found = self.member(first, 0)?;
+        let Some(rest) = rest else { return Some(found) };
+        let CType::Record(inner) = found.ty.canonical() else {
+            return None;
+        };
+        let mut f = inner.lookup(rest)?;
+        f.offset = f.offset.checked_add(found.offset)?;
+        f.bit_offset = f.bit_offset.checked_add(found.offset.checked_mul(8)?)?;
+        Some(f)
+    }
+
+    /// A direct member, or one of an anonymous member's (depth-limited).
+    fn member(&self, name: &str, depth: usize) -> Option<Field> {
+        if name.is_empty() || depth > Record::MAX_DEPTH {
+            return None;
+        }
+        if let Some(f) = self.fields.iter().find(|f| f.name == name) {
+            return Some(f.clone());
+        }
+        self.fields
+            .iter()
+            .filter(|f| f.name.is_empty())
+            .find_map(|anon| {
+                let CType::Record(inner) = anon.ty.canonical() else {
+                    return None;
+                };
+                let mut f = inner.member(name, depth + 1)?;
+                f.offset = f.offset.checked_add(anon.offset)?;
+                f.bit_offset = f.bit_offset.checked_add(anon.offset.checked_mul(8)?)?;
+                Some(f)
+            })
+    }
+
+    /// The names [`Record::lookup`] finds at the top level: the named fields, with the
+    /// members of anonymous members in their place.
+    pub fn field_names(&self) -> Vec<String> {
+        fn walk(r: &Record, out: &mut Vec<String>, depth: usize) {
+            for f in &r.fields {
+                match f.ty.canonical() {
+                    CType::Record(inner) if f.name.is_empty() && depth < Record::MAX_DEPTH => {
+                        walk(inner, out, depth + 1);
+                    }
+                    _ if f.name.is_empty() => {}
+                    _ => out.push(f.name.clone()),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out, 0);
+        out
+    }
 }
 
 /// Checks the records a type holds (directly, or as array elements) and that its size is

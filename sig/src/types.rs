@@ -428,51 +428,17 @@ impl CType {
         })
     }
 
-    /// The Rust type generated code uses for this C type, spelled as in generated code with
-    /// `core::ffi` names in scope: `c_int`, `usize`, `*const c_char`, `*mut c_void`,
-    /// `Option<unsafe extern "C" fn(c_int) -> c_int>`.
+    /// The Rust type generated code uses for this C type where every struct, union and
+    /// opaque type it names is declared beside it under its C name (a `defcfuns!` block with
+    /// `struct timeval;`): `c_int`, `usize`, `*const c_char`, `*mut timeval`, `div_t`,
+    /// `Option<unsafe extern "C" fn(c_int) -> c_int>`. [`CType::to_rust`] is the mapping,
+    /// with the scope given.
     ///
-    /// Typedefs map to what they name. `None` for a type Rust cannot spell: `long double`,
-    /// arrays outside pointers, and a `void` that is not a return type.
+    /// `None` for a type Rust cannot spell: `long double`, arrays outside pointers, and a
+    /// `void` that is not a return type.
     pub fn rust_type(&self) -> Option<String> {
-        Some(match self.canonical() {
-            CType::Void => "()".to_owned(),
-            CType::Bool => "bool".to_owned(),
-            CType::Int(k) => k.rust_name().to_owned(),
-            CType::Float(FloatKind::Float) => "f32".to_owned(),
-            CType::Float(FloatKind::Double) => "f64".to_owned(),
-            CType::Float(FloatKind::LongDouble) | CType::Array { .. } => return None,
-            CType::Pointer { pointee, is_const } => {
-                let q = if *is_const { "*const" } else { "*mut" };
-                let inner = match pointee.canonical() {
-                    CType::Void => "c_void".to_owned(),
-                    CType::Array { elem, .. } => elem.rust_type()?,
-                    _ => pointee.rust_type()?,
-                };
-                format!("{q} {inner}")
-            }
-            CType::FnPtr(sig) => {
-                let params = sig
-                    .params
-                    .iter()
-                    .map(|p| p.ty.rust_type())
-                    .collect::<Option<Vec<_>>>()?;
-                let mut s = format!("Option<unsafe extern \"C\" fn({}", params.join(", "));
-                if sig.variadic {
-                    s.push_str(if params.is_empty() { "..." } else { ", ..." });
-                }
-                s.push(')');
-                if !sig.ret.is_void() {
-                    s.push_str(" -> ");
-                    s.push_str(&sig.ret.rust_type()?);
-                }
-                s.push('>');
-                s
-            }
-            CType::Record(r) => r.name.clone()?,
-            CType::Opaque(name) => name.to_string(),
-            CType::Named { .. } => unreachable!("canonical() strips typedefs"),
-        })
+        let all = |n: &str| Some(n.to_owned());
+        self.to_rust(&all).ok().map(|t| t.to_string())
     }
 
     /// The C declaration of `name` with this type: `const char *s`, `int (*cmp)(const void *,

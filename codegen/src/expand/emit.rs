@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use ffi_auto_sig::{CType, FloatKind, Signature};
+use ffi_auto_sig::{CType, RustTy, Signature};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{Attribute, Ident, Path, Type, Visibility};
@@ -24,6 +24,8 @@ pub struct Wrapper {
     pub link_name: String,
     pub lib: Option<String>,
     pub lazy: bool,
+    /// More libraries to link (a `pkg_config` package's `-l` flags), besides `lib`.
+    pub links: Vec<String>,
     /// The C declaration, when a header gave one: registered for by-name calls.
     pub c_sig: Option<(String, Signature, String)>,
     /// A warning to emit (unchecked signatures).
@@ -149,11 +151,13 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
         )
         .into_compile_error();
     }
-    let link = w
+    let link: Vec<TokenStream> = w
         .lib
-        .as_ref()
+        .iter()
         .filter(|_| !w.lazy)
-        .map(|l| quote!(#[link(name = #l)]));
+        .chain(&w.links)
+        .map(|l| quote!(#[link(name = #l)]))
+        .collect();
     let params: Vec<TokenStream> = w.params.iter().map(|(n, t, _)| quote!(#n: #t)).collect();
     let ffi_params: Vec<TokenStream> = w
         .params
@@ -219,7 +223,7 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
                 None => invoke,
             };
             quote! {
-                #link
+                #(#link)*
                 unsafe extern "C" {
                     #[link_name = #link_name]
                     fn #shim(#(#ffi_params),* #dots) #ret;
@@ -249,7 +253,7 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
     } else {
         (
             quote! {
-                #link
+                #(#link)*
                 unsafe extern "C" {
                     #(#attrs)*
                     #[link_name = #link_name]
@@ -349,28 +353,9 @@ pub fn stub(
     }
 }
 
-/// The Rust type of a struct or opaque type declared in the same macro call, if any.
-fn declared(c: &CType, types: &super::types::Types) -> Option<TokenStream> {
-    let mut t = c;
-    loop {
-        let name = match t {
-            CType::Named { name, ty } => {
-                if let Some(i) = types.get(&**name) {
-                    return Some(quote!(#i));
-                }
-                t = ty;
-                continue;
-            }
-            CType::Record(r) => r.name.clone()?,
-            CType::Opaque(n) => n.to_string(),
-            _ => return None,
-        };
-        return types.get(&name).map(|i| quote!(#i));
-    }
-}
-
-/// [`rust_type`], naming the structs and opaque types of `types` (declared in the same macro
-/// call) instead of `c_void`.
+/// The Rust type generated code uses for `c` ([`CType::to_rust`], the one mapping), with the
+/// structs and opaque types of `types` (declared in the same macro call) in scope, rendered
+/// with full paths (`::core::ffi::c_int`). `in_pointer`: `c` is behind a pointer.
 ///
 /// # Errors
 /// The C type Rust cannot spell here.
@@ -379,65 +364,57 @@ pub fn rust_type_with(
     in_pointer: bool,
     types: &super::types::Types,
 ) -> Result<TokenStream, String> {
-    let rust_type = |c: &CType, p: bool| rust_type_with(c, p, types);
-    if let Some(t) = declared(c, types) {
-        return Ok(t);
-    }
-    Ok(match c.canonical() {
-        CType::Void if in_pointer => quote!(::core::ffi::c_void),
-        CType::Void => quote!(()),
-        CType::Bool => quote!(bool),
-        CType::Int(k) => {
-            let name = Ident::new(k.rust_name(), Span::call_site());
-            if k.rust_name().starts_with("c_") {
-                quote!(::core::ffi::#name)
-            } else {
-                quote!(#name)
-            }
+    let scope = |n: &str| types.get(n).map(ToString::to_string);
+    let t = if in_pointer {
+        c.to_rust_pointee(&scope)?
+    } else {
+        c.to_rust(&scope)?
+    };
+    Ok(render(&t, types))
+}
+
+/// A [`RustTy`] with full paths; a declared type keeps the span of its declaration.
+fn render(t: &RustTy, types: &super::types::Types) -> TokenStream {
+    match t {
+        RustTy::Unit => quote!(()),
+        RustTy::CVoid => quote!(::core::ffi::c_void),
+        RustTy::Bool => quote!(bool),
+        RustTy::Ffi(n) => {
+            let i = Ident::new(n, Span::call_site());
+            quote!(::core::ffi::#i)
         }
-        CType::Float(FloatKind::Float) => quote!(f32),
-        CType::Float(FloatKind::Double) => quote!(f64),
-        CType::Float(FloatKind::LongDouble) => {
-            return Err("`long double`, which Rust has no type for".to_owned());
+        RustTy::Prim(n) => {
+            let i = Ident::new(n, Span::call_site());
+            quote!(#i)
         }
-        CType::Pointer { pointee, is_const } => {
-            let inner = match pointee.canonical() {
-                _ if declared(pointee, types).is_some() => rust_type(pointee, true)?,
-                // A struct not declared in this macro call: its address.
-                CType::Record(_) | CType::Opaque(_) => quote!(::core::ffi::c_void),
-                CType::Array { elem, .. } => rust_type(elem, true)?,
-                _ => rust_type(pointee, true)?,
-            };
+        RustTy::Ptr { is_const, pointee } => {
+            let inner = render(pointee, types);
             if *is_const {
                 quote!(*const #inner)
             } else {
                 quote!(*mut #inner)
             }
         }
-        CType::FnPtr(sig) => {
-            let params = sig
-                .params
-                .iter()
-                .map(|p| rust_type(&p.ty, false))
-                .collect::<Result<Vec<_>, _>>()?;
-            let dots = sig.variadic.then(|| quote!(, ...));
-            let ret = if sig.ret.is_void() {
-                None
-            } else {
-                let r = rust_type(&sig.ret, false)?;
-                Some(quote!(-> #r))
-            };
+        RustTy::FnPtr {
+            params,
+            variadic,
+            ret,
+        } => {
+            let params = params.iter().map(|p| render(p, types));
+            let dots = variadic.then(|| quote!(, ...));
+            let ret = ret.as_ref().map(|r| {
+                let r = render(r, types);
+                quote!(-> #r)
+            });
             quote!(::core::option::Option<unsafe extern "C" fn(#(#params),* #dots) #ret>)
         }
-        CType::Record(r) => {
-            let name = r.name.clone().unwrap_or_else(|| "name".to_owned());
-            return Err(format!(
-                "`{}` by value, which needs the struct's Rust definition: declare `struct {name};` in the same `defcfuns!` block, or write the signature with the type `#[ffi_auto] struct {name};` generates",
-                r.c_name()
-            ));
+        RustTy::Named(n) => {
+            let i = types
+                .values()
+                .find(|i| *i == n)
+                .cloned()
+                .unwrap_or_else(|| Ident::new(n, Span::call_site()));
+            quote!(#i)
         }
-        CType::Opaque(n) => return Err(format!("`{n}` by value (its definition is not visible)")),
-        CType::Array { .. } => return Err(format!("an array `{c}` by value")),
-        CType::Named { .. } => unreachable!("canonical"),
-    })
+    }
 }

@@ -85,6 +85,16 @@ impl Entry {
         }
     }
 
+    /// The item's `#[cfg(...)]` attributes: it is checked and emitted only where they hold.
+    pub fn cfgs(&self) -> Vec<&Attribute> {
+        let attrs = match self {
+            Entry::Fn(f) => &f.attrs,
+            Entry::Struct(s) => &s.item.attrs,
+            Entry::Const(c) => &c.attrs,
+        };
+        attrs.iter().filter(|a| is_cfg(a)).collect()
+    }
+
     /// The Rust name.
     pub fn ident(&self) -> &Ident {
         match self {
@@ -261,16 +271,40 @@ fn take_options(attrs: Vec<Attribute>) -> syn::Result<(Vec<Attribute>, Options)>
 pub struct Block {
     /// `#![ffi_auto(...)]` options for every entry.
     pub shared: Options,
+    /// The `#![ffi_auto(...)]` attributes as written, repeated in the nested invocations of
+    /// `#[cfg]`-gated entries.
+    pub shared_attrs: Vec<Attribute>,
+    /// Structs declared by the enclosing block, by C name: a nested invocation of gated
+    /// entries (`#![__ffi_auto_types("timeval" = timeval)]`) refers to them as its own.
+    pub declared: Vec<(String, Ident)>,
     /// The entries.
     pub entries: Vec<Entry>,
+    /// Each entry's tokens as written, in the order of `entries`.
+    pub written: Vec<TokenStream>,
 }
+
+/// The attribute that carries the enclosing block's structs into a nested invocation.
+pub const TYPES_ATTR: &str = "__ffi_auto_types";
 
 impl Parse for Block {
     fn parse(input: ParseStream<'_>) -> syn::Result<Block> {
         let mut shared = Options::default();
+        let mut shared_attrs = Vec::new();
+        let mut declared = Vec::new();
         for a in input.call(Attribute::parse_inner)? {
             if a.path().is_ident("ffi_auto") {
                 a.parse_nested_meta(|meta| shared.parse_meta(&meta))?;
+                shared_attrs.push(a);
+            } else if a.path().is_ident(TYPES_ATTR) {
+                let pair = |p: ParseStream<'_>| -> syn::Result<(syn::LitStr, Ident)> {
+                    let c: syn::LitStr = p.parse()?;
+                    p.parse::<Token![=]>()?;
+                    Ok((c, p.parse()?))
+                };
+                let pairs = a.parse_args_with(|p: ParseStream<'_>| {
+                    syn::punctuated::Punctuated::<_, Token![,]>::parse_terminated_with(p, pair)
+                })?;
+                declared.extend(pairs.into_iter().map(|(c, i)| (c.value(), i)));
             } else {
                 return Err(syn::Error::new_spanned(
                     a,
@@ -279,11 +313,54 @@ impl Parse for Block {
             }
         }
         let mut entries = Vec::new();
+        let mut written = Vec::new();
         while !input.is_empty() {
+            let start = input.cursor();
             entries.push(parse_entry(input)?);
+            let end = input.cursor();
+            let mut tokens = TokenStream::new();
+            let mut c = start;
+            while c < end {
+                let Some((tt, next)) = c.token_tree() else {
+                    break;
+                };
+                tokens.extend([tt]);
+                c = next;
+            }
+            written.push(tokens);
         }
-        Ok(Block { shared, entries })
+        Ok(Block {
+            shared,
+            shared_attrs,
+            declared,
+            entries,
+            written,
+        })
     }
+}
+
+/// Whether an attribute is `#[cfg(...)]`.
+pub fn is_cfg(a: &Attribute) -> bool {
+    a.path().is_ident("cfg")
+}
+
+/// An item's leading `#[cfg(...)]` attributes, and the item without them (its other
+/// attributes kept in order).
+///
+/// # Errors
+/// Tokens that do not start with outer attributes.
+pub fn split_cfg(tokens: TokenStream) -> syn::Result<(Vec<Attribute>, TokenStream)> {
+    syn::parse::Parser::parse2(
+        |input: ParseStream<'_>| {
+            let (cfgs, keep): (Vec<Attribute>, Vec<Attribute>) = input
+                .call(Attribute::parse_outer)?
+                .into_iter()
+                .partition(is_cfg);
+            let rest: TokenStream = input.parse()?;
+            Ok((cfgs, quote::quote!(#(#keep)* #rest)))
+        },
+        tokens,
+    )
 }
 
 /// `[attrs] [vis] [unsafe] fn name;`, `... fn rust_name = c_name;`, a full signature,

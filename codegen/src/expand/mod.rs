@@ -151,20 +151,30 @@ pub fn defcfuns_tokens(input: TokenStream, ctx: &Context) -> TokenStream {
 /// Only for items and options that cannot be read at all; every other problem is reported in
 /// the returned tokens (with a stub), so that a build reports all of them at once.
 pub fn ffi_auto(args: TokenStream, item: TokenStream, ctx: &Context) -> syn::Result<TokenStream> {
-    let entry = item::parse_attribute_item(args, item)?;
+    let entry = item::parse_attribute_item(args.clone(), item.clone())?;
+    if !entry.cfgs().is_empty() {
+        // rustc evaluates `#[cfg]` before attribute macros whatever the order, so this is a
+        // guard: put the cfg first and let the compiler decide.
+        let (cfgs, rest) = item::split_cfg(item)?;
+        let k = krate(entry.opts());
+        return Ok(quote!(#(#cfgs)* #[#k::ffi_auto(#args)] #rest));
+    }
     entry.opts().validate(entry.ident().span())?;
     let opts = entry.opts().clone();
     let mut headers = BTreeSet::new();
-    let types = declared_types(std::slice::from_ref(&entry));
-    let mut out = expand_entry(&entry, &opts, ctx, &types, &mut headers);
+    let mut notes = BTreeSet::new();
+    let mut types = declared_types([&entry]);
+    same_type_names(&mut types, &entry, &opts, ctx);
+    let mut out = expand_entry(&entry, &opts, ctx, &types, &mut headers, &mut notes);
     out.extend(emit::track_headers(&headers));
+    out.extend(warnings(&notes));
     Ok(out)
 }
 
 /// The structs an invocation declares, by C name.
-fn declared_types(entries: &[Entry]) -> types::Types {
+fn declared_types<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> types::Types {
     entries
-        .iter()
+        .into_iter()
         .filter_map(|e| match e {
             Entry::Struct(s) => Some((
                 crate::decl::tag_name(&s.c_name.0).to_owned(),
@@ -175,15 +185,32 @@ fn declared_types(entries: &[Entry]) -> types::Types {
         .collect()
 }
 
+/// A struct and its typedef are one type: `struct node;` for `typedef struct _node {...}
+/// node;` also names `struct _node` (its own `next` pointers, functions declared with the
+/// tag), and `struct _node;` the typedef.
+fn same_type_names(types: &mut types::Types, entry: &Entry, opts: &Options, ctx: &Context) {
+    let Entry::Struct(s) = entry else { return };
+    let key = crate::decl::tag_name(&s.c_name.0);
+    let Ok((catalog, _)) = catalog(opts, ctx) else {
+        return;
+    };
+    if let Some(tag) = catalog.record(key).and_then(|r| r.name.clone())
+        && tag != key
+    {
+        types.entry(tag).or_insert_with(|| s.ident.clone());
+    }
+}
+
 fn expand_entry(
     entry: &Entry,
     opts: &Options,
     ctx: &Context,
     types: &types::Types,
     headers: &mut BTreeSet<PathBuf>,
+    notes: &mut BTreeSet<String>,
 ) -> TokenStream {
     match entry {
-        Entry::Fn(f) => expand_item(f, opts, ctx, types, headers),
+        Entry::Fn(f) => expand_item(f, opts, ctx, types, headers, notes),
         Entry::Struct(s) => match catalog(opts, ctx) {
             Ok((c, set)) => {
                 types::expand_struct(s, &c, &set, types, &ctx.data_model, &krate(opts), headers)
@@ -199,20 +226,149 @@ fn expand_entry(
 
 /// `defcfuns! { #![ffi_auto(shared options)] entries... }`.
 ///
+/// Entries under `#[cfg(...)]` are not checked here: each set of them with the same cfg
+/// becomes a nested `defcfuns!` with the block's options, under that cfg, which the compiler
+/// expands (and checks) only where the cfg holds. Those entries see the block's other structs;
+/// the other entries do not see theirs.
+///
 /// # Errors
 /// As [`ffi_auto`].
 pub fn defcfuns(input: TokenStream, ctx: &Context) -> syn::Result<TokenStream> {
     let block: Block = syn::parse2(input)?;
     let mut out = TokenStream::new();
     let mut headers = BTreeSet::new();
-    let types = declared_types(&block.entries);
-    for e in &block.entries {
+    let mut notes = BTreeSet::new();
+    let open = || block.entries.iter().filter(|e| e.cfgs().is_empty());
+    let mut types = declared_types(open());
+    types.extend(block.declared.iter().cloned());
+    for e in open() {
+        let opts = e.opts().clone().over(&block.shared);
+        same_type_names(&mut types, e, &opts, ctx);
+    }
+    for e in open() {
         let opts = e.opts().clone().over(&block.shared);
         opts.validate(e.ident().span())?;
-        out.extend(expand_entry(e, &opts, ctx, &types, &mut headers));
+        out.extend(expand_entry(
+            e,
+            &opts,
+            ctx,
+            &types,
+            &mut headers,
+            &mut notes,
+        ));
     }
+    out.extend(gated(&block, &types)?);
     out.extend(emit::track_headers(&headers));
+    out.extend(warnings(&notes));
     Ok(out)
+}
+
+/// The `#[cfg]`-gated entries of a block: one nested `defcfuns!` per cfg and crate path,
+/// carrying the block's options and the structs `types` it declares.
+fn gated(block: &Block, types: &types::Types) -> syn::Result<TokenStream> {
+    // (cfg attributes and crate path as text, the cfgs, the crate path, the entries)
+    let mut groups: Vec<(String, Vec<syn::Attribute>, syn::Path, Vec<TokenStream>)> = Vec::new();
+    for (e, written) in block.entries.iter().zip(&block.written) {
+        if e.cfgs().is_empty() {
+            continue;
+        }
+        let (cfgs, entry) = item::split_cfg(written.clone())?;
+        let k = krate(&e.opts().clone().over(&block.shared));
+        let key = quote!(#(#cfgs)* #k).to_string();
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.3.push(entry),
+            None => groups.push((key, cfgs, k, vec![entry])),
+        }
+    }
+    let mut declared: Vec<(&String, &Ident)> = types.iter().collect();
+    declared.sort();
+    let types_attr = (!declared.is_empty()).then(|| {
+        let name = Ident::new(item::TYPES_ATTR, Span::call_site());
+        let (c, rust): (Vec<_>, Vec<_>) = declared.into_iter().unzip();
+        quote!(#![#name(#(#c = #rust),*)])
+    });
+    let shared = &block.shared_attrs;
+    Ok(groups
+        .into_iter()
+        .map(|(_, cfgs, k, entries)| {
+            quote! {
+                #(#cfgs)*
+                #k::defcfuns! {
+                    #(#shared)*
+                    #types_attr
+                    #(#entries)*
+                }
+            }
+        })
+        .collect())
+}
+
+/// Warnings (`notes`) the build shows, as the unchecked-signature one: a use of a deprecated
+/// item.
+fn warnings(notes: &BTreeSet<String>) -> TokenStream {
+    quote! {
+        #(const _: () = {
+            #[deprecated(note = #notes)]
+            struct FfiAutoLinkSearchPath;
+            let _ = FfiAutoLinkSearchPath;
+        };)*
+    }
+}
+
+/// What `pkg-config --libs` says for a package: libraries (`-l`) and directories (`-L`).
+type PkgLibs = (Vec<String>, Vec<String>);
+
+static PKG_LIBS: LazyLock<Mutex<Vec<(String, PkgLibs)>>> = LazyLock::new(Mutex::default);
+
+/// The libraries an invocation's `pkg_config` packages link, without `opts.lib` (linked
+/// already) and nothing when `lazy`; directories that `#[link]` cannot name go to `notes`.
+fn pkg_config_links(
+    opts: &Options,
+    notes: &mut BTreeSet<String>,
+) -> Result<Vec<String>, DiscoveryError> {
+    let mut links: Vec<String> = Vec::new();
+    if opts.lazy {
+        return Ok(links);
+    }
+    for pkg in &opts.pkg_config {
+        let pkg = pkg.value();
+        let cached = PKG_LIBS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|(p, _)| *p == pkg)
+            .map(|(_, l)| l.clone());
+        let (libs, dirs) = match cached {
+            Some(l) => l,
+            None => {
+                let flags = crate::headers::pkg_config("--libs", &pkg)?;
+                let pick = |prefix: &str| -> Vec<String> {
+                    flags
+                        .iter()
+                        .filter_map(|f| f.strip_prefix(prefix))
+                        .map(str::to_owned)
+                        .collect()
+                };
+                let l = (pick("-l"), pick("-L"));
+                PKG_LIBS
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((pkg.clone(), l.clone()));
+                l
+            }
+        };
+        for d in dirs {
+            notes.insert(format!(
+                "ffi-auto: pkg-config links `{pkg}` from {d}, which `#[link]` cannot name, so the linker may not find it: link the package from a build script (`ffi_auto_codegen::Builder::pkg_config(\"{pkg}\")`, or `cargo:rustc-link-search=native={d}`), and leave `pkg_config` out of the macro's options"
+            ));
+        }
+        for l in libs {
+            if opts.lib.as_ref().is_none_or(|lib| lib.value() != l) && !links.contains(&l) {
+                links.push(l);
+            }
+        }
+    }
+    Ok(links)
 }
 
 fn krate(opts: &Options) -> syn::Path {
@@ -266,6 +422,7 @@ fn expand_item(
     ctx: &Context,
     types: &types::Types,
     headers: &mut BTreeSet<PathBuf>,
+    notes: &mut BTreeSet<String>,
 ) -> TokenStream {
     let krate = krate(opts);
     let (c_name, c_span) = &item.c_name;
@@ -273,15 +430,19 @@ fn expand_item(
         Ok(c) => c,
         Err(e) => return fail(item, vec![syn::Error::new(*c_span, e.to_string())]),
     };
+    let links = match pkg_config_links(opts, notes) {
+        Ok(l) => l,
+        Err(e) => return fail(item, vec![syn::Error::new(*c_span, e.to_string())]),
+    };
     match catalog.lookup(&set, c_name) {
         Ok(decl) => {
             headers.insert(decl.header.clone());
-            found(item, opts, &decl, ctx, types, &krate)
+            found(item, opts, &decl, ctx, types, &krate, links)
         }
         Err(DiscoveryError::NotFound { closest, .. }) => {
             let maybe = did_you_mean(&closest);
             if item.sig.is_some() {
-                unchecked(item, opts, &set, &maybe, ctx, &krate)
+                unchecked(item, opts, &set, &maybe, ctx, &krate, links)
             } else if opts.dynamic {
                 dynamic(item, opts, &krate)
             } else {
@@ -364,6 +525,7 @@ fn found(
     ctx: &Context,
     types: &types::Types,
     krate: &syn::Path,
+    links: Vec<String>,
 ) -> TokenStream {
     let dm = &ctx.data_model;
     let mut errno = None;
@@ -460,6 +622,7 @@ fn found(
         link_name: decl.symbol().to_owned(),
         lib: opts.lib.as_ref().map(syn::LitStr::value),
         lazy: opts.lazy,
+        links,
         c_sig: Some((decl.name.clone(), decl.signature.clone(), decl.location())),
         warning: None,
         errno,
@@ -498,6 +661,7 @@ fn unchecked(
     maybe: &str,
     ctx: &Context,
     krate: &syn::Path,
+    links: Vec<String>,
 ) -> TokenStream {
     let user = item
         .sig
@@ -549,6 +713,7 @@ fn unchecked(
         link_name: item.c_name.0.clone(),
         lib: opts.lib.as_ref().map(syn::LitStr::value),
         lazy: opts.lazy,
+        links,
         c_sig: None,
         warning: Some(format!(
             "ffi-auto: no header declares `{}` (searched {}){maybe}, so this signature is NOT checked; name the header with `header = \"...\"` to check it",

@@ -20,7 +20,9 @@ pub struct Options {
     pub includes: Vec<LitStr>,
     /// `NAME` or `NAME=VALUE`.
     pub defines: Vec<LitStr>,
-    /// pkg-config packages.
+    /// pkg-config packages: their `--cflags` read the headers, and the `-l` libraries of their
+    /// `--libs` are linked (`#[link]`, not with `lazy`). A `-L` directory cannot be named by
+    /// `#[link]`: the expansion warns to link the package from a build script instead.
     pub pkg_config: Vec<LitStr>,
     /// The path of the `ffi_auto` crate, when renamed.
     pub krate: Option<Path>,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use ffi_auto_sig::{CType, DataModel, FloatKind, Record, RecordKind};
 use proc_macro2::{Literal, Span, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
@@ -77,6 +77,13 @@ pub fn expand_struct(
             #vis struct #ident {
                 _opaque: [u8; 0],
                 _not_send_sync_or_unpin: ::core::marker::PhantomData<(*mut u8, ::core::marker::PhantomPinned)>,
+            }
+            // SAFETY: an opaque type has no values of its own; only pointers to it cross the
+            // boundary, and any address is a valid raw pointer.
+            unsafe impl #krate::RustType for #ident {
+                fn c_type() -> #krate::CType {
+                    #krate::CType::Opaque(::core::convert::From::from(#key))
+                }
             }
         };
     }
@@ -193,6 +200,7 @@ fn runtime_impls(ident: &Ident, r: &Record, krate: &syn::Path) -> TokenStream {
                     .clone()
             }
         }
+        // `Arg`, `FromRet` and `RustType` (typed callbacks take `*mut #ident`).
         #krate::__c_struct_impls!(#ident);
     }
 }
@@ -208,103 +216,162 @@ struct Found<'a> {
     krate: &'a syn::Path,
 }
 
-// Long (98 lines): named for splitting in issue 11's restructuring; left as it was here.
 fn generate_struct(found: &Found<'_>) -> TokenStream {
-    let Found {
+    let StructItem {
+        ident,
         item,
-        r,
-        key,
-        types,
-        dm,
-        krate,
-    } = *found;
-    let span = item.c_name.1;
-    if r.has_bitfields() {
-        let bits: Vec<String> = r
-            .fields
-            .iter()
-            .filter(|f| f.bit_width.is_some())
-            .map(|f| format!("`{}`", f.name))
-            .collect();
-        return error(
-            span,
-            format!(
+        c_name,
+        ..
+    } = found.item;
+    let generator = Generator {
+        types: found.types,
+        dm: found.dm,
+        krate: found.krate,
+        vis: &item.vis,
+    };
+    generator
+        .record(ident, found.r, found.key, &item.attrs)
+        .unwrap_or_else(|why| error(c_name.1, why))
+}
+
+/// Generates a record's Rust type, and one for each of its anonymous members.
+struct Generator<'a> {
+    types: &'a Types,
+    dm: &'a DataModel,
+    krate: &'a syn::Path,
+    vis: &'a syn::Visibility,
+}
+
+impl Generator<'_> {
+    /// The Rust type `ident` for `r` (C name `key`, for messages), with its layout asserted,
+    /// preceded by the types of its anonymous members, as bindgen does: an anonymous struct
+    /// or union member becomes the type `{ident}_anon_{n}` in the field `anon_{n}`, and a
+    /// member of anonymous type (`struct { int n; } stats;`) the type `{ident}_{field}`.
+    fn record(
+        &self,
+        ident: &Ident,
+        r: &Record,
+        key: &str,
+        attrs: &[syn::Attribute],
+    ) -> Result<TokenStream, String> {
+        if r.has_bitfields() {
+            let bits: Vec<String> = r
+                .fields
+                .iter()
+                .filter(|f| f.bit_width.is_some())
+                .map(|f| format!("`{}`", f.name))
+                .collect();
+            return Err(format!(
                 "`{}` has bitfields ({}), whose layout Rust cannot express field by field; ffi-auto does not generate it\nhint: use it behind a pointer (`*mut c_void`) with the C library's accessors, or generate this one type with bindgen",
                 r.c_name(),
                 bits.join(", ")
-            ),
-        );
-    }
-    let repr = match repr(r, dm) {
-        Ok(r) => r,
-        Err(why) => return error(span, format!("`{}` cannot be generated: {why}", r.c_name())),
-    };
-    let mut idents = Vec::new();
-    let mut fields = Vec::new();
-    for f in &r.fields {
-        let Some(id) = field_ident(&f.name) else {
-            return error(
-                span,
-                format!(
-                    "`{}` has an anonymous member, which ffi-auto does not generate\nhint: use it behind a pointer, or generate this type with bindgen",
-                    r.c_name()
-                ),
-            );
-        };
-        let ty = match field_type(&f.ty, types) {
-            Ok(t) => t,
-            Err(why) => {
-                return error(
-                    span,
-                    format!("field `{}` of `{}` is {why}", f.name, r.c_name()),
-                );
-            }
-        };
-        let doc = format!("`{}` in C.", f.ty.declare(&f.name));
-        fields.push(quote!(#[doc = #doc] pub #id: #ty));
-        idents.push(id);
-    }
-    let StructItem { ident, item, .. } = item;
-    let (attrs, vis) = (&item.attrs, &item.vis);
-    let doc = format!(
-        "`{}`, laid out as the header does ({} bytes, aligned to {}).",
-        r.c_name(),
-        r.size,
-        r.align
-    );
-    // A union has no `Debug` (which field to show?), so neither has a struct holding one.
-    let debug = (!r.fields.iter().any(|f| holds_union(&f.ty))).then(|| quote!(Debug));
-    let def = match r.kind {
-        RecordKind::Struct => quote! {
-            #[doc = #doc]
-            #(#attrs)*
-            #repr
-            #[derive(Clone, Copy, #debug)]
-            #vis struct #ident { #(#fields),* }
-        },
-        RecordKind::Union => quote! {
-            #[doc = #doc]
-            #(#attrs)*
-            #repr
-            #[derive(Clone, Copy)]
-            #vis union #ident { #(#fields),* }
-        },
-    };
-    let asserts = layout_asserts(ident, r, key, &idents);
-    let impls = runtime_impls(ident, r, krate);
-    quote! {
-        #def
-        impl ::core::default::Default for #ident {
-            /// All fields zero (null pointers, `None` function pointers).
-            fn default() -> Self {
-                // SAFETY: every field is an integer, float, raw pointer, `Option` of a
-                // function pointer, or an array or struct of those: all-zero bytes are a
-                // valid value of each.
-                unsafe { ::core::mem::zeroed() }
-            }
+            ));
         }
-        #asserts
-        #impls
+        let repr = repr(r, self.dm).map_err(|why| format!("`{key}` cannot be generated: {why}"))?;
+        let mut nested = TokenStream::new();
+        let mut idents = Vec::new();
+        let mut fields = Vec::new();
+        let mut anon = 0;
+        for f in &r.fields {
+            let (id, ty) = match (field_ident(&f.name), anonymous_record(&f.ty)) {
+                (id, Some((inner, len))) => {
+                    let (id, nested_ident) = match id {
+                        Some(id) => (id, format_ident!("{}_{}", ident, f.name)),
+                        None => {
+                            anon += 1;
+                            (
+                                format_ident!("anon_{anon}"),
+                                format_ident!("{ident}_anon_{anon}"),
+                            )
+                        }
+                    };
+                    let nested_key = format!("{key}.{id}");
+                    nested.extend(self.record(&nested_ident, inner, &nested_key, &[])?);
+                    let ty = match len {
+                        Some(n) => {
+                            let n = Literal::u64_unsuffixed(n);
+                            quote!([#nested_ident; #n])
+                        }
+                        None => quote!(#nested_ident),
+                    };
+                    (id, ty)
+                }
+                (Some(id), None) => {
+                    let ty = field_type(&f.ty, self.types)
+                        .map_err(|why| format!("field `{}` of `{key}` is {why}", f.name))?;
+                    (id, ty)
+                }
+                (None, None) => {
+                    return Err(format!(
+                        "`{key}` has an unnamed member of type `{}`, which ffi-auto does not generate\nhint: use it behind a pointer, or generate this type with bindgen",
+                        f.ty
+                    ));
+                }
+            };
+            let doc = if f.name.is_empty() {
+                format!(
+                    "An anonymous `{}` member in C: its fields are `{key}`'s.",
+                    f.ty
+                )
+            } else {
+                format!("`{}` in C.", f.ty.declare(&f.name))
+            };
+            fields.push(quote!(#[doc = #doc] pub #id: #ty));
+            idents.push(id);
+        }
+        let vis = self.vis;
+        let doc = format!(
+            "`{key}`, laid out as the header does ({} bytes, aligned to {}).",
+            r.size, r.align
+        );
+        // A union has no `Debug` (which field to show?), so neither has a struct holding one.
+        let debug = (!r.fields.iter().any(|f| holds_union(&f.ty))).then(|| quote!(Debug));
+        let def = match r.kind {
+            RecordKind::Struct => quote! {
+                #[doc = #doc]
+                #(#attrs)*
+                #repr
+                #[derive(Clone, Copy, #debug)]
+                #vis struct #ident { #(#fields),* }
+            },
+            RecordKind::Union => quote! {
+                #[doc = #doc]
+                #(#attrs)*
+                #repr
+                #[derive(Clone, Copy)]
+                #vis union #ident { #(#fields),* }
+            },
+        };
+        let asserts = layout_asserts(ident, r, key, &idents);
+        let impls = runtime_impls(ident, r, self.krate);
+        Ok(quote! {
+            #nested
+            #def
+            impl ::core::default::Default for #ident {
+                /// All fields zero (null pointers, `None` function pointers).
+                fn default() -> Self {
+                    // SAFETY: every field is an integer, float, raw pointer, `Option` of a
+                    // function pointer, or an array or struct of those: all-zero bytes are a
+                    // valid value of each.
+                    unsafe { ::core::mem::zeroed() }
+                }
+            }
+            #asserts
+            #impls
+        })
+    }
+}
+
+/// A record without a name (an anonymous member, or a member of anonymous type), directly or
+/// as an array's element (with the array's length).
+fn anonymous_record(ty: &CType) -> Option<(&Record, Option<u64>)> {
+    match ty.canonical() {
+        CType::Record(r) if r.name.is_none() => Some((r, None)),
+        CType::Array { elem, len } => match elem.canonical() {
+            CType::Record(r) if r.name.is_none() => Some((r, Some(*len))),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -355,19 +422,54 @@ fn check_struct(found: &Found<'_>) -> TokenStream {
         ));
     }
     let mut idents = Vec::new();
+    let mut anon = 0;
+    // Anonymous members and members of anonymous type have no C type name to check a Rust
+    // type against: their size and alignment are asserted instead (and the offsets of their
+    // fields by the nested type's own check, when it is written with `#[ffi_auto]`).
+    let mut nested_asserts = Vec::new();
     for (i, (uf, cf)) in named.named.iter().zip(&r.fields).enumerate() {
         let Some(uid) = &uf.ident else { continue };
         idents.push(uid.clone());
-        if *uid != cf.name && uid.to_string().trim_start_matches("r#") != cf.name {
+        // An anonymous member is `anon_{n}` in Rust, as generated.
+        let c_field = if cf.name.is_empty() {
+            anon += 1;
+            format!("anon_{anon}")
+        } else {
+            cf.name.clone()
+        };
+        if *uid != c_field && uid.to_string().trim_start_matches("r#") != c_field {
             errors.push(syn::Error::new(
                 uid.span(),
                 format!(
                     "field {} of C's `{}` is `{}`, not `{uid}`\nhint: {declared}",
                     i + 1,
                     r.c_name(),
-                    cf.name
+                    if cf.name.is_empty() {
+                        format!("an anonymous `{}` (`{c_field}` in Rust)", cf.ty)
+                    } else {
+                        c_field
+                    }
                 ),
             ));
+        }
+        if let Some((inner, len)) = anonymous_record(&cf.ty) {
+            let ty = &uf.ty;
+            let (size, align) = (
+                Literal::u64_unsuffixed(inner.size * len.unwrap_or(1)),
+                Literal::u64_unsuffixed(inner.align),
+            );
+            let msg = format!(
+                "ffi-auto: field `{uid}` of `{ident}` does not have the size and alignment of C's anonymous `{}` ({} bytes, aligned to {})",
+                cf.ty, inner.size, inner.align
+            );
+            nested_asserts.push(quote! {
+                const _: () = ::core::assert!(
+                    ::core::mem::size_of::<#ty>() as u64 == #size
+                        && ::core::mem::align_of::<#ty>() as u64 == #align,
+                    #msg
+                );
+            });
+            continue;
         }
         if cf.bit_width.is_some() {
             errors.push(syn::Error::new(
@@ -401,6 +503,7 @@ fn check_struct(found: &Found<'_>) -> TokenStream {
     quote! {
         #s
         #asserts
+        #(#nested_asserts)*
         #impls
     }
 }
@@ -612,7 +715,28 @@ fn generated_const(ty: &CType, v: &ConstValue) -> Result<(TokenStream, TokenStre
             (quote!(f64), v)
         }
         ConstValue::Str(b) => str_value(b),
+        ConstValue::Ptr(a) => {
+            let t = rust_type_with(ty, false, &Types::new())?;
+            (t.clone(), pointer_value(ty, *a, &t)?)
+        }
     })
+}
+
+/// A pointer constant's value as a Rust constant expression of type `t`: a data pointer from
+/// its address, a null function pointer as `None`. A function pointer that is not null
+/// (`((sqlite3_destructor_type)-1)`) points to no function, which a Rust `const` cannot hold
+/// (const evaluation requires a function pointer to point to a function).
+fn pointer_value(c: &CType, address: u64, t: &TokenStream) -> Result<TokenStream, String> {
+    let l = Literal::u64_unsuffixed(address);
+    match c.canonical() {
+        CType::FnPtr(_) if address == 0 => Ok(quote!(::core::option::Option::None)),
+        CType::FnPtr(_) => Err(format!(
+            "is a function pointer with the address {address:#x}, which points to no function: a Rust `const` cannot hold it\nhint: declare it as an integer (`usize`, or `isize` for {}) and convert where it is passed: `core::mem::transmute::<isize, {}>(NAME)`",
+            address as i64,
+            c.rust_type().unwrap_or_else(|| t.to_string())
+        )),
+        _ => Ok(quote!(#l as #t)),
+    }
 }
 
 fn checked_const(
@@ -622,6 +746,26 @@ fn checked_const(
     dm: &DataModel,
 ) -> Result<TokenStream, String> {
     let spelled = spell(t);
+    if let ConstValue::Ptr(a) = *v {
+        return match classify(t, dm) {
+            // The address, as a pointer-sized integer (`-1` for `isize`).
+            Ty::Int { size, signed } if u64::from(size) == u64::from(dm.pointer.size) => {
+                let int = if signed {
+                    ConstValue::Int(a as i64)
+                } else {
+                    ConstValue::UInt(a)
+                };
+                Ok(int_lit(&int))
+            }
+            Ty::Ptr { .. } | Ty::FnPtr { .. } | Ty::Named(_) if c.is_pointer() => {
+                pointer_value(c, a, &quote!(#t)).map_err(|e| format!(" and {e}"))
+            }
+            _ => Err(format!(
+                ", a pointer, not `{spelled}`\nhint: write `{}`, or `usize` for its address",
+                c.rust_type().unwrap_or_else(|| "a pointer type".to_owned())
+            )),
+        };
+    }
     match (classify(t, dm), v) {
         (Ty::Int { size, signed }, ConstValue::Int(_) | ConstValue::UInt(_)) => {
             let x: i128 = match *v {
