@@ -317,3 +317,30 @@ fn pkg_config_packages_are_linked_once() {
     assert!(s.contains("Builder::pkg_config"), "{s}");
     assert!(s.contains("/valgrind"), "{s}");
 }
+
+#[test]
+fn a_missing_by_value_struct_is_suggested_by_the_name_the_header_uses() {
+    // `yaml_event_t` holds a `yaml_mark_t` (`typedef struct yaml_mark_s {...} yaml_mark_t;`)
+    // by value: the hint names the typedef, as the header writes the field.
+    let out = expand::defcfuns(
+        quote!(
+            #![ffi_auto(header = "yaml.h")]
+            struct yaml_event_t;
+        ),
+        &ctx(),
+    )
+    .unwrap();
+    let s = text(&out);
+    assert!(s.contains("declare `struct yaml_mark_t;`"), "{s}");
+    // With it declared, both are generated.
+    let out = expand::defcfuns(
+        quote!(
+            #![ffi_auto(header = "yaml.h")]
+            struct yaml_mark_t;
+            struct yaml_event_t;
+        ),
+        &ctx(),
+    )
+    .unwrap();
+    assert!(!text(&out).contains("compile_error"), "{}", text(&out));
+}

@@ -136,13 +136,23 @@ fn field_type(ty: &CType, types: &Types) -> Result<TokenStream, String> {
         }
         CType::Record(r) => {
             let name = r.name.clone().unwrap_or_default();
-            types.get(&name).map(|i| quote!(#i)).ok_or_else(|| {
-                if name.is_empty() {
-                    format!("an anonymous `{}` member, which ffi-auto does not generate", r.c_name())
-                } else {
-                    format!("`{}` by value: declare `struct {name};` in the same macro call so that ffi-auto generates it too", r.c_name())
-                }
-            })
+            // The name the header uses for the field's type: its typedef (`yaml_mark_t`) when
+            // it has one, else the tag (a struct and its typedef are one type).
+            let written = match ty {
+                CType::Named { name, .. } => name.to_string(),
+                _ => name.clone(),
+            };
+            types
+                .get(&written)
+                .or_else(|| types.get(&name))
+                .map(|i| quote!(#i))
+                .ok_or_else(|| {
+                    if name.is_empty() {
+                        format!("an anonymous `{}` member, which ffi-auto does not generate", r.c_name())
+                    } else {
+                        format!("`{}` by value: declare `struct {written};` in the same macro call so that ffi-auto generates it too", r.c_name())
+                    }
+                })
         }
         _ => rust_type_with(ty, false, types),
     }
