@@ -222,19 +222,4 @@ pub fn tag_name(c_name: &str) -> &str {
         .unwrap_or(c_name)
 }
 
-/// Up to three of `names` closest to `name` (edit distance within a third of its length),
-/// nearest first.
-pub fn closest<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    let mut scored: Vec<(usize, &str)> = names
-        .filter(|c| *c != name)
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .collect();
-    scored.sort_unstable();
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, c)| c.to_owned())
-        .collect()
-}
+pub use ffi_auto_sig::closest;

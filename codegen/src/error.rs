@@ -6,17 +6,7 @@ fn list(items: &[String]) -> String {
     items.join("\n  ")
 }
 
-/// ` (did you mean `a`, `b` or `c`?)`, or nothing when there is no close name.
-pub(crate) fn did_you_mean(closest: &[String]) -> String {
-    match closest {
-        [] => String::new(),
-        [one] => format!(" (did you mean `{one}`?)"),
-        [init @ .., last] => {
-            let init: Vec<String> = init.iter().map(|s| format!("`{s}`")).collect();
-            format!(" (did you mean {} or `{last}`?)", init.join(", "))
-        }
-    }
-}
+pub(crate) use ffi_auto_sig::did_you_mean;
 
 /// What can go wrong finding a C declaration.
 #[derive(Debug, thiserror::Error)]

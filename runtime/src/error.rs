@@ -57,13 +57,7 @@ fn quoted(items: &[String]) -> String {
         .join(", ")
 }
 
-fn did_you_mean(closest: &[String]) -> String {
-    match closest {
-        [] => String::new(),
-        [one] => format!(" (did you mean `{one}`?)"),
-        [init @ .., last] => format!(" (did you mean {} or `{last}`?)", quoted(init)),
-    }
-}
+use ffi_auto_sig::did_you_mean;
 
 /// Everything that can go wrong before, during the setup of, or after a call.
 ///

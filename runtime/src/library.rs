@@ -541,26 +541,7 @@ pub(crate) fn closest_names(name: &str, libs: &[Library]) -> Vec<String> {
     let mut all: Vec<String> = libs.iter().flat_map(Library::exported_functions).collect();
     all.sort_unstable();
     all.dedup();
-    rank_closest(name, all.iter().map(String::as_str))
-}
-
-/// The up to three candidates nearest to `name`, by edit distance within a third of its length.
-pub(crate) fn rank_closest<'a>(
-    name: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Vec<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    let mut scored: Vec<(usize, &str)> = candidates
-        .filter(|c| *c != name)
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .collect();
-    scored.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, c)| c.to_owned())
-        .collect()
+    ffi_auto_sig::closest(name, all.iter().map(String::as_str))
 }
 
 /// Whether `addr` lies in the C library (glibc's `libc.so.6`, musl's loader): the functions

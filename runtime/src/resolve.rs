@@ -208,6 +208,6 @@ pub fn find_signature(name: &str, library: Option<&str>) -> Result<Found> {
     Err(Error::NoSignature {
         name: name.to_owned(),
         consulted: sources.iter().map(|s| s.describe()).collect(),
-        closest: crate::library::rank_closest(name, known.iter().map(String::as_str)),
+        closest: ffi_auto_sig::closest(name, known.iter().map(String::as_str)),
     })
 }

@@ -21,6 +21,7 @@ mod rust;
 mod signature;
 mod spell;
 mod standard;
+mod suggest;
 mod types;
 
 pub use model::{DataModel, Scalar};
@@ -30,4 +31,5 @@ pub use rust::{FnPointer, RustType, SafeFnPointer};
 pub use signature::{FnAttrs, FormatAttr, Param, Signature};
 pub use spell::RustTy;
 pub use standard::looks_like_length;
+pub use suggest::{closest, did_you_mean};
 pub use types::{CType, FloatKind, IntKind, Layout};
