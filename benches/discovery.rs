@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ffi_auto::{HeaderSource, SignatureSource};
-use ffi_auto_codegen::{Discovery, HeaderSet};
+use ffi_auto_discovery::{Discovery, HeaderSet};
 
 fn lookups(c: &mut Criterion) {
     let set = HeaderSet::system();

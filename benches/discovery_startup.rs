@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use ffi_auto_codegen::{Discovery, HeaderSet, Origin};
+use ffi_auto_discovery::{Discovery, HeaderSet, Origin};
 
 const SAMPLES: usize = 15;
 

@@ -25,7 +25,7 @@ need_cmd pkg-config pkg-config
 need_pkg zlib1g-dev
 # sqlite3: the real-library tests (exec callbacks, prepared statements), and the oracle.
 need_pkg libsqlite3-dev
-# The discovery oracle (codegen/tests/oracle.rs) compares every function and struct of these
+# The discovery oracle (discovery/tests/oracle.rs) compares every function and struct of these
 # libraries' headers with bindgen's: umbrella headers (openssl/ssl.h, lzma.h), handles passed
 # as one-element arrays of anonymous structs (gmp.h), nested and tagged unions (yaml.h),
 # headers under a pkg-config include directory (libpng16/, libxml2/).

@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand};
 use ffi_auto::Value;
 use ffi_auto::sig::{CType, IntKind, Signature};
 use ffi_auto_cli::args::{self, CliArg};
-use ffi_auto_codegen::{ConstValue, Decl, Discovery, HeaderSet};
+use ffi_auto_discovery::{ConstValue, Decl, Discovery, HeaderSet};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -181,7 +181,7 @@ fn main() -> ExitCode {
         Command::Headers => list_headers(),
         Command::Prepare { headers, out } => {
             let set = headers.set();
-            ffi_auto_codegen::prepare(&set, &out)
+            ffi_auto_discovery::prepare(&set, &out)
                 .map(|d| {
                     // The named headers' API (an umbrella header's whole library), and
                     // everything the database holds (the C library's functions too).
@@ -271,7 +271,7 @@ fn alone(t: &CType) -> Option<String> {
 
 /// `no <what> `name` in <set> (did you mean ...?)`.
 fn not_found(what: &str, name: &str, set: &HeaderSet, names: &[String]) -> Failure {
-    let closest = ffi_auto_codegen::closest(name, names.iter().map(String::as_str));
+    let closest = ffi_auto_discovery::closest(name, names.iter().map(String::as_str));
     let maybe = if closest.is_empty() {
         String::new()
     } else {
@@ -349,14 +349,14 @@ fn sig(name: &str, headers: &HeaderArgs, lib: Option<&str>, json: bool) -> Resul
                 .map_or_else(|| s.library().label(), |p| p.display().to_string())
         },
     );
-    let rust = ffi_auto_codegen::rust_declaration(&decl.name, &decl.signature)
+    let rust = ffi_auto_discovery::rust_declaration(&decl.name, &decl.signature)
         .unwrap_or_else(|why| format!("none: {why}"));
     // What the same entry gives beside `struct name;` entries for the structs it names.
-    let records = ffi_auto_codegen::records_named(&decl.signature);
+    let records = ffi_auto_discovery::records_named(&decl.signature);
     let typed = (!records.is_empty()).then(|| {
         let all = |n: &str| Some(n.to_owned());
         let decls: Vec<String> = records.iter().map(|r| format!("struct {r};")).collect();
-        let with = ffi_auto_codegen::rust_declaration_in(&decl.name, &decl.signature, &all)
+        let with = ffi_auto_discovery::rust_declaration_in(&decl.name, &decl.signature, &all)
             .unwrap_or_else(|why| format!("none: {why}"));
         format!("with `{}` in the block: {with}", decls.join(" "))
     });
@@ -464,10 +464,10 @@ fn list_headers() -> Result<(), Failure> {
         println!("  {}", h.display());
     }
     println!("include paths:");
-    for p in ffi_auto_codegen::include_paths(&decls.headers) {
+    for p in ffi_auto_discovery::include_paths(&decls.headers) {
         println!("  {}", p.display());
     }
-    match ffi_auto_codegen::libclang() {
+    match ffi_auto_discovery::libclang() {
         Ok(l) => println!("libclang: {} ({})", l.version, l.path.display()),
         Err(e) => println!("libclang: {e}"),
     }

@@ -389,13 +389,13 @@ fn a_forged_database_another_user_could_write_is_ignored() {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "ffidb"))
         .unwrap();
-    let (stored, key) = ffi_auto_codegen::db::load_any(&file).unwrap();
+    let (stored, key) = ffi_auto_discovery::db::load_any(&file).unwrap();
     let lib = stored.libclang().clone();
-    let mut decls = (*ffi_auto_codegen::Catalog::from(stored).all()).clone();
+    let mut decls = (*ffi_auto_discovery::Catalog::from(stored).all()).clone();
     let mut strlen = (*decls.functions["strlen"]).clone();
     strlen.link_name = Some("puts".to_owned());
     decls.functions.insert("strlen".to_owned(), strlen.into());
-    ffi_auto_codegen::db::store(&file, &key, &lib, &decls).unwrap();
+    ffi_auto_discovery::db::store(&file, &key, &lib, &decls).unwrap();
     // This user's own file is trusted: the forgery is used (`puts` prints the string).
     let o = call(&["call", "strlen", "hello"]);
     assert!(stdout(&o).contains("hello\n"), "{}", stdout(&o));

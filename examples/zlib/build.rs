@@ -3,7 +3,7 @@
 //! committed `ffi-auto.db` is used instead (written by `ffi-auto prepare`).
 
 fn main() {
-    let built = ffi_auto_codegen::Builder::new()
+    let built = ffi_auto_discovery::Builder::new()
         .header("zlib.h")
         .pkg_config("zlib")
         .database("ffi-auto.db")

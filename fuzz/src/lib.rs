@@ -10,8 +10,8 @@ use ffi_auto::format::{Family, parse};
 use ffi_auto::sig::encoding;
 use ffi_auto::{CType, DataModel, Function, Signature, Value};
 use ffi_auto_cli::args::{CliArg, convert, parse_float, parse_int};
-use ffi_auto_codegen::Catalog;
-use ffi_auto_codegen::db::{self, FORMAT};
+use ffi_auto_discovery::Catalog;
+use ffi_auto_discovery::db::{self, FORMAT};
 
 /// A signature database: the bytes as a whole file, and as a payload in a valid frame (so
 /// that the fuzzer reaches the decoder behind the checksum). Whatever decodes is looked up

@@ -1,10 +1,10 @@
-//! ffi-auto's procedural macros: entry points only, each one line into `ffi-auto-codegen`,
+//! ffi-auto's procedural macros: entry points only, each one line into `ffi-auto-expand`,
 //! which does the work and is tested without a compiler. Depend on the `ffi-auto` crate, which
 //! re-exports these and documents them.
 
 use proc_macro::{Span, TokenStream};
 
-use ffi_auto_codegen::expand::{self, Context};
+use ffi_auto_expand::{self as expand, Context};
 
 fn context() -> Context {
     Context::new(Span::call_site().local_file())

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
-use ffi_auto_codegen::{Catalog, Discovery, DiscoveryError, HeaderSet};
+use ffi_auto_discovery::{Catalog, Discovery, DiscoveryError, HeaderSet};
 
 use crate::error::{Error, Result};
 use crate::resolve::{Found, SignatureSource};
@@ -66,14 +66,14 @@ impl HeaderSource {
 /// The layout of struct `name` (tag or typedef name) from the header source's headers.
 pub(crate) fn record(name: &str) -> Result<Arc<ffi_auto_sig::Record>> {
     let (catalog, set) = SOURCE.catalog()?;
-    let key = ffi_auto_codegen::tag_name(name);
+    let key = ffi_auto_discovery::tag_name(name);
     catalog
         .record(key)
         .map(Arc::new)
         .ok_or_else(|| Error::UnknownStruct {
             name: name.to_owned(),
             searched: format!("the headers ({})", set.describe()),
-            closest: ffi_auto_codegen::closest(
+            closest: ffi_auto_discovery::closest(
                 key,
                 catalog.record_names().iter().map(String::as_str),
             ),
@@ -92,14 +92,14 @@ pub(crate) fn record(name: &str) -> Result<Arc<ffi_auto_sig::Record>> {
 /// # Errors
 /// [`Error::UnknownConstant`] with similar names; [`Error::Discovery`] when the headers
 /// cannot be read.
-pub fn constant(name: &str) -> Result<ffi_auto_codegen::Constant> {
+pub fn constant(name: &str) -> Result<ffi_auto_discovery::Constant> {
     let (catalog, set) = SOURCE.catalog()?;
     catalog
         .constant(name)
         .ok_or_else(|| Error::UnknownConstant {
             name: name.to_owned(),
             searched: format!("the headers ({})", set.describe()),
-            closest: ffi_auto_codegen::closest(
+            closest: ffi_auto_discovery::closest(
                 name,
                 catalog.constant_names().iter().map(String::as_str),
             ),
@@ -166,23 +166,8 @@ pub fn add_include_dir(dir: impl Into<std::path::PathBuf>) {
 /// # Errors
 /// When pkg-config does not know the package, or one of its libraries cannot be loaded.
 pub fn add_pkg_config(package: &str) -> Result<()> {
-    let out = std::process::Command::new("pkg-config")
-        .args(["--libs-only-l", package])
-        .output()
-        .map_err(|e| Error::Discovery(format!("could not run pkg-config: {e}").into()))?;
-    if !out.status.success() {
-        return Err(Error::Discovery(
-            DiscoveryError::PkgConfig {
-                package: package.to_owned(),
-                reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-            }
-            .into(),
-        ));
-    }
-    for lib in String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .filter_map(|f| f.strip_prefix("-l"))
-    {
+    let p = ffi_auto_discovery::pkg_config(package).map_err(|e| Error::Discovery(e.into()))?;
+    for lib in &p.libs {
         crate::library::add_search_library(lib)?;
     }
     SOURCE.change(|s| *s = std::mem::take(s).pkg_config(package));

@@ -68,7 +68,7 @@ use ffi_auto_sig::did_you_mean;
 pub enum Error {
     /// No file the loader accepted for a library name.
     #[error(
-        "library `{name}` not found; tried {}; hint: install it (on Debian/Ubuntu, the `lib{name}` package), pass its full path, or add its directory to LD_LIBRARY_PATH",
+        "library `{name}` not found; tried {}\nhint: install it (on Debian/Ubuntu, the `lib{name}` package), pass its full path, or add its directory to LD_LIBRARY_PATH",
         list(.tried)
     )]
     LibraryNotFound {
@@ -80,7 +80,7 @@ pub enum Error {
 
     /// No library searched exports the symbol.
     #[error(
-        "symbol `{name}` not found in {}{}; hint: check the spelling; if another library defines it, name that library (`(\"{name}\", \"z\")`); macros and `static inline` functions have no symbol",
+        "symbol `{name}` not found in {}{}\nhint: check the spelling; if another library defines it, name that library (`(\"{name}\", \"z\")`); macros and `static inline` functions have no symbol",
         list(.searched),
         did_you_mean(.closest)
     )]
@@ -95,7 +95,7 @@ pub enum Error {
 
     /// No signature source knows the function.
     #[error(
-        "no signature for `{name}`: consulted {}{}; hint: name the header that declares it (`add_header(\"zlib.h\")`), give a signature explicitly (`Function::new`), or register one (`registry().register(...)`)",
+        "no signature for `{name}`: consulted {}{}\nhint: name the header that declares it (`add_header(\"zlib.h\")`), give a signature explicitly (`Function::new`), or register one (`registry().register(...)`)",
         list(.consulted),
         did_you_mean(.closest)
     )]
@@ -170,7 +170,7 @@ pub enum Error {
 
     /// A number that does not fit the parameter's C type.
     #[error(
-        "{pos} of `{function}` is out of range: {value} does not fit in `{c_type}` ({min}..={max}); hint: pass a value in range, or check the signature"
+        "{pos} of `{function}` is out of range: {value} does not fit in `{c_type}` ({min}..={max})\nhint: pass a value in range, or check the signature"
     )]
     OutOfRange {
         /// The function.
@@ -189,7 +189,7 @@ pub enum Error {
 
     /// A string with a NUL byte inside, which C would see as its end.
     #[error(
-        "{pos} of `{function}` contains a NUL byte at offset {offset}, so C would see a shorter string; hint: remove the NUL, or pass the bytes through a pointer and a length"
+        "{pos} of `{function}` contains a NUL byte at offset {offset}, so C would see a shorter string\nhint: remove the NUL, or pass the bytes through a pointer and a length"
     )]
     NulInString {
         /// The function.
@@ -202,7 +202,7 @@ pub enum Error {
 
     /// A null pointer for a parameter the header marks `nonnull`.
     #[error(
-        "{pos} of `{function}` is null, but the declaration marks it nonnull; hint: pass a valid pointer"
+        "{pos} of `{function}` is null, but the declaration marks it nonnull\nhint: pass a valid pointer"
     )]
     NullPointer {
         /// The function.
@@ -214,7 +214,7 @@ pub enum Error {
     /// A null pointer, in a safe call, for a parameter nothing says the function accepts
     /// null for (headers rarely say; glibc's `fclose` and `puts` crash on null without saying).
     #[error(
-        "{pos} of `{function}` (`{c_type}`) is null, and nothing says `{function}` accepts null there; hint: pass a value; if its documentation says null is allowed, call it through the `unsafe` `call_raw`, or mark the parameter with `Signature::nullable`"
+        "{pos} of `{function}` (`{c_type}`) is null, and nothing says `{function}` accepts null there\nhint: pass a value; if its documentation says null is allowed, call it through the `unsafe` `call_raw`, or mark the parameter with `Signature::nullable`"
     )]
     NullUnchecked {
         /// The function.
@@ -227,7 +227,7 @@ pub enum Error {
 
     /// A raw pointer passed to a safe call.
     #[error(
-        "{pos} of `{function}` is a raw pointer, which a safe call cannot check; hint: use the `unsafe` `call_raw`/`call_values_raw` and uphold the function's contract"
+        "{pos} of `{function}` is a raw pointer, which a safe call cannot check\nhint: use the `unsafe` `call_raw`/`call_values_raw` and uphold the function's contract"
     )]
     RawPointer {
         /// The function.
@@ -240,7 +240,7 @@ pub enum Error {
     /// declaration states no contract ffi-auto can check (only `printf`- and `scanf`-like
     /// functions have one: their format string).
     #[error(
-        "`{function}` is variadic (`{declaration}`) and nothing says what it reads after its {fixed} fixed argument{} (perhaps a pointer it writes through), so a safe call cannot call it ({given} argument{} given); hint: call it through the `unsafe` `call_raw`, vouching for what it reads",
+        "`{function}` is variadic (`{declaration}`) and nothing says what it reads after its {fixed} fixed argument{} (perhaps a pointer it writes through), so a safe call cannot call it ({given} argument{} given)\nhint: call it through the `unsafe` `call_raw`, vouching for what it reads",
         if *.fixed == 1 { "" } else { "s" },
         if *.given == 1 { "" } else { "s" }
     )]
@@ -257,7 +257,7 @@ pub enum Error {
 
     /// A function no safe call may make, whatever its arguments.
     #[error(
-        "`{function}` cannot be called safely: {reason}; hint: call it through the `unsafe` `call_raw`, upholding its contract"
+        "`{function}` cannot be called safely: {reason}\nhint: call it through the `unsafe` `call_raw`, upholding its contract"
     )]
     RawOnly {
         /// The function.
@@ -268,7 +268,7 @@ pub enum Error {
 
     /// A length that would make C read past the end of a string passed before it.
     #[error(
-        "{length} of `{function}` is {value}, but the string passed as {string} has {bytes} bytes ({} with its NUL): C would read past its end; hint: pass a length of at most {}, or a buffer of the right size through `call_raw`",
+        "{length} of `{function}` is {value}, but the string passed as {string} has {bytes} bytes ({} with its NUL): C would read past its end\nhint: pass a length of at most {}, or a buffer of the right size through `call_raw`",
         .bytes + 1,
         .bytes + 1
     )]
@@ -286,7 +286,7 @@ pub enum Error {
     },
 
     /// Variadic arguments that break a known contract other than a format (`open`'s mode).
-    #[error("`{function}` (`{declaration}`): {reason}; hint: {hint}")]
+    #[error("`{function}` (`{declaration}`): {reason}\nhint: {hint}")]
     VariadicContract {
         /// The function.
         function: String,
@@ -300,7 +300,7 @@ pub enum Error {
 
     /// A format string that does not match the variadic arguments, or that a safe call cannot
     /// check.
-    #[error("the format string of `{function}` ({pos}, {format:?}): {reason}; hint: {hint}")]
+    #[error("the format string of `{function}` ({pos}, {format:?}): {reason}\nhint: {hint}")]
     Format {
         /// The function.
         function: String,
@@ -346,7 +346,7 @@ pub enum Error {
 
     /// A value that does not fit a struct field.
     #[error(
-        "field `{field}` of `{record}` has type `{c_type}`, which cannot hold {given}; hint: {hint}"
+        "field `{field}` of `{record}` has type `{c_type}`, which cannot hold {given}\nhint: {hint}"
     )]
     FieldValue {
         /// The struct.
@@ -363,7 +363,7 @@ pub enum Error {
 
     /// A struct layout no C compiler could produce (built by hand), or too large.
     #[error(
-        "invalid struct layout: {reason}; hint: build layouts with `Record::with_c_layout`, or take them from a header (`Struct::new`)"
+        "invalid struct layout: {reason}\nhint: build layouts with `Record::with_c_layout`, or take them from a header (`Struct::new`)"
     )]
     InvalidLayout {
         /// What is wrong.
@@ -371,7 +371,7 @@ pub enum Error {
     },
 
     /// A struct name no header of the search path defines completely.
-    #[error("no complete definition of struct `{name}` was found in {searched}; hint: add the header that defines it (`add_header`), or check the spelling{}", did_you_mean(.closest))]
+    #[error("no complete definition of struct `{name}` was found in {searched}\nhint: add the header that defines it (`add_header`), or check the spelling{}", did_you_mean(.closest))]
     UnknownStruct {
         /// The name asked for.
         name: String,
@@ -382,7 +382,7 @@ pub enum Error {
     },
 
     /// A constant no header of the search path defines.
-    #[error("no constant `{name}` is defined in {searched} (a macro that evaluates to a number or string, or an enumerator){}; hint: add the header that defines it (`add_header`)", did_you_mean(.closest))]
+    #[error("no constant `{name}` is defined in {searched} (a macro that evaluates to a number or string, or an enumerator){}\nhint: add the header that defines it (`add_header`)", did_you_mean(.closest))]
     UnknownConstant {
         /// The name asked for.
         name: String,
@@ -393,7 +393,7 @@ pub enum Error {
     },
 
     /// Something ffi-auto cannot do (yet) for this signature.
-    #[error("`{function}`: {what} is not supported; hint: {hint}")]
+    #[error("`{function}`: {what} is not supported\nhint: {hint}")]
     Unsupported {
         /// The function.
         function: String,
@@ -405,7 +405,7 @@ pub enum Error {
 
     /// A signature a macro compiled into the program could not be read back.
     #[error(
-        "the signature compiled in for `{function}` could not be read ({reason}); hint: the program was built with a different version of ffi-auto-macros than the ffi-auto-runtime it runs with: depend on one version of `ffi-auto` (`cargo update -p ffi-auto`) and rebuild"
+        "the signature compiled in for `{function}` could not be read ({reason})\nhint: the program was built with a different version of ffi-auto-macros than the ffi-auto-runtime it runs with: depend on one version of `ffi-auto` (`cargo update -p ffi-auto`) and rebuild"
     )]
     CompiledSignature {
         /// The function.
@@ -434,6 +434,6 @@ fn hint_suffix(hint: &str) -> String {
     if hint.is_empty() {
         String::new()
     } else {
-        format!("; hint: {hint}")
+        format!("\nhint: {hint}")
     }
 }

@@ -61,7 +61,7 @@ pub use dynamic::{
 pub use errno::Errno;
 pub use error::{ArgPos, Attempt, Error, Result};
 #[cfg(feature = "discovery")]
-pub use ffi_auto_codegen::{ConstValue, Constant};
+pub use ffi_auto_discovery::{ConstValue, Constant};
 pub use ffi_auto_sig::{
     CType, DataModel, Field, FloatKind, FnAttrs, FnPointer, IntKind, Param, ParseTypeError, Record,
     RecordKind, RustType, SafeFnPointer, Signature,

@@ -166,7 +166,7 @@ fn out_of_range_integers_are_refused_not_wrapped() {
     let err = id.call::<u8>(300).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "argument 1 of `fx_id_uchar` is out of range: 300 does not fit in `unsigned char` (0..=255); hint: pass a value in range, or check the signature"
+        "argument 1 of `fx_id_uchar` is out of range: 300 does not fit in `unsigned char` (0..=255)\nhint: pass a value in range, or check the signature"
     );
     assert!(matches!(id.call::<u8>(-1), Err(Error::OutOfRange { .. })));
     let id_u64 = fx("fx_id_u64", "uint64_t (uint64_t)");

@@ -12,7 +12,7 @@ use crate::types::{CType, FloatKind, IntKind};
 /// A type name that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "cannot read `{input}` as a C type: {reason}; hint: write a C type name such as `int`, `unsigned long`, `size_t`, `const char *`, `void *`, or a keyword such as `pointer` or `string`"
+    "cannot read `{input}` as a C type: {reason}\nhint: write a C type name such as `int`, `unsigned long`, `size_t`, `const char *`, `void *`, or a keyword such as `pointer` or `string`"
 )]
 pub struct ParseTypeError {
     /// What was given.

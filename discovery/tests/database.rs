@@ -4,8 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ffi_auto_codegen::db::{self, FORMAT, Rejected};
-use ffi_auto_codegen::{Discovery, HeaderSet, Origin};
+use ffi_auto_discovery::db::{self, FORMAT, Rejected};
+use ffi_auto_discovery::{Discovery, HeaderSet, Origin};
 
 mod common;
 use common::Scratch;
@@ -23,7 +23,7 @@ fn build(s: &Scratch) -> (Discovery, HeaderSet, PathBuf) {
 
 fn load(disc: &Discovery, set: &HeaderSet, path: &Path) -> Result<usize, Rejected> {
     db::load(path, &disc.key(set).unwrap())
-        .map(|s| ffi_auto_codegen::Catalog::from(s).all().functions.len())
+        .map(|s| ffi_auto_discovery::Catalog::from(s).all().functions.len())
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn parallel_writers_never_leave_a_torn_file() {
     let key = disc.key(&set).unwrap();
     let stored = db::load(&path, &key).unwrap();
     let lib = stored.libclang().clone();
-    let decls = ffi_auto_codegen::Catalog::from(stored).all();
+    let decls = ffi_auto_discovery::Catalog::from(stored).all();
     std::thread::scope(|scope| {
         for _ in 0..4 {
             scope.spawn(|| {

@@ -184,7 +184,7 @@ impl Declarations {
     /// nothing is.
     ///
     /// ```
-    /// # use ffi_auto_codegen::Declarations;
+    /// # use ffi_auto_discovery::Declarations;
     /// let mut d = Declarations::default();
     /// d.api = vec!["/usr/include/zlib.h".into(), "/usr/include/zconf.h".into()];
     /// assert!(d.in_api(std::path::Path::new("/usr/include/zconf.h")));
@@ -212,8 +212,8 @@ impl Declarations {
 /// `timeval`.
 ///
 /// ```
-/// assert_eq!(ffi_auto_codegen::tag_name("union sigval"), "sigval");
-/// assert_eq!(ffi_auto_codegen::tag_name("div_t"), "div_t");
+/// assert_eq!(ffi_auto_discovery::tag_name("union sigval"), "sigval");
+/// assert_eq!(ffi_auto_discovery::tag_name("div_t"), "div_t");
 /// ```
 pub fn tag_name(c_name: &str) -> &str {
     c_name

@@ -39,7 +39,7 @@ const RECHECK: Duration = Duration::from_millis(500);
 /// Finds C declarations.
 ///
 /// ```no_run
-/// use ffi_auto_codegen::{Discovery, HeaderSet};
+/// use ffi_auto_discovery::{Discovery, HeaderSet};
 /// let strlen = Discovery::new().lookup(&HeaderSet::system(), "strlen").unwrap();
 /// assert_eq!(strlen.signature.to_string(), "size_t (const char *)");
 /// assert!(strlen.header.ends_with("string.h"));

@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
@@ -71,7 +70,7 @@ pub const DEFAULT_HEADERS: &[&str] = &[
 /// packages. Two equal sets are the same database entry.
 ///
 /// ```
-/// use ffi_auto_codegen::HeaderSet;
+/// use ffi_auto_discovery::HeaderSet;
 /// let set = HeaderSet::system().header("zlib.h").define("_GNU_SOURCE", None);
 /// assert!(set.source().contains("#include <zlib.h>"));
 /// assert!(set.source().contains("__has_include(<stdio.h>)"));
@@ -179,7 +178,7 @@ impl HeaderSet {
             });
         }
         for p in &self.pkg_config {
-            args.extend(pkg_config("--cflags", p)?);
+            args.extend(pkg_config(p)?.cflags());
         }
         args.extend(self.clang_args.iter().cloned());
         Ok(args)
@@ -193,7 +192,7 @@ impl HeaderSet {
     /// system's.)
     ///
     /// ```
-    /// use ffi_auto_codegen::HeaderSet;
+    /// use ffi_auto_discovery::HeaderSet;
     /// let args = HeaderSet::new().arguments().unwrap();
     /// assert!(HeaderSet::new().header("/dev/zero").check_headers(&args).is_err());
     /// assert!(HeaderSet::new().header("a.h>\n#include <b.h").check_headers(&args).is_err());
@@ -300,23 +299,75 @@ fn include_dirs(args: &[String]) -> Vec<PathBuf> {
     out
 }
 
-/// `pkg-config <flag> <package>`, split into arguments (`--cflags`, `--libs`).
-pub(crate) fn pkg_config(flag: &str, package: &str) -> Result<Vec<String>, DiscoveryError> {
-    let out = Command::new("pkg-config")
-        .args([flag, package])
-        .output()
+/// What pkg-config says about a package: how to read its headers and how to link it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PkgConfig {
+    /// `-I` directories.
+    pub include_paths: Vec<PathBuf>,
+    /// `-D` definitions, sorted by name.
+    pub defines: Vec<(String, Option<String>)>,
+    /// `-l` libraries, in order.
+    pub libs: Vec<String>,
+    /// `-L` directories.
+    pub link_paths: Vec<PathBuf>,
+}
+
+impl PkgConfig {
+    /// The clang arguments for the package's headers (`-I`, `-D`).
+    pub fn cflags(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .include_paths
+            .iter()
+            .map(|p| format!("-I{}", p.display()))
+            .collect();
+        out.extend(self.defines.iter().map(|(n, v)| match v {
+            Some(v) => format!("-D{n}={v}"),
+            None => format!("-D{n}"),
+        }));
+        out
+    }
+}
+
+/// Asks pkg-config about `package`, through the `pkg-config` crate that -sys crates use: it
+/// honours `PKG_CONFIG_PATH`, `PKG_CONFIG_SYSROOT_DIR`, cross-compilation settings and quoted
+/// flags. Answers are kept for the process (a build script or a compiler process asks once per
+/// package).
+///
+/// ```no_run
+/// let z = ffi_auto_discovery::pkg_config("zlib").unwrap();
+/// assert!(z.libs.contains(&"z".to_owned()));
+/// ```
+///
+/// # Errors
+/// [`DiscoveryError::PkgConfig`] when pkg-config is missing or does not know the package.
+pub fn pkg_config(package: &str) -> Result<PkgConfig, DiscoveryError> {
+    static KNOWN: std::sync::Mutex<Vec<(String, PkgConfig)>> = std::sync::Mutex::new(Vec::new());
+    let mut known = KNOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, p)) = known.iter().find(|(n, _)| n == package) {
+        return Ok(p.clone());
+    }
+    let lib = pkg_config::Config::new()
+        .cargo_metadata(false)
+        .env_metadata(false)
+        // As `pkg-config` itself answers: the compiler's and linker's own directories left out
+        // (the crate asks for them by default).
+        .print_system_libs(false)
+        .print_system_cflags(false)
+        .probe(package)
         .map_err(|e| DiscoveryError::PkgConfig {
             package: package.to_owned(),
-            reason: format!("could not run pkg-config: {e}"),
+            reason: e.to_string().trim().to_owned(),
         })?;
-    if !out.status.success() {
-        return Err(DiscoveryError::PkgConfig {
-            package: package.to_owned(),
-            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect())
+    let mut defines: Vec<(String, Option<String>)> = lib.defines.into_iter().collect();
+    defines.sort();
+    let p = PkgConfig {
+        include_paths: lib.include_paths,
+        defines,
+        libs: lib.libs,
+        link_paths: lib.link_paths,
+    };
+    known.push((package.to_owned(), p.clone()));
+    Ok(p)
 }

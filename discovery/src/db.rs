@@ -202,7 +202,7 @@ fn load_with(
 /// file): for tools that inspect databases, and the fuzzer.
 ///
 /// ```
-/// use ffi_auto_codegen::db::{from_bytes, Rejected};
+/// use ffi_auto_discovery::db::{from_bytes, Rejected};
 /// assert!(matches!(from_bytes(b"not a database".to_vec()), Err(Rejected::Corrupt(_))));
 /// ```
 ///

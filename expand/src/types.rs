@@ -13,10 +13,10 @@ use syn::{Ident, Type};
 use super::check::{Ty, classify, field_mismatch, names_of, spell};
 use super::emit::rust_type_with;
 use super::item::{ConstItem, StructItem};
-use crate::catalog::Catalog;
-use crate::decl::{ConstValue, tag_name};
-use crate::error::did_you_mean;
-use crate::headers::HeaderSet;
+use ffi_auto_discovery::Catalog;
+use ffi_auto_discovery::HeaderSet;
+use ffi_auto_discovery::{ConstValue, tag_name};
+use ffi_auto_sig::did_you_mean;
 
 /// Rust names of the structs declared in one macro invocation, by C name: generated code
 /// refers to them instead of `c_void`.
@@ -89,7 +89,10 @@ pub fn expand_struct(
     }
     let mut names = catalog.record_names();
     names.extend(catalog.opaque_names());
-    let maybe = did_you_mean(&crate::decl::closest(key, names.iter().map(String::as_str)));
+    let maybe = did_you_mean(&ffi_auto_sig::closest(
+        key,
+        names.iter().map(String::as_str),
+    ));
     error(
         *span,
         format!(
@@ -103,7 +106,7 @@ fn field_ident(name: &str) -> Option<Ident> {
     if name.is_empty() {
         return None;
     }
-    let p = crate::rust::param_name(Some(name), 0);
+    let p = ffi_auto_discovery::param_name(Some(name), 0);
     syn::parse_str::<Ident>(&p).ok()
 }
 
@@ -624,7 +627,7 @@ pub fn expand_const(
 ) -> TokenStream {
     let (c_name, span) = &item.c_name;
     let Some(c) = catalog.constant(c_name) else {
-        let maybe = did_you_mean(&crate::decl::closest(
+        let maybe = did_you_mean(&ffi_auto_sig::closest(
             c_name,
             catalog.constant_names().iter().map(String::as_str),
         ));

@@ -22,11 +22,12 @@ pub use check::{Ty, classify};
 pub use item::{Block, ConstItem, Entry, FnItem, StructItem, UserSig};
 pub use options::Options;
 
-use crate::catalog::Catalog;
-use crate::decl::Decl;
-use crate::discover::Discovery;
-use crate::error::{DiscoveryError, did_you_mean};
-use crate::headers::HeaderSet;
+use ffi_auto_discovery::Catalog;
+use ffi_auto_discovery::Decl;
+use ffi_auto_discovery::Discovery;
+use ffi_auto_discovery::DiscoveryError;
+use ffi_auto_discovery::HeaderSet;
+use ffi_auto_sig::did_you_mean;
 
 /// Where a macro is expanded: the file it is written in (relative headers resolve against its
 /// directory, like C's `#include "..."`), the crate's manifest directory, and the target's data
@@ -117,7 +118,7 @@ fn catalog(opts: &Options, ctx: &Context) -> Result<(Arc<Catalog>, HeaderSet), D
         }
         // The build script wrote it (and reported any staleness); it may come from a
         // committed database made with another libclang, or none on this machine.
-        match crate::db::load_built(db) {
+        match ffi_auto_discovery::db::load_built(db) {
             Ok((stored, key)) => {
                 let c = Arc::new(Catalog::from(stored));
                 cache.push((db.clone(), c.clone(), key.set.clone()));
@@ -177,7 +178,7 @@ fn declared_types<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> types::Ty
         .into_iter()
         .filter_map(|e| match e {
             Entry::Struct(s) => Some((
-                crate::decl::tag_name(&s.c_name.0).to_owned(),
+                ffi_auto_discovery::tag_name(&s.c_name.0).to_owned(),
                 s.ident.clone(),
             )),
             _ => None,
@@ -190,7 +191,7 @@ fn declared_types<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> types::Ty
 /// tag), and `struct _node;` the typedef.
 fn same_type_names(types: &mut types::Types, entry: &Entry, opts: &Options, ctx: &Context) {
     let Entry::Struct(s) = entry else { return };
-    let key = crate::decl::tag_name(&s.c_name.0);
+    let key = ffi_auto_discovery::tag_name(&s.c_name.0);
     let Ok((catalog, _)) = catalog(opts, ctx) else {
         return;
     };
@@ -315,11 +316,6 @@ fn warnings(notes: &BTreeSet<String>) -> TokenStream {
     }
 }
 
-/// What `pkg-config --libs` says for a package: libraries (`-l`) and directories (`-L`).
-type PkgLibs = (Vec<String>, Vec<String>);
-
-static PKG_LIBS: LazyLock<Mutex<Vec<(String, PkgLibs)>>> = LazyLock::new(Mutex::default);
-
 /// The libraries an invocation's `pkg_config` packages link, without `opts.lib` (linked
 /// already) and nothing when `lazy`; directories that `#[link]` cannot name go to `notes`.
 fn pkg_config_links(
@@ -332,37 +328,13 @@ fn pkg_config_links(
     }
     for pkg in &opts.pkg_config {
         let pkg = pkg.value();
-        let cached = PKG_LIBS
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .find(|(p, _)| *p == pkg)
-            .map(|(_, l)| l.clone());
-        let (libs, dirs) = match cached {
-            Some(l) => l,
-            None => {
-                let flags = crate::headers::pkg_config("--libs", &pkg)?;
-                let pick = |prefix: &str| -> Vec<String> {
-                    flags
-                        .iter()
-                        .filter_map(|f| f.strip_prefix(prefix))
-                        .map(str::to_owned)
-                        .collect()
-                };
-                let l = (pick("-l"), pick("-L"));
-                PKG_LIBS
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push((pkg.clone(), l.clone()));
-                l
-            }
-        };
-        for d in dirs {
+        let p = ffi_auto_discovery::pkg_config(&pkg)?;
+        for d in p.link_paths.iter().map(|d| d.display()) {
             notes.insert(format!(
-                "ffi-auto: pkg-config links `{pkg}` from {d}, which `#[link]` cannot name, so the linker may not find it: link the package from a build script (`ffi_auto_codegen::Builder::pkg_config(\"{pkg}\")`, or `cargo:rustc-link-search=native={d}`), and leave `pkg_config` out of the macro's options"
+                "ffi-auto: pkg-config links `{pkg}` from {d}, which `#[link]` cannot name, so the linker may not find it: link the package from a build script (`ffi_auto_discovery::Builder::pkg_config(\"{pkg}\")`, or `cargo:rustc-link-search=native={d}`), and leave `pkg_config` out of the macro's options"
             ));
         }
-        for l in libs {
+        for l in p.libs {
             if opts.lib.as_ref().is_none_or(|lib| lib.value() != l) && !links.contains(&l) {
                 links.push(l);
             }
@@ -586,7 +558,7 @@ fn found(
         }
         match generate(decl, types) {
             Ok((params, ret)) => {
-                let is_unsafe = crate::rust::needs_unsafe(&decl.signature);
+                let is_unsafe = ffi_auto_discovery::needs_unsafe(&decl.signature);
                 let params = params
                     .into_iter()
                     .map(|(n, t)| {
@@ -636,7 +608,7 @@ type Generated = (Vec<(Ident, Type)>, Option<Type>);
 fn generate(decl: &Decl, types: &types::Types) -> Result<Generated, String> {
     let mut params = Vec::new();
     for (i, p) in decl.signature.params.iter().enumerate() {
-        let name = crate::rust::param_name(p.name.as_deref(), i);
+        let name = ffi_auto_discovery::param_name(p.name.as_deref(), i);
         let ident: Ident = syn::parse_str(&name).map_err(|e| e.to_string())?;
         let ty: Type =
             syn::parse2(emit::rust_type_with(&p.ty, false, types)?).map_err(|e| e.to_string())?;

@@ -40,7 +40,7 @@ pub fn needs_unsafe(sig: &Signature) -> bool {
 /// `pub unsafe fn strlen(__s: *const c_char) -> usize;`.
 ///
 /// ```
-/// use ffi_auto_codegen::{rust_declaration, sig::Signature};
+/// use ffi_auto_discovery::{rust_declaration, sig::Signature};
 /// let sig: Signature = "int (int)".parse().unwrap();
 /// assert_eq!(rust_declaration("abs", &sig).unwrap(), "pub fn abs(arg0: c_int) -> c_int;");
 /// ```
@@ -55,7 +55,7 @@ pub fn rust_declaration(name: &str, sig: &Signature) -> Result<String, String> {
 /// (see [`CType::to_rust`]).
 ///
 /// ```
-/// use ffi_auto_codegen::{rust_declaration_in, sig::{CType, Signature}};
+/// use ffi_auto_discovery::{rust_declaration_in, sig::{CType, Signature}};
 /// let timeval = CType::mut_ptr(CType::Opaque("timeval".into()));
 /// let sig = Signature::new(CType::INT).param(timeval).param(CType::void_ptr());
 /// let scope = |n: &str| (n == "timeval").then(|| n.to_owned());
@@ -103,7 +103,7 @@ pub fn rust_declaration_in(
 /// for its pointers to be typed and its by-value structs to exist.
 ///
 /// ```
-/// use ffi_auto_codegen::{records_named, sig::{CType, Signature}};
+/// use ffi_auto_discovery::{records_named, sig::{CType, Signature}};
 /// let timeval = CType::mut_ptr(CType::Opaque("timeval".into()));
 /// let sig = Signature::new(CType::INT).param(timeval).param(CType::void_ptr());
 /// assert_eq!(records_named(&sig), ["timeval"]);

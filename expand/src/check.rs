@@ -9,7 +9,7 @@ use syn::{GenericArgument, PathArguments, ReturnType, Type};
 
 use super::item::UserSig;
 use super::types::Types;
-use crate::decl::Decl;
+use ffi_auto_discovery::Decl;
 
 /// A Rust type, classified for comparison with a C type.
 #[derive(Clone, Debug, PartialEq)]

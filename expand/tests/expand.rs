@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ffi_auto_codegen::expand::{self, Context};
+use ffi_auto_expand::{self as expand, Context};
 use quote::quote;
 
 fn ctx() -> Context {

@@ -44,7 +44,7 @@ pub fn cache_dir() -> Result<PathBuf, Untrusted> {
 ///
 /// ```
 /// use std::path::{Path, PathBuf};
-/// use ffi_auto_codegen::trust::choose_cache_dir;
+/// use ffi_auto_discovery::trust::choose_cache_dir;
 /// let tmp = Path::new("/tmp");
 /// assert_eq!(choose_cache_dir(Some("/c".into()), Some("/h/.cache".into()), tmp), PathBuf::from("/c"));
 /// assert_eq!(choose_cache_dir(None, Some("/h/.cache".into()), tmp), PathBuf::from("/h/.cache/ffi-auto"));

@@ -24,8 +24,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use ffi_auto_codegen::sig::{CType, DataModel, Field, FloatKind, IntKind, Record, Signature};
-use ffi_auto_codegen::{Declarations, Discovery, HeaderSet};
+use ffi_auto_discovery::sig::{CType, DataModel, Field, FloatKind, IntKind, Record, Signature};
+use ffi_auto_discovery::{Declarations, Discovery, HeaderSet};
 
 /// Functions where bindgen, not discovery, is wrong, each with the reason. Nothing else is
 /// excused: every other difference fails the test.

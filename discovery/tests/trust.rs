@@ -6,8 +6,8 @@ use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use ffi_auto_codegen::db::{self, Rejected};
-use ffi_auto_codegen::{Discovery, DiscoveryError, HeaderSet, Origin, trust};
+use ffi_auto_discovery::db::{self, Rejected};
+use ffi_auto_discovery::{Discovery, DiscoveryError, HeaderSet, Origin, trust};
 
 mod common;
 use common::Scratch;
@@ -51,7 +51,7 @@ fn forged_database(s: &Scratch) -> (Discovery, HeaderSet, PathBuf) {
     db::store(&path, &key, &lib, &forged).unwrap();
     // Written by this user, as it is, the forgery would be read.
     let stored = db::load(&path, &key).unwrap();
-    let read = ffi_auto_codegen::Catalog::from(stored)
+    let read = ffi_auto_discovery::Catalog::from(stored)
         .function("add_i32")
         .unwrap();
     assert_eq!(read.symbol(), "fx_forged_target");
@@ -111,7 +111,7 @@ fn a_cache_directory_others_can_write_is_not_used_at_all() {
     let key = disc.key(&set).unwrap();
     fs::set_permissions(s.db_dir(), fs::Permissions::from_mode(0o700)).unwrap();
     let stored = db::load(&path, &key).unwrap();
-    let still = ffi_auto_codegen::Catalog::from(stored)
+    let still = ffi_auto_discovery::Catalog::from(stored)
         .function("add_i32")
         .unwrap();
     assert_eq!(still.symbol(), "fx_forged_target");
@@ -191,7 +191,7 @@ fn an_entry_that_no_longer_decodes_makes_the_file_damaged_and_rebuilt() {
     bytes[12..16].copy_from_slice(&crc.to_le_bytes());
     fs::write(&path, &bytes).unwrap();
     let key = disc.key(&set).unwrap();
-    let plain = ffi_auto_codegen::Catalog::from(db::load(&path, &key).unwrap());
+    let plain = ffi_auto_discovery::Catalog::from(db::load(&path, &key).unwrap());
     assert!(
         plain.function("add_i32").is_none(),
         "the entry no longer decodes"
@@ -203,13 +203,13 @@ fn an_entry_that_no_longer_decodes_makes_the_file_damaged_and_rebuilt() {
     assert_eq!(d.signature.to_string(), "int (int, int)");
     // And the file was rewritten whole.
     let stored = db::load(&path, &key).unwrap();
-    let c = ffi_auto_codegen::Catalog::from(stored);
+    let c = ffi_auto_discovery::Catalog::from(stored);
     assert!(c.function("add_i32").is_some());
     // A damaged committed database, with nothing to rebuild from, says so.
     let committed = s.dir.path().join("committed.db");
     fs::write(&committed, &bytes).unwrap();
     let (stored, key, _) = db::load_committed(&committed).unwrap();
-    let c = ffi_auto_codegen::Catalog::from(stored);
+    let c = ffi_auto_discovery::Catalog::from(stored);
     let err = c.lookup(&key.set, "add_i32").unwrap_err();
     assert!(err.to_string().contains("damaged"), "{err}");
 }

@@ -1,10 +1,10 @@
-//! Helpers shared by codegen's integration tests.
+//! Helpers shared by the discovery crate's integration tests.
 #![allow(dead_code)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ffi_auto_codegen::HeaderSet;
+use ffi_auto_discovery::HeaderSet;
 
 /// A scratch directory holding a copy of the fixture header, so tests can change it.
 pub struct Scratch {

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use ffi_auto_codegen::expand::{self, Context};
-use ffi_auto_codegen::{Discovery, HeaderSet, needs_unsafe, rust_declaration};
+use ffi_auto_discovery::{Discovery, HeaderSet, needs_unsafe, rust_declaration};
+use ffi_auto_expand::{self as expand, Context};
 use quote::{ToTokens, format_ident, quote};
 
 fn ctx() -> Context {

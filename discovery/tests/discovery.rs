@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use ffi_auto_codegen::sig::{CType, IntKind};
-use ffi_auto_codegen::{Discovery, DiscoveryError, HeaderSet, Origin};
+use ffi_auto_discovery::sig::{CType, IntKind};
+use ffi_auto_discovery::{Discovery, DiscoveryError, HeaderSet, Origin};
 
 fn fixture_set() -> HeaderSet {
     HeaderSet::new()

@@ -1,8 +1,8 @@
 //! Structs, unions, opaque types and constants found by discovery, in the fixture header and
 //! the system headers.
 
-use ffi_auto_codegen::sig::{CType, IntKind, RecordKind};
-use ffi_auto_codegen::{ConstValue, Discovery, HeaderSet};
+use ffi_auto_discovery::sig::{CType, IntKind, RecordKind};
+use ffi_auto_discovery::{ConstValue, Discovery, HeaderSet};
 
 fn fixture_set() -> HeaderSet {
     HeaderSet::new()
@@ -10,7 +10,7 @@ fn fixture_set() -> HeaderSet {
         .include(ffi_auto_fixture::INCLUDE_DIR)
 }
 
-fn offsets(r: &ffi_auto_codegen::sig::Record) -> Vec<(&str, u64)> {
+fn offsets(r: &ffi_auto_discovery::sig::Record) -> Vec<(&str, u64)> {
     r.fields
         .iter()
         .map(|f| (f.name.as_str(), f.offset))

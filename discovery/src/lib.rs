@@ -1,11 +1,12 @@
-//! ffi-auto's compile-time engine: finds C declarations in headers with libclang, keeps them in
-//! a persistent signature database, and (next) expands the macros.
+//! ffi-auto's discovery: finds C declarations in headers with libclang and keeps them in a
+//! persistent signature database; the build-script [`Builder`].
 //!
-//! It is an ordinary library, so that all of it runs in plain tests; `ffi-auto-macros` only
-//! forwards to it, and the runtime uses it (feature `discovery`) for by-name calls with no setup.
+//! No syn, quote or proc-macro2 in its graph: the runtime uses it (feature `discovery`) for
+//! by-name calls with no setup, build scripts for the Builder, and `ffi-auto-expand` (the
+//! macros' expansion) for lookups.
 //!
 //! ```no_run
-//! use ffi_auto_codegen::{Discovery, HeaderSet};
+//! use ffi_auto_discovery::{Discovery, HeaderSet};
 //! let d = Discovery::new().lookup(&HeaderSet::system(), "sscanf").unwrap();
 //! // glibc redirects sscanf to the C99 version with an asm label:
 //! assert_eq!(d.symbol(), "__isoc99_sscanf");
@@ -19,7 +20,6 @@ pub mod db;
 mod decl;
 mod discover;
 mod error;
-pub mod expand;
 mod headers;
 mod rust;
 pub mod trust;
@@ -32,7 +32,7 @@ pub use decl::{
 };
 pub use discover::{Discovery, Origin, host_target, include_paths};
 pub use error::DiscoveryError;
-pub use headers::{DEFAULT_HEADERS, HeaderSet};
+pub use headers::{DEFAULT_HEADERS, HeaderSet, PkgConfig, pkg_config};
 pub use rust::{needs_unsafe, param_name, records_named, rust_declaration, rust_declaration_in};
 
 /// The C declaration model this engine produces.

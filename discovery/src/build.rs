@@ -2,7 +2,7 @@
 //!
 //! ```no_run
 //! // in build.rs's main:
-//! ffi_auto_codegen::Builder::new()
+//! ffi_auto_discovery::Builder::new()
 //!     .header("zlib.h")
 //!     .pkg_config("zlib")          // include flags, and `-lz`
 //!     .database("ffi-auto.db")     // committed: lets the crate build without libclang
@@ -169,14 +169,16 @@ impl Builder {
             self.directive(&format!("rustc-link-lib={lib}"));
         }
         for pkg in &self.set.pkg_config {
-            for flag in crate::headers::pkg_config("--libs", pkg)? {
-                if let Some(l) = flag.strip_prefix("-l") {
-                    self.directive(&format!("rustc-link-lib={l}"));
-                } else if let Some(d) = flag.strip_prefix("-L") {
-                    self.directive(&format!("rustc-link-search=native={d}"));
-                }
+            let p = crate::headers::pkg_config(pkg)?;
+            for d in &p.link_paths {
+                self.directive(&format!("rustc-link-search=native={}", d.display()));
+            }
+            for l in &p.libs {
+                self.directive(&format!("rustc-link-lib={l}"));
             }
         }
+        // What pkg-config reads (as the `pkg-config` crate's own metadata would say).
+        self.directive("rerun-if-env-changed=PKG_CONFIG_PATH");
         self.directive("rerun-if-env-changed=LIBCLANG_PATH");
         self.directive("rerun-if-env-changed=FFI_AUTO_OFFLINE");
         if let Some(db) = &self.database {

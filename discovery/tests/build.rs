@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use ffi_auto_codegen::{Builder, HeaderSet, Source, prepare};
+use ffi_auto_discovery::{Builder, HeaderSet, Source, prepare};
 
 fn scratch() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -27,10 +27,10 @@ fn generate_writes_a_database_the_macros_can_read() {
     assert!(matches!(g.source, Source::Discovery(_)));
     assert!(g.declarations.functions.contains_key("add_i32"));
     assert!(g.warnings.is_empty(), "{:?}", g.warnings);
-    let (stored, key, stale) = ffi_auto_codegen::db::load_committed(&g.path).unwrap();
+    let (stored, key, stale) = ffi_auto_discovery::db::load_committed(&g.path).unwrap();
     assert!(stale.is_empty());
     assert_eq!(key.set, HeaderSet::system().header(&header));
-    let c = ffi_auto_codegen::Catalog::from(stored);
+    let c = ffi_auto_discovery::Catalog::from(stored);
     assert_eq!(
         c.function("add_i32").unwrap().signature.to_string(),
         "int (int, int)"
