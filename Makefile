@@ -21,6 +21,7 @@ test: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
+	@sh scripts/macros_only.sh
 	@sh scripts/memcheck.sh
 
 memcheck: deps

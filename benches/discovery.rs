@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ffi_auto::{HeaderSource, SignatureSource};
+use ffi_auto::config::{HeaderSource, SignatureSource};
 use ffi_auto_discovery::{Discovery, HeaderSet};
 
 fn lookups(c: &mut Criterion) {
@@ -19,7 +19,7 @@ fn lookups(c: &mut Criterion) {
     g.bench_function("discovery_lookup", |b| {
         b.iter(|| disc.lookup(&set, black_box("strlen")).unwrap().line);
     });
-    let source: std::sync::Arc<HeaderSource> = ffi_auto::header_source();
+    let source: std::sync::Arc<HeaderSource> = ffi_auto::config::header_source();
     source.lookup("strlen", None).unwrap();
     g.bench_function("runtime_header_source", |b| {
         b.iter(|| source.lookup(black_box("strlen"), None).unwrap());

@@ -5,8 +5,8 @@
 use std::ffi::{CStr, c_char, c_int, c_void};
 
 use ffi_auto::{
-    Callback, Error, Function, Library, Signature, Struct, Value, constant, defcfuns, ffi_auto,
-    ffi_call, ffi_call_errno, ffi_call_raw, prepare,
+    Callback, Error, Function, Library, Struct, Value, constant, defcfuns, ffi_auto, ffi_call,
+    ffi_call_errno, ffi_call_raw, prepare, sig::Signature,
 };
 
 // Compile time: the macros read the declarations in <string.h>, <stdlib.h> and <math.h>, check

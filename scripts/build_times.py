@@ -2,7 +2,9 @@
 """Build times of one crate declaring the same 100 libc functions three ways:
 
 - `#[ffi_auto]`: name-only `defcfuns!` entries (signatures from the headers at compile time),
-  with the bundled libffi (the default) and with the system's (feature `system-libffi`);
+  with the default features (the bundled libffi), with the macros only
+  (`default-features = false`: no dynamic engine, no libffi) and with the system's libffi
+  (feature `system-libffi`);
 - hand-written `extern "C"` declarations (what ffi-auto generates, written out);
 - bindgen in build.rs, allowlisted to the same functions.
 
@@ -120,6 +122,11 @@ def main():
     entries = "\n".join("    pub fn %s;" % n for n in names)
     ffi_main = "#![allow(non_snake_case, dead_code)]\nffi_auto::defcfuns! {\n%s\n}\n\nfn main() {\n%s\n}\n" % (entries, uses)
     ffi = crate("with_ffi_auto", 'ffi-auto = { path = "%s" }' % ROOT, None, None, ffi_main)
+    ffi_macros = crate(
+        "with_ffi_auto_macros_only",
+        'ffi-auto = { path = "%s", default-features = false }' % ROOT,
+        None, None, ffi_main,
+    )
     ffi_sys = crate(
         "with_ffi_auto_system_libffi",
         'ffi-auto = { path = "%s", features = ["system-libffi"] }' % ROOT,
@@ -153,14 +160,15 @@ def main():
     rows = []
     cache = os.path.join(BENCH, "ffi-auto-cache")
     for label, d, env in [
-        ("`#[ffi_auto]` (`defcfuns!`, signature database warm)", ffi, {"FFI_AUTO_CACHE_DIR": cache}),
+        ("`#[ffi_auto]` (`defcfuns!`, default features, signature database warm)", ffi, {"FFI_AUTO_CACHE_DIR": cache}),
+        ("`#[ffi_auto]`, macros only (`default-features = false`: no libffi)", ffi_macros, {"FFI_AUTO_CACHE_DIR": cache}),
         ("`#[ffi_auto]`, feature `system-libffi`", ffi_sys, {"FFI_AUTO_CACHE_DIR": cache}),
         ("hand-written `extern \"C\"`", externs, {}),
         ("bindgen in build.rs", bg, {}),
     ]:
         build = ["cargo", "build", "--offline", "-q"]
         # Warm the signature database once, outside the timings below.
-        if d in (ffi, ffi_sys):
+        if d in (ffi, ffi_macros, ffi_sys):
             shutil.rmtree(cache, ignore_errors=True)
             run(build, d, env)
             shutil.rmtree(os.path.join(d, "target"))

@@ -19,7 +19,7 @@
 //! ```
 //!
 //! ```
-//! use ffi_auto::{ffi_call, registry, Function, Library, Signature};
+//! use ffi_auto::{ffi_call, Function, Library, sig::Signature, config::registry};
 //!
 //! // A by-name call (the original's `ffi-call`), with the signature registered once.
 //! // SAFETY: `size_t strlen(const char *)` in <string.h>.
@@ -113,9 +113,6 @@ pub use ffi_auto_macros::ffi_auto;
 pub use ffi_auto_macros::defcfuns;
 
 /// The C declaration model (types, signatures, layouts) shared with the compile-time half.
-pub mod sig {
-    pub use ffi_auto_sig::*;
-}
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -231,7 +231,7 @@ fn wrapped_functions_are_registered_for_by_name_calls() {
     assert_eq!(f.call::<i32>((20, 22)).unwrap(), 42);
     let f = prepare("hypot").unwrap();
     assert!(f.origin().starts_with("compiled in"), "{}", f.origin());
-    assert!(ffi_auto::compiled_source().len() >= 20);
+    assert!(ffi_auto::introspect::compiled_source().len() >= 20);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::ptr::{null, null_mut};
 
-use ffi_auto::{Callback, add_header, constant, defcfuns, ffi_call, ffi_call_raw};
+use ffi_auto::{Callback, config::add_header, constant, defcfuns, ffi_call, ffi_call_raw};
 
 defcfuns! {
     #![ffi_auto(lib = "sqlite3", header = "sqlite3.h")]

@@ -7,7 +7,7 @@
 use std::ffi::{c_int, c_long, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ffi_auto::{Callback, RustType, defcfuns};
+use ffi_auto::{Callback, defcfuns, sig::RustType};
 
 defcfuns! {
     #![ffi_auto(lib = "ffiauto_fixture", header = "fixture/c/fixture.h")]

@@ -4,7 +4,7 @@
 
 use std::ffi::{CStr, c_char, c_int, c_long, c_void};
 
-use ffi_auto::{Callback, Function, Library, Signature, Value, ffi_auto, registry};
+use ffi_auto::{Callback, Function, Library, Value, config::registry, ffi_auto, sig::Signature};
 use libffi::middle::{Cif, CodePtr, Type};
 
 pub const LIB: &str = ffi_auto_fixture::LIB;

@@ -45,7 +45,7 @@ pub struct ArgError {
 ///
 /// ```
 /// use ffi_auto_cli::args::{convert, CliArg};
-/// use ffi_auto::{CType, Value};
+/// use ffi_auto::{Value, sig::CType};
 /// assert_eq!(convert("42", Some(&CType::SIZE_T), 1).unwrap(), CliArg::Value(Value::I64(42)));
 /// let e = convert("18446744073709551616", Some(&CType::SIZE_T), 2).unwrap_err();
 /// assert!(e.to_string().contains("18446744073709551616"), "{e}");

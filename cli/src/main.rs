@@ -320,7 +320,7 @@ fn record(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
         return Err(not_found("struct or union", name, &set, &names));
     };
     println!("{}: {} bytes, aligned to {}", r.c_name(), r.size, r.align);
-    let dm = ffi_auto::DataModel::native();
+    let dm = ffi_auto::sig::DataModel::native();
     for f in &r.fields {
         let size =
             f.ty.layout(&dm)
@@ -481,10 +481,10 @@ fn call(
     lib: Option<&str>,
 ) -> Result<(), Failure> {
     for h in &headers.headers {
-        ffi_auto::add_header(h);
+        ffi_auto::config::add_header(h);
     }
     for d in &headers.include {
-        ffi_auto::add_include_dir(d.clone());
+        ffi_auto::config::add_include_dir(d.clone());
     }
     let f = match lib {
         Some(l) => ffi_auto::prepare((name, l))?,

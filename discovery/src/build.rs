@@ -155,16 +155,33 @@ impl Builder {
     /// # Errors
     /// A discovery error (a header that does not parse, no libclang and no committed
     /// database), or an I/O error writing `OUT_DIR`.
-    // Long (90 lines): named for splitting in issue 11's restructuring; left as it was here.
     pub fn generate(self) -> Result<Generated, DiscoveryError> {
-        let out_dir = match &self.out_dir {
-            Some(d) => d.clone(),
+        let out_dir = self.output_dir()?;
+        self.link_directives()?;
+        let path = out_dir.join("ffi-auto.ffidb");
+        let disc = Discovery::new();
+        // A build script is one run, but tools may run several in one process: check the
+        // headers now rather than trust what this process saw before.
+        disc.refresh(&self.set)?;
+        let found = self.find(&disc)?;
+        self.write(&disc, path, found)
+    }
+
+    /// `OUT_DIR`, or the directory given instead.
+    fn output_dir(&self) -> Result<PathBuf, DiscoveryError> {
+        match &self.out_dir {
+            Some(d) => Ok(d.clone()),
             None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or_else(|| {
                 DiscoveryError::Internal(
                     "Builder::generate runs in a build script (OUT_DIR is not set); use Builder::out_dir elsewhere".to_owned(),
                 )
-            })?,
-        };
+            }),
+        }
+    }
+
+    /// The libraries to link (named, and the pkg-config packages'), and what else decides
+    /// whether the build script reruns before any header is read.
+    fn link_directives(&self) -> Result<(), DiscoveryError> {
         for lib in &self.links {
             self.directive(&format!("rustc-link-lib={lib}"));
         }
@@ -184,12 +201,14 @@ impl Builder {
         if let Some(db) = &self.database {
             self.directive(&format!("rerun-if-changed={}", db.display()));
         }
-        let path = out_dir.join("ffi-auto.ffidb");
-        let disc = Discovery::new();
+        Ok(())
+    }
+
+    /// The declarations: from discovery (libclang, or the user's database) unless offline,
+    /// else from the committed database; with the libclang that wrote them and the warnings
+    /// (a stale committed database).
+    fn find(&self, disc: &Discovery) -> Result<Found, DiscoveryError> {
         let mut warnings = Vec::new();
-        // A build script is one run, but tools may run several in one process: check the
-        // headers now rather than trust what this process saw before.
-        disc.refresh(&self.set)?;
         let found = if self.offline {
             Err(DiscoveryError::LibclangMissing {
                 reason: "Builder::offline asks for the committed database".to_owned(),
@@ -206,7 +225,7 @@ impl Builder {
                 }
                 let lib = match clang::libclang_if_loaded() {
                     Some(l) => LibclangFile::of(l),
-                    None => committed_or_cached_libclang(&disc, &self.set),
+                    None => committed_or_cached_libclang(disc, &self.set),
                 };
                 (decls, Source::Discovery(origin), lib)
             }
@@ -230,6 +249,28 @@ impl Builder {
             }
             Err(e) => return Err(e),
         };
+        Ok(Found {
+            decls,
+            source,
+            libclang,
+            warnings,
+        })
+    }
+
+    /// Writes the declarations to `path` for the macros, and prints the headers to watch,
+    /// the warnings and where the macros find the file (`FFI_AUTO_DB`).
+    fn write(
+        &self,
+        disc: &Discovery,
+        path: PathBuf,
+        found: Found,
+    ) -> Result<Generated, DiscoveryError> {
+        let Found {
+            decls,
+            source,
+            libclang,
+            warnings,
+        } = found;
         let key = disc.key(&self.set)?;
         db::store(&path, &key, &libclang, &decls).map_err(|e| {
             DiscoveryError::Internal(format!("could not write {}: {e}", path.display()))
@@ -248,6 +289,14 @@ impl Builder {
             warnings,
         })
     }
+}
+
+/// What [`Builder::generate`] found, before writing it.
+struct Found {
+    decls: Arc<Declarations>,
+    source: Source,
+    libclang: LibclangFile,
+    warnings: Vec<String>,
 }
 
 /// Writes the database of `set` to `path`, for committing (what `ffi-auto prepare` does).

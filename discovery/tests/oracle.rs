@@ -910,7 +910,7 @@ const BINDGEN_FIELD_IS_WRONG: &[(&str, &str)] = &[(
 /// Structs and unions bindgen lays out and discovery, by its rule, does not, each with the
 /// reason. Discovery keeps no layout for a struct whose tag is a reserved name (`__` prefix)
 /// that no typedef names and no signature uses: an implementation detail of the C library,
-/// not part of its API (`record_decl` in `clang.rs`).
+/// not part of its API (`record_decl` in `clang/walk.rs`).
 const NOT_LAID_OUT: &[(&str, &str)] = &[(
     "__pthread_cleanup_frame",
     "glibc's `struct __pthread_cleanup_frame` is the storage of the `pthread_cleanup_push` \

@@ -120,17 +120,10 @@ fn convert(name: &Ident, ty: &Ty) -> TokenStream {
     }
 }
 
-/// Emits the function and its registry entry.
-// Long (198 lines): named for splitting in issue 11's restructuring (one function per item
-// kind, as cxx's `expand`); left as it was here.
+/// Emits the function and its registry entry: a plain `extern` declaration when the Rust
+/// signature is the C one, else a wrapper around one (or around a symbol loaded at the first
+/// call, `lazy`).
 pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
-    let Wrapper {
-        attrs,
-        vis,
-        ident,
-        link_name,
-        ..
-    } = w;
     let needs_wrapper = w.lazy
         || w.errno.is_some()
         || w.variadic == Variadic::FixedOnly
@@ -138,140 +131,207 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
             .iter()
             .any(|(_, _, t)| matches!(t, Ty::CStr { .. }));
     if needs_wrapper && w.variadic == Variadic::Yes {
-        let why = if w.errno.is_some() {
-            "return `io::Result`"
-        } else if w.lazy {
-            "be `lazy`"
-        } else {
-            "convert `&CStr` arguments"
-        };
-        return syn::Error::new(
-            ident.span(),
-            format!("a Rust wrapper cannot be variadic, so a variadic `{ident}` cannot {why}\nhint: take `*const c_char` for strings, or leave out the `...` to call it with its fixed parameters only"),
-        )
-        .into_compile_error();
+        return variadic_wrapper_error(w);
     }
-    let link: Vec<TokenStream> = w
-        .lib
-        .iter()
-        .filter(|_| !w.lazy)
-        .chain(&w.links)
-        .map(|l| quote!(#[link(name = #l)]))
-        .collect();
-    let params: Vec<TokenStream> = w.params.iter().map(|(n, t, _)| quote!(#n: #t)).collect();
-    let ffi_params: Vec<TokenStream> = w
-        .params
-        .iter()
-        .map(|(n, t, ty)| {
-            let ft = ffi_type(t, ty);
-            quote!(#n: #ft)
-        })
-        .collect();
-    let ffi_types: Vec<TokenStream> = w.params.iter().map(|(_, t, ty)| ffi_type(t, ty)).collect();
-    let args: Vec<TokenStream> = w.params.iter().map(|(n, _, ty)| convert(n, ty)).collect();
-    let dots = (w.variadic != Variadic::No).then(|| quote!(, ...));
-    let ret = w.ret.as_ref().map(|r| quote!(-> #r));
-    let warning = w.warning.as_ref().map(|msg| {
-        let span = ident.span();
-        quote_spanned! {span=>
-            const _: () = {
-                #[deprecated(note = #msg)]
-                struct FfiAutoUncheckedSignature;
-                let _ = FfiAutoUncheckedSignature;
-            };
-        }
-    });
-    let unsafety = w.is_unsafe.then(|| quote!(unsafe));
+    let (item, addr) = if needs_wrapper {
+        (
+            wrapper(w, krate),
+            // The wrapper's own address is not the C function's; by-name calls resolve it.
+            quote!(::core::option::Option::None),
+        )
+    } else {
+        (extern_declaration(w), extern_address(&w.ident))
+    };
+    let registry = registration(w, &addr, krate);
+    let named_checks = named_type_checks(w, krate);
+    let warning = unchecked_warning(w);
+    quote! {
+        #item
+        #registry
+        #named_checks
+        #warning
+    }
+}
+
+/// Why a variadic Rust function cannot be the wrapper the options ask for.
+fn variadic_wrapper_error(w: &Wrapper) -> TokenStream {
+    let ident = &w.ident;
+    let why = if w.errno.is_some() {
+        "return `io::Result`"
+    } else if w.lazy {
+        "be `lazy`"
+    } else {
+        "convert `&CStr` arguments"
+    };
+    syn::Error::new(
+        ident.span(),
+        format!("a Rust wrapper cannot be variadic, so a variadic `{ident}` cannot {why}\nhint: take `*const c_char` for strings, or leave out the `...` to call it with its fixed parameters only"),
+    )
+    .into_compile_error()
+}
+
+impl Wrapper {
+    /// `#[link(name = ...)]` for each library linked at build time (not a `lazy` one).
+    fn link_attrs(&self) -> Vec<TokenStream> {
+        self.lib
+            .iter()
+            .filter(|_| !self.lazy)
+            .chain(&self.links)
+            .map(|l| quote!(#[link(name = #l)]))
+            .collect()
+    }
+
+    /// The parameters as the Rust function declares them.
+    fn rust_params(&self) -> Vec<TokenStream> {
+        self.params.iter().map(|(n, t, _)| quote!(#n: #t)).collect()
+    }
+
+    /// `, ...` for a function variadic in C.
+    fn dots(&self) -> Option<TokenStream> {
+        (self.variadic != Variadic::No).then(|| quote!(, ...))
+    }
+
+    /// `-> T` of the C function (`None` for `void`).
+    fn c_ret(&self) -> Option<TokenStream> {
+        self.ret.as_ref().map(|r| quote!(-> #r))
+    }
+}
+
+/// The user's function as an `extern` declaration of the C function itself.
+fn extern_declaration(w: &Wrapper) -> TokenStream {
+    let Wrapper {
+        attrs,
+        vis,
+        ident,
+        link_name,
+        ..
+    } = w;
+    let link = w.link_attrs();
+    let params = w.rust_params();
+    let (dots, ret) = (w.dots(), w.c_ret());
     let safety = if w.is_unsafe {
         quote!(unsafe)
     } else {
         quote!(safe)
     };
+    quote! {
+        #(#link)*
+        unsafe extern "C" {
+            #(#attrs)*
+            #[link_name = #link_name]
+            #vis #safety fn #ident(#(#params),* #dots) #ret;
+        }
+    }
+}
 
-    let (item, addr) = if needs_wrapper {
-        let shim = format_ident!("__ffi_auto_{}", ident);
-        let call = if w.lazy {
-            let lib = w.lib.clone().unwrap_or_default();
-            let get = if w.errno.is_some() {
-                quote!(SYMBOL.get().map_err(::std::io::Error::other)?)
-            } else {
-                quote!(SYMBOL.get()?)
-            };
-            // SAFETY: the signature was checked against the C declaration; the caller
-            // upholds the function's contract for pointer arguments (`unsafe fn`).
-            let invoke = quote!(unsafe { #shim(#(#args),*) });
-            let tail = match w.errno {
-                Some(conv) => errno_call(conv, &invoke, krate),
-                None => quote!(::core::result::Result::Ok(#invoke)),
-            };
-            quote! {
-                static SYMBOL: #krate::__private::LazySymbol =
-                    #krate::__private::LazySymbol::new(#lib, #link_name);
-                let addr = #get;
-                // SAFETY: `addr` is the symbol `#link_name` of the library loaded (and kept
-                // loaded) by `SYMBOL`, declared in the header with this signature.
-                let #shim: unsafe extern "C" fn(#(#ffi_types),* #dots) #ret =
-                    unsafe { ::core::mem::transmute::<*const ::core::ffi::c_void, _>(addr) };
-                #tail
+/// The registry's address of a function declared with [`extern_declaration`].
+fn extern_address(ident: &Ident) -> TokenStream {
+    quote! {
+        ::core::option::Option::Some({
+            fn addr() -> *const ::core::ffi::c_void {
+                #ident as *const ::core::ffi::c_void
             }
-        } else {
-            // SAFETY: the signature was checked against the C declaration; `&CStr`
-            // arguments are passed as NUL-terminated pointers that outlive the call.
-            let invoke = quote!(unsafe { #shim(#(#args),*) });
-            let body = match w.errno {
-                Some(conv) => errno_call(conv, &invoke, krate),
-                None => invoke,
-            };
-            quote! {
-                #(#link)*
-                unsafe extern "C" {
-                    #[link_name = #link_name]
-                    fn #shim(#(#ffi_params),* #dots) #ret;
-                }
-                #body
-            }
-        };
-        let r = w.ret.as_ref().map_or_else(|| quote!(()), |r| quote!(#r));
-        let wret = if w.errno.is_some() {
-            quote!(-> ::std::io::Result<#r>)
-        } else if w.lazy {
-            quote!(-> ::core::result::Result<#r, #krate::Error>)
-        } else {
-            quote!(#ret)
-        };
-        (
-            quote! {
-                #(#attrs)*
-                #[inline]
-                #vis #unsafety fn #ident(#(#params),*) #wret {
-                    #call
-                }
-            },
-            // The wrapper's own address is not the C function's; by-name calls resolve it.
-            quote!(::core::option::Option::None),
-        )
+            addr
+        })
+    }
+}
+
+/// The user's function as a Rust wrapper that converts its arguments and return and calls
+/// the C function (`shim`).
+fn wrapper(w: &Wrapper, krate: &Path) -> TokenStream {
+    let Wrapper {
+        attrs, vis, ident, ..
+    } = w;
+    let shim = format_ident!("__ffi_auto_{}", ident);
+    let call = if w.lazy {
+        lazy_call(w, &shim, krate)
     } else {
-        (
-            quote! {
-                #(#link)*
-                unsafe extern "C" {
-                    #(#attrs)*
-                    #[link_name = #link_name]
-                    #vis #safety fn #ident(#(#params),* #dots) #ret;
-                }
-            },
-            quote! {
-                ::core::option::Option::Some({
-                    fn addr() -> *const ::core::ffi::c_void {
-                        #ident as *const ::core::ffi::c_void
-                    }
-                    addr
-                })
-            },
-        )
+        linked_call(w, &shim, krate)
     };
+    let params = w.rust_params();
+    let unsafety = w.is_unsafe.then(|| quote!(unsafe));
+    let r = w.ret.as_ref().map_or_else(|| quote!(()), |r| quote!(#r));
+    let wret = if w.errno.is_some() {
+        quote!(-> ::std::io::Result<#r>)
+    } else if w.lazy {
+        quote!(-> ::core::result::Result<#r, #krate::Error>)
+    } else {
+        w.c_ret().unwrap_or_default()
+    };
+    quote! {
+        #(#attrs)*
+        #[inline]
+        #vis #unsafety fn #ident(#(#params),*) #wret {
+            #call
+        }
+    }
+}
 
-    let registry = w.c_sig.as_ref().map(|(c_name, sig, origin)| {
+/// A wrapper's body calling the C function linked at build time, declared inside it as
+/// `shim`.
+fn linked_call(w: &Wrapper, shim: &Ident, krate: &Path) -> TokenStream {
+    let link_name = &w.link_name;
+    let link = w.link_attrs();
+    let ffi_params = w.params.iter().map(|(n, t, ty)| {
+        let ft = ffi_type(t, ty);
+        quote!(#n: #ft)
+    });
+    let args = w.params.iter().map(|(n, _, ty)| convert(n, ty));
+    let (dots, ret) = (w.dots(), w.c_ret());
+    // SAFETY: the signature was checked against the C declaration; `&CStr`
+    // arguments are passed as NUL-terminated pointers that outlive the call.
+    let invoke = quote!(unsafe { #shim(#(#args),*) });
+    let body = match w.errno {
+        Some(conv) => errno_call(conv, &invoke, krate),
+        None => invoke,
+    };
+    quote! {
+        #(#link)*
+        unsafe extern "C" {
+            #[link_name = #link_name]
+            fn #shim(#(#ffi_params),* #dots) #ret;
+        }
+        #body
+    }
+}
+
+/// A `lazy` wrapper's body: the symbol is looked up at the first call (an `Err` if it is
+/// missing), then called through a function pointer `shim`.
+fn lazy_call(w: &Wrapper, shim: &Ident, krate: &Path) -> TokenStream {
+    let link_name = &w.link_name;
+    let lib = w.lib.clone().unwrap_or_default();
+    let ffi_types = w.params.iter().map(|(_, t, ty)| ffi_type(t, ty));
+    let args = w.params.iter().map(|(n, _, ty)| convert(n, ty));
+    let (dots, ret) = (w.dots(), w.c_ret());
+    let get = if w.errno.is_some() {
+        quote!(SYMBOL.get().map_err(::std::io::Error::other)?)
+    } else {
+        quote!(SYMBOL.get()?)
+    };
+    // SAFETY: the signature was checked against the C declaration; the caller
+    // upholds the function's contract for pointer arguments (`unsafe fn`).
+    let invoke = quote!(unsafe { #shim(#(#args),*) });
+    let tail = match w.errno {
+        Some(conv) => errno_call(conv, &invoke, krate),
+        None => quote!(::core::result::Result::Ok(#invoke)),
+    };
+    quote! {
+        static SYMBOL: #krate::__private::LazySymbol =
+            #krate::__private::LazySymbol::new(#lib, #link_name);
+        let addr = #get;
+        // SAFETY: `addr` is the symbol `#link_name` of the library loaded (and kept
+        // loaded) by `SYMBOL`, declared in the header with this signature.
+        let #shim: unsafe extern "C" fn(#(#ffi_types),* #dots) #ret =
+            unsafe { ::core::mem::transmute::<*const ::core::ffi::c_void, _>(addr) };
+        #tail
+    }
+}
+
+/// The entry in the link-time registry of compiled-in functions (for by-name calls), when a
+/// header declared the function; `addr` is the function's address, if it has one.
+fn registration(w: &Wrapper, addr: &TokenStream, krate: &Path) -> Option<TokenStream> {
+    let link_name = &w.link_name;
+    w.c_sig.as_ref().map(|(c_name, sig, origin)| {
         let sig = syn::LitByteStr::new(&ffi_auto_sig::encoding::encode(sig), Span::call_site());
         let lib = match (&w.lib, w.lazy) {
             (Some(l), true) => quote!(::core::option::Option::Some(#l)),
@@ -292,11 +352,13 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
                 };
             };
         }
-    });
+    })
+}
 
-    // A type ffi-auto knows only by name (`pid_t`, `div_t`) must be one whose every value C
-    // may pass is valid: an alias of a number, or a struct the macros generated. An enum
-    // named like the C typedef is not, and fails here.
+/// A type ffi-auto knows only by name (`pid_t`, `div_t`) must be one whose every value C
+/// may pass is valid: an alias of a number, or a struct the macros generated. An enum
+/// named like the C typedef is not, and fails here.
+fn named_type_checks(w: &Wrapper, krate: &Path) -> TokenStream {
     let ret_named = w.ret.as_ref().filter(|t| {
         matches!(
             super::check::classify(t, &ffi_auto_sig::DataModel::native()),
@@ -309,19 +371,26 @@ pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
         .filter(|(_, _, ty)| matches!(ty, Ty::Named(_)))
         .map(|(_, t, _)| t)
         .chain(ret_named);
-    let named_checks = quote! {
+    quote! {
         #(const _: () = {
-            fn has_c_type<T: #krate::RustType>() {}
+            fn has_c_type<T: #krate::sig::RustType>() {}
             let _ = has_c_type::<#named>;
         };)*
-    };
-
-    quote! {
-        #item
-        #registry
-        #named_checks
-        #warning
     }
+}
+
+/// A deprecation warning at the function, for a signature no header checked.
+fn unchecked_warning(w: &Wrapper) -> Option<TokenStream> {
+    w.warning.as_ref().map(|msg| {
+        let span = w.ident.span();
+        quote_spanned! {span=>
+            const _: () = {
+                #[deprecated(note = #msg)]
+                struct FfiAutoUncheckedSignature;
+                let _ = FfiAutoUncheckedSignature;
+            };
+        }
+    })
 }
 
 /// Rebuild the crate when one of these headers changes: `include_bytes!` makes the compiler

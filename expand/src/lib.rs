@@ -489,7 +489,6 @@ fn errno_convention(
 }
 
 /// A declaration was found: check the user's signature, or write one.
-// Long (109 lines): named for splitting in issue 11's restructuring; left as it was here.
 fn found(
     item: &FnItem,
     opts: &Options,
@@ -499,107 +498,132 @@ fn found(
     krate: &syn::Path,
     links: Vec<String>,
 ) -> TokenStream {
-    let dm = &ctx.data_model;
-    let mut errno = None;
-    let (params, ret, variadic, is_unsafe) = if let Some(user) = &item.sig {
-        let mut user = user.clone();
-        if let ReturnType::Type(arrow, t) = &user.output
-            && let Some(inner) = io_result_inner(t)
-        {
-            match errno_convention(opts, decl, t.span()) {
-                Ok(c) => errno = Some(c),
-                Err(e) => return fail(item, vec![e]),
-            }
-            user.output = if matches!(inner, Type::Tuple(t) if t.elems.is_empty()) {
-                ReturnType::Default
-            } else {
-                ReturnType::Type(*arrow, Box::new(inner.clone()))
-            };
-        } else if let Some(e) = &opts.errno {
-            return fail(
-                item,
-                vec![syn::Error::new(
-                    e.span(),
-                    "`errno` makes the wrapper return `std::io::Result<T>`: write that return type",
-                )],
-            );
-        }
-        let mismatches = check::check(&item.ident, &user, item.unsafety.is_some(), decl, dm, types);
-        if !mismatches.is_empty() {
-            return fail(
-                item,
-                mismatches
-                    .into_iter()
-                    .map(|m| syn::Error::new(m.span, m.message))
-                    .collect(),
-            );
-        }
-        let params = user
-            .inputs
-            .iter()
-            .map(|(n, t)| (n.clone(), t.clone(), classify(t, dm)))
-            .collect();
-        let ret = match &user.output {
-            ReturnType::Type(_, t) => Some((**t).clone()),
-            ReturnType::Default => None,
-        };
-        (
-            params,
-            ret,
-            user.variadic.is_some(),
-            item.unsafety.is_some(),
-        )
-    } else {
-        if opts.errno.is_some() {
-            match errno_convention(opts, decl, item.c_name.1) {
-                Ok(c) => errno = Some(c),
-                Err(e) => return fail(item, vec![e]),
-            }
-        }
-        match generate(decl, types) {
-            Ok((params, ret)) => {
-                let is_unsafe = ffi_auto_discovery::needs_unsafe(&decl.signature);
-                let params = params
-                    .into_iter()
-                    .map(|(n, t)| {
-                        let ty = classify(&t, dm);
-                        (n, t, ty)
-                    })
-                    .collect();
-                (params, ret, decl.signature.variadic, is_unsafe)
-            }
-            Err(why) => {
-                return fail(
-                    item,
-                    vec![syn::Error::new(
-                        item.c_name.1,
-                        format!(
-                            "`{}` ({}) cannot have a typed wrapper: it uses {why}",
-                            decl.name,
-                            decl.location()
-                        ),
-                    )],
-                );
-            }
-        }
+    let shape = match &item.sig {
+        Some(user) => checked_shape(item, user, opts, decl, &ctx.data_model, types),
+        None => generated_shape(item, opts, decl, &ctx.data_model, types),
+    };
+    let shape = match shape {
+        Ok(s) => s,
+        Err(errors) => return fail(item, errors),
     };
     let w = emit::Wrapper {
         attrs: item.attrs.clone(),
         vis: item.vis.clone(),
-        is_unsafe,
+        is_unsafe: shape.is_unsafe,
         ident: item.ident.clone(),
-        params,
-        variadic: emit::Variadic::of(variadic, decl.signature.variadic),
-        ret,
+        params: shape.params,
+        variadic: emit::Variadic::of(shape.variadic, decl.signature.variadic),
+        ret: shape.ret,
         link_name: decl.symbol().to_owned(),
         lib: opts.lib.as_ref().map(syn::LitStr::value),
         lazy: opts.lazy,
         links,
         c_sig: Some((decl.name.clone(), decl.signature.clone(), decl.location())),
         warning: None,
-        errno,
+        errno: shape.errno,
     };
     emit::emit(&w, krate)
+}
+
+/// The Rust side of a wrapper of a declared function: its parameters, return, whether it is
+/// variadic and `unsafe`, and how it reports errno.
+struct Shape {
+    params: Vec<(Ident, Type, Ty)>,
+    ret: Option<Type>,
+    variadic: bool,
+    is_unsafe: bool,
+    errno: Option<emit::ErrnoConv>,
+}
+
+/// The user's signature, checked against the declaration (an `io::Result<T>` return checked
+/// as `T`, with the errno convention it asks for).
+fn checked_shape(
+    item: &FnItem,
+    user: &UserSig,
+    opts: &Options,
+    decl: &Decl,
+    dm: &DataModel,
+    types: &types::Types,
+) -> Result<Shape, Vec<syn::Error>> {
+    let mut user = user.clone();
+    let mut errno = None;
+    if let ReturnType::Type(arrow, t) = &user.output
+        && let Some(inner) = io_result_inner(t)
+    {
+        errno = Some(errno_convention(opts, decl, t.span()).map_err(|e| vec![e])?);
+        user.output = if matches!(inner, Type::Tuple(t) if t.elems.is_empty()) {
+            ReturnType::Default
+        } else {
+            ReturnType::Type(*arrow, Box::new(inner.clone()))
+        };
+    } else if let Some(e) = &opts.errno {
+        return Err(vec![syn::Error::new(
+            e.span(),
+            "`errno` makes the wrapper return `std::io::Result<T>`: write that return type",
+        )]);
+    }
+    let mismatches = check::check(&item.ident, &user, item.unsafety.is_some(), decl, dm, types);
+    if !mismatches.is_empty() {
+        return Err(mismatches
+            .into_iter()
+            .map(|m| syn::Error::new(m.span, m.message))
+            .collect());
+    }
+    let params = user
+        .inputs
+        .iter()
+        .map(|(n, t)| (n.clone(), t.clone(), classify(t, dm)))
+        .collect();
+    let ret = match &user.output {
+        ReturnType::Type(_, t) => Some((**t).clone()),
+        ReturnType::Default => None,
+    };
+    Ok(Shape {
+        params,
+        ret,
+        variadic: user.variadic.is_some(),
+        is_unsafe: item.unsafety.is_some(),
+        errno,
+    })
+}
+
+/// A name-only entry: the signature written from the declaration.
+fn generated_shape(
+    item: &FnItem,
+    opts: &Options,
+    decl: &Decl,
+    dm: &DataModel,
+    types: &types::Types,
+) -> Result<Shape, Vec<syn::Error>> {
+    let errno = if opts.errno.is_some() {
+        Some(errno_convention(opts, decl, item.c_name.1).map_err(|e| vec![e])?)
+    } else {
+        None
+    };
+    let (params, ret) = generate(decl, types).map_err(|why| {
+        vec![syn::Error::new(
+            item.c_name.1,
+            format!(
+                "`{}` ({}) cannot have a typed wrapper: it uses {why}",
+                decl.name,
+                decl.location()
+            ),
+        )]
+    })?;
+    let params = params
+        .into_iter()
+        .map(|(n, t)| {
+            let ty = classify(&t, dm);
+            (n, t, ty)
+        })
+        .collect();
+    Ok(Shape {
+        params,
+        ret,
+        variadic: decl.signature.variadic,
+        is_unsafe: ffi_auto_discovery::needs_unsafe(&decl.signature),
+        errno,
+    })
 }
 
 /// The Rust parameters and return type of a name-only entry, written from the C declaration.
@@ -706,10 +730,14 @@ fn dynamic(item: &FnItem, opts: &Options, krate: &syn::Path) -> TokenStream {
         Some(l) => quote!((#name, #l)),
         None => quote!(#name),
     };
+    // Through `__dynamic_item!`: without the runtime's `dynamic` feature, a compile error that
+    // names it, instead of errors about `ffi_call` not existing.
     quote! {
-        #(#attrs)*
-        #vis fn #ident<R: #krate::FromRet>(args: impl #krate::SafeArgs) -> ::core::result::Result<R, #krate::Error> {
-            #krate::ffi_call(#target, args)
+        #krate::__dynamic_item! {
+            #(#attrs)*
+            #vis fn #ident<R: #krate::FromRet>(args: impl #krate::SafeArgs) -> ::core::result::Result<R, #krate::Error> {
+                #krate::ffi_call(#target, args)
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
-use ffi_auto_sig::{CType, DataModel, FloatKind, Record, RecordKind};
+use ffi_auto_sig::{CType, DataModel, Field, FloatKind, Record, RecordKind};
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::spanned::Spanned;
@@ -80,9 +80,9 @@ pub fn expand_struct(
             }
             // SAFETY: an opaque type has no values of its own; only pointers to it cross the
             // boundary, and any address is a valid raw pointer.
-            unsafe impl #krate::RustType for #ident {
-                fn c_type() -> #krate::CType {
-                    #krate::CType::Opaque(::core::convert::From::from(#key))
+            unsafe impl #krate::sig::RustType for #ident {
+                fn c_type() -> #krate::sig::CType {
+                    #krate::sig::CType::Opaque(::core::convert::From::from(#key))
                 }
             }
         };
@@ -200,8 +200,8 @@ fn runtime_impls(ident: &Ident, r: &Record, krate: &syn::Path) -> TokenStream {
         // SAFETY: the type is `#[repr(C)]` and the assertions above check its size, alignment
         // and field offsets against this very layout.
         unsafe impl #krate::CStruct for #ident {
-            fn record() -> ::std::sync::Arc<#krate::Record> {
-                static RECORD: ::std::sync::OnceLock<::std::sync::Arc<#krate::Record>> =
+            fn record() -> ::std::sync::Arc<#krate::sig::Record> {
+                static RECORD: ::std::sync::OnceLock<::std::sync::Arc<#krate::sig::Record>> =
                     ::std::sync::OnceLock::new();
                 RECORD
                     .get_or_init(|| {
@@ -281,6 +281,57 @@ impl Generator<'_> {
             ));
         }
         let repr = repr(r, self.dm).map_err(|why| format!("`{key}` cannot be generated: {why}"))?;
+        let (nested, idents, fields) = self.fields(ident, r, key)?;
+        let vis = self.vis;
+        let doc = format!(
+            "`{key}`, laid out as the header does ({} bytes, aligned to {}).",
+            r.size, r.align
+        );
+        // A union has no `Debug` (which field to show?), so neither has a struct holding one.
+        let debug = (!r.fields.iter().any(|f| holds_union(&f.ty))).then(|| quote!(Debug));
+        let def = match r.kind {
+            RecordKind::Struct => quote! {
+                #[doc = #doc]
+                #(#attrs)*
+                #repr
+                #[derive(Clone, Copy, #debug)]
+                #vis struct #ident { #(#fields),* }
+            },
+            RecordKind::Union => quote! {
+                #[doc = #doc]
+                #(#attrs)*
+                #repr
+                #[derive(Clone, Copy)]
+                #vis union #ident { #(#fields),* }
+            },
+        };
+        let asserts = layout_asserts(ident, r, key, &idents);
+        let impls = runtime_impls(ident, r, self.krate);
+        Ok(quote! {
+            #nested
+            #def
+            impl ::core::default::Default for #ident {
+                /// All fields zero (null pointers, `None` function pointers).
+                fn default() -> Self {
+                    // SAFETY: every field is an integer, float, raw pointer, `Option` of a
+                    // function pointer, or an array or struct of those: all-zero bytes are a
+                    // valid value of each.
+                    unsafe { ::core::mem::zeroed() }
+                }
+            }
+            #asserts
+            #impls
+        })
+    }
+
+    /// The fields of `r` (the Rust type `ident`) in generated code, with their names; and
+    /// before them, the types generated for its anonymous members.
+    fn fields(
+        &self,
+        ident: &Ident,
+        r: &Record,
+        key: &str,
+    ) -> Result<(TokenStream, Vec<Ident>, Vec<TokenStream>), String> {
         let mut nested = TokenStream::new();
         let mut idents = Vec::new();
         let mut fields = Vec::new();
@@ -332,46 +383,7 @@ impl Generator<'_> {
             fields.push(quote!(#[doc = #doc] pub #id: #ty));
             idents.push(id);
         }
-        let vis = self.vis;
-        let doc = format!(
-            "`{key}`, laid out as the header does ({} bytes, aligned to {}).",
-            r.size, r.align
-        );
-        // A union has no `Debug` (which field to show?), so neither has a struct holding one.
-        let debug = (!r.fields.iter().any(|f| holds_union(&f.ty))).then(|| quote!(Debug));
-        let def = match r.kind {
-            RecordKind::Struct => quote! {
-                #[doc = #doc]
-                #(#attrs)*
-                #repr
-                #[derive(Clone, Copy, #debug)]
-                #vis struct #ident { #(#fields),* }
-            },
-            RecordKind::Union => quote! {
-                #[doc = #doc]
-                #(#attrs)*
-                #repr
-                #[derive(Clone, Copy)]
-                #vis union #ident { #(#fields),* }
-            },
-        };
-        let asserts = layout_asserts(ident, r, key, &idents);
-        let impls = runtime_impls(ident, r, self.krate);
-        Ok(quote! {
-            #nested
-            #def
-            impl ::core::default::Default for #ident {
-                /// All fields zero (null pointers, `None` function pointers).
-                fn default() -> Self {
-                    // SAFETY: every field is an integer, float, raw pointer, `Option` of a
-                    // function pointer, or an array or struct of those: all-zero bytes are a
-                    // valid value of each.
-                    unsafe { ::core::mem::zeroed() }
-                }
-            }
-            #asserts
-            #impls
-        })
+        Ok((nested, idents, fields))
     }
 }
 
@@ -388,16 +400,10 @@ fn anonymous_record(ty: &CType) -> Option<(&Record, Option<u64>)> {
     }
 }
 
-// Long (95 lines): named for splitting in issue 11's restructuring; left as it was here.
+/// A user-written struct checked against the header's record: `#[repr(C)]`, the fields'
+/// names and types in order; then its layout asserted.
 fn check_struct(found: &Found<'_>) -> TokenStream {
-    let Found {
-        item,
-        r,
-        key,
-        types,
-        dm,
-        krate,
-    } = *found;
+    let Found { item, r, .. } = *found;
     let s = &item.item;
     let ident = &s.ident;
     let mut errors: Vec<syn::Error> = Vec::new();
@@ -434,6 +440,31 @@ fn check_struct(found: &Found<'_>) -> TokenStream {
             ),
         ));
     }
+    let (idents, nested_asserts) = check_fields(found, named, &declared, &mut errors);
+    if !errors.is_empty() {
+        return combine(errors);
+    }
+    let asserts = layout_asserts(ident, r, found.key, &idents);
+    let impls = runtime_impls(ident, r, found.krate);
+    let s = quote!(#s);
+    quote! {
+        #s
+        #asserts
+        #(#nested_asserts)*
+        #impls
+    }
+}
+
+/// Checks the user's fields against C's, pairwise (`declared` spells C's, for hints).
+/// Returns the fields' names, and the assertions for anonymous members.
+fn check_fields(
+    found: &Found<'_>,
+    named: &syn::FieldsNamed,
+    declared: &str,
+    errors: &mut Vec<syn::Error>,
+) -> (Vec<Ident>, Vec<TokenStream>) {
+    let r = found.r;
+    let ident = &found.item.item.ident;
     let mut idents = Vec::new();
     let mut anon = 0;
     // Anonymous members and members of anonymous type have no C type name to check a Rust
@@ -466,59 +497,69 @@ fn check_struct(found: &Found<'_>) -> TokenStream {
             ));
         }
         if let Some((inner, len)) = anonymous_record(&cf.ty) {
-            let ty = &uf.ty;
-            let (size, align) = (
-                Literal::u64_unsuffixed(inner.size * len.unwrap_or(1)),
-                Literal::u64_unsuffixed(inner.align),
-            );
-            let msg = format!(
-                "ffi-auto: field `{uid}` of `{ident}` does not have the size and alignment of C's anonymous `{}` ({} bytes, aligned to {})",
-                cf.ty, inner.size, inner.align
-            );
-            nested_asserts.push(quote! {
-                const _: () = ::core::assert!(
-                    ::core::mem::size_of::<#ty>() as u64 == #size
-                        && ::core::mem::align_of::<#ty>() as u64 == #align,
-                    #msg
-                );
-            });
-            continue;
-        }
-        if cf.bit_width.is_some() {
-            errors.push(syn::Error::new(
-                uf.ty.span(),
-                format!(
-                    "`{}` is a bitfield (`{}`), which Rust cannot lay out field by field\nhint: use the type behind a pointer, or generate it with bindgen",
-                    cf.name,
-                    cf.ty.declare(&cf.name)
-                ),
-            ));
-            continue;
-        }
-        if let Some(why) = struct_field_mismatch(&uf.ty, &cf.ty, types, dm) {
-            errors.push(syn::Error::new(
-                uf.ty.span(),
-                format!(
-                    "field `{}` of `{}` is `{}` in C{why}\nhint: {declared}",
-                    cf.name,
-                    r.c_name(),
-                    cf.ty
-                ),
-            ));
+            nested_asserts.push(anonymous_member_assert(ident, uid, &uf.ty, cf, inner, len));
+        } else if let Some(e) = field_type_error(found, &uf.ty, cf, declared) {
+            errors.push(e);
         }
     }
-    if !errors.is_empty() {
-        return combine(errors);
-    }
-    let asserts = layout_asserts(ident, r, key, &idents);
-    let impls = runtime_impls(ident, r, krate);
-    let s = quote!(#s);
+    (idents, nested_asserts)
+}
+
+/// The size and alignment of a user's field `uid` of type `ty` (in `ident`), asserted to be
+/// those of the anonymous record `inner` (or an array of `len` of them) C has there.
+fn anonymous_member_assert(
+    ident: &Ident,
+    uid: &Ident,
+    ty: &Type,
+    cf: &Field,
+    inner: &Record,
+    len: Option<u64>,
+) -> TokenStream {
+    let (size, align) = (
+        Literal::u64_unsuffixed(inner.size * len.unwrap_or(1)),
+        Literal::u64_unsuffixed(inner.align),
+    );
+    let msg = format!(
+        "ffi-auto: field `{uid}` of `{ident}` does not have the size and alignment of C's anonymous `{}` ({} bytes, aligned to {})",
+        cf.ty, inner.size, inner.align
+    );
     quote! {
-        #s
-        #asserts
-        #(#nested_asserts)*
-        #impls
+        const _: () = ::core::assert!(
+            ::core::mem::size_of::<#ty>() as u64 == #size
+                && ::core::mem::align_of::<#ty>() as u64 == #align,
+            #msg
+        );
     }
+}
+
+/// Why the user's field type `ty` cannot hold C's field `cf`: a bitfield, or a type that
+/// does not fit.
+fn field_type_error(
+    found: &Found<'_>,
+    ty: &Type,
+    cf: &Field,
+    declared: &str,
+) -> Option<syn::Error> {
+    if cf.bit_width.is_some() {
+        return Some(syn::Error::new(
+            ty.span(),
+            format!(
+                "`{}` is a bitfield (`{}`), which Rust cannot lay out field by field\nhint: use the type behind a pointer, or generate it with bindgen",
+                cf.name,
+                cf.ty.declare(&cf.name)
+            ),
+        ));
+    }
+    let why = struct_field_mismatch(ty, &cf.ty, found.types, found.dm)?;
+    Some(syn::Error::new(
+        ty.span(),
+        format!(
+            "field `{}` of `{}` is `{}` in C{why}\nhint: {declared}",
+            cf.name,
+            found.r.c_name(),
+            cf.ty
+        ),
+    ))
 }
 
 fn holds_union(ty: &CType) -> bool {
@@ -752,6 +793,8 @@ fn pointer_value(c: &CType, address: u64, t: &TokenStream) -> Result<TokenStream
     }
 }
 
+/// A constant's value (`v`, of C type `c`) written as the user's type `t`, or why it cannot
+/// be one (the message's tail).
 fn checked_const(
     t: &Type,
     c: &CType,
@@ -760,47 +803,11 @@ fn checked_const(
 ) -> Result<TokenStream, String> {
     let spelled = spell(t);
     if let ConstValue::Ptr(a) = *v {
-        return match classify(t, dm) {
-            // The address, as a pointer-sized integer (`-1` for `isize`).
-            Ty::Int { size, signed } if u64::from(size) == u64::from(dm.pointer.size) => {
-                let int = if signed {
-                    ConstValue::Int(a as i64)
-                } else {
-                    ConstValue::UInt(a)
-                };
-                Ok(int_lit(&int))
-            }
-            Ty::Ptr { .. } | Ty::FnPtr { .. } | Ty::Named(_) if c.is_pointer() => {
-                pointer_value(c, a, &quote!(#t)).map_err(|e| format!(" and {e}"))
-            }
-            _ => Err(format!(
-                ", a pointer, not `{spelled}`\nhint: write `{}`, or `usize` for its address",
-                c.rust_type().unwrap_or_else(|| "a pointer type".to_owned())
-            )),
-        };
+        return checked_pointer_const(t, c, a, dm);
     }
     match (classify(t, dm), v) {
         (Ty::Int { size, signed }, ConstValue::Int(_) | ConstValue::UInt(_)) => {
-            let x: i128 = match *v {
-                ConstValue::Int(i) => i128::from(i),
-                ConstValue::UInt(u) => i128::from(u),
-                _ => 0,
-            };
-            let bits = u32::from(size) * 8;
-            let (min, max) = if signed {
-                (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
-            } else {
-                (0, (1i128 << bits) - 1)
-            };
-            if (min..=max).contains(&x) {
-                Ok(int_lit(v))
-            } else {
-                Err(format!(
-                    ", which does not fit `{spelled}` ({min}..={max})\nhint: write `{}`",
-                    c.rust_type()
-                        .unwrap_or_else(|| "a wider integer".to_owned())
-                ))
-            }
+            checked_int_const(&spelled, size, signed, c, v)
         }
         (Ty::F64, ConstValue::Float(f)) => {
             let l = Literal::f64_unsuffixed(*f);
@@ -838,5 +845,65 @@ fn checked_const(
             c.rust_type()
                 .unwrap_or_else(|| "an integer type".to_owned())
         )),
+    }
+}
+
+/// A pointer constant (address `a`, C type `c`) as the user's type `t`: a pointer of the
+/// C type, or its address as a pointer-sized integer.
+fn checked_pointer_const(
+    t: &Type,
+    c: &CType,
+    a: u64,
+    dm: &DataModel,
+) -> Result<TokenStream, String> {
+    match classify(t, dm) {
+        // The address, as a pointer-sized integer (`-1` for `isize`).
+        Ty::Int { size, signed } if u64::from(size) == u64::from(dm.pointer.size) => {
+            let int = if signed {
+                ConstValue::Int(a as i64)
+            } else {
+                ConstValue::UInt(a)
+            };
+            Ok(int_lit(&int))
+        }
+        Ty::Ptr { .. } | Ty::FnPtr { .. } | Ty::Named(_) if c.is_pointer() => {
+            pointer_value(c, a, &quote!(#t)).map_err(|e| format!(" and {e}"))
+        }
+        _ => Err(format!(
+            ", a pointer, not `{}`\nhint: write `{}`, or `usize` for its address",
+            spell(t),
+            c.rust_type().unwrap_or_else(|| "a pointer type".to_owned())
+        )),
+    }
+}
+
+/// An integer constant `v` (C type `c`) as the user's integer type (`spelled`, of `size`
+/// bytes): its literal, if the value fits.
+fn checked_int_const(
+    spelled: &str,
+    size: u8,
+    signed: bool,
+    c: &CType,
+    v: &ConstValue,
+) -> Result<TokenStream, String> {
+    let x: i128 = match *v {
+        ConstValue::Int(i) => i128::from(i),
+        ConstValue::UInt(u) => i128::from(u),
+        _ => 0,
+    };
+    let bits = u32::from(size) * 8;
+    let (min, max) = if signed {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    } else {
+        (0, (1i128 << bits) - 1)
+    };
+    if (min..=max).contains(&x) {
+        Ok(int_lit(v))
+    } else {
+        Err(format!(
+            ", which does not fit `{spelled}` ({min}..={max})\nhint: write `{}`",
+            c.rust_type()
+                .unwrap_or_else(|| "a wider integer".to_owned())
+        ))
     }
 }

@@ -8,7 +8,10 @@ use std::sync::OnceLock;
 
 use ffi_auto::format::{Family, parse};
 use ffi_auto::sig::encoding;
-use ffi_auto::{CType, DataModel, Function, Signature, Value};
+use ffi_auto::{
+    Function, Value,
+    sig::{CType, DataModel, Signature},
+};
 use ffi_auto_cli::args::{CliArg, convert, parse_float, parse_int};
 use ffi_auto_discovery::Catalog;
 use ffi_auto_discovery::db::{self, FORMAT};

@@ -84,7 +84,7 @@ pub(crate) fn get(key: CifKey) -> Result<Arc<PreparedCif>, String> {
 /// shares one CIF, so this stays small however many functions are prepared.
 ///
 /// ```
-/// use ffi_auto_runtime::{Signature, cif_cache_len, find_symbol, Function};
+/// use ffi_auto_runtime::{find_symbol, Function, sig::Signature, introspect::cif_cache_len};
 /// let sig: Signature = "double (double)".parse().unwrap();
 /// // SAFETY: `sin` and `cos` are `double (double)` in <math.h>.
 /// let sin = unsafe { Function::new(find_symbol("sin", Some("m")).unwrap(), "sin", sig.clone()) }.unwrap();

@@ -6,8 +6,11 @@ use std::ffi::c_void;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{LazyLock, OnceLock};
 
-use crate::error::{Error, Result};
+#[cfg(feature = "dynamic")]
+use crate::error::Error;
+use crate::error::Result;
 use crate::library::Library;
+#[cfg(feature = "dynamic")]
 use crate::resolve::{Found, SignatureSource};
 
 /// The registry's element type and the slice itself live in a module of their own, with no
@@ -66,6 +69,7 @@ impl CompiledSource {
     }
 }
 
+#[cfg(feature = "dynamic")]
 impl SignatureSource for CompiledSource {
     fn describe(&self) -> String {
         format!(

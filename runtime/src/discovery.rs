@@ -59,7 +59,7 @@ impl HeaderSource {
         f(Arc::make_mut(&mut st.set));
         st.loaded = None;
         drop(st);
-        crate::dynamic::invalidate();
+        crate::generation::invalidate();
     }
 }
 
@@ -146,7 +146,7 @@ impl SignatureSource for HeaderSource {
 /// (`"zlib.h"`) or a path.
 ///
 /// ```no_run
-/// use ffi_auto_runtime::{add_header, ffi_call};
+/// use ffi_auto_runtime::{ffi_call, config::add_header};
 /// add_header("zlib.h");
 /// let v: *const std::ffi::c_char = ffi_call(("zlibVersion", "z"), ()).unwrap();
 /// ```

@@ -3,7 +3,6 @@
 
 use std::cell::{Cell, UnsafeCell};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, PoisonError, RwLock};
 
 use hashbrown::HashTable;
@@ -56,11 +55,9 @@ impl<'a> From<(&'a str, &'a str)> for Target<'a> {
     }
 }
 
-/// Bumped whenever signatures or the search order change: every cached handle is then stale.
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
-/// Prepared handles shared by all threads.
-static SHARED: LazyLock<RwLock<Shared>> = LazyLock::new(RwLock::default);
+/// Prepared handles shared by all threads, with the generation they were prepared in
+/// (`crate::generation`): a table of an older generation is stale and cleared on next use.
+static SHARED: LazyLock<RwLock<(u64, Shared)>> = LazyLock::new(RwLock::default);
 
 /// (name, library or "") -> handle.
 type Shared = HashMap<(Box<str>, Box<str>), Function, FxBuildHasher>;
@@ -258,15 +255,6 @@ fn long_match(entry: &Entry, name: &str, library: &str) -> bool {
     *entry.name == *name && *entry.library == *library
 }
 
-/// Drops every cached handle (signatures or the search order changed).
-pub(crate) fn invalidate() {
-    GENERATION.fetch_add(1, Ordering::AcqRel);
-    SHARED
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clear();
-}
-
 /// Runs `f` on the prepared handle for `target`, preparing it on first use.
 #[inline(always)]
 fn with_function<T>(
@@ -282,7 +270,7 @@ fn with_function<T>(
     // call on this thread; `try_with` succeeded, so it is initialized and not destroyed.
     let local: Option<&Local> = local.map(|p| unsafe { &*p });
     if let Some(l) = local
-        && l.generation.get() == GENERATION.load(Ordering::Acquire)
+        && l.generation.get() == crate::generation::current()
         && let Some(e) = l.find(hash, &key, name, library)
     {
         let _in_use = InUse::new(l);
@@ -301,8 +289,8 @@ fn miss(
     key: Key,
     hash: u64,
 ) -> Result<Function, Box<Error>> {
-    let generation = GENERATION.load(Ordering::Acquire);
-    let func = shared_or_prepare(target).map_err(Box::new)?;
+    let generation = crate::generation::current();
+    let func = shared_or_prepare(target, generation).map_err(Box::new)?;
     let Some(l) = local else {
         return Ok(func);
     };
@@ -329,25 +317,30 @@ fn miss(
     Ok(func)
 }
 
+/// The shared handle for `target` in `generation`, prepared on first use.
 #[cold]
-fn shared_or_prepare(target: Target<'_>) -> Result<Function> {
+fn shared_or_prepare(target: Target<'_>, generation: u64) -> Result<Function> {
     let owned: (Box<str>, Box<str>) = (target.name.into(), target.library.unwrap_or("").into());
-    if let Some(f) = SHARED
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&owned)
     {
-        return Ok(f.clone());
+        let shared = SHARED.read().unwrap_or_else(PoisonError::into_inner);
+        if shared.0 == generation
+            && let Some(f) = shared.1.get(&owned)
+        {
+            return Ok(f.clone());
+        }
     }
     let func = prepare_uncached(target)?;
+    let mut shared = SHARED.write().unwrap_or_else(PoisonError::into_inner);
+    if shared.0 != generation {
+        if crate::generation::current() != generation {
+            // The configuration changed while this one was prepared: use it, keep nothing.
+            return Ok(func);
+        }
+        *shared = (generation, Shared::default());
+    }
     // Two threads may prepare the same function at once; both handles are valid, and the
     // first one stored is the one everybody shares from then on.
-    Ok(SHARED
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .entry(owned)
-        .or_insert(func)
-        .clone())
+    Ok(shared.1.entry(owned).or_insert(func).clone())
 }
 
 fn prepare_uncached(target: Target<'_>) -> Result<Function> {
@@ -384,7 +377,7 @@ fn prepare_uncached(target: Target<'_>) -> Result<Function> {
 /// the library search, call interface prepared, all once (the original's `ffi-call-cached`).
 ///
 /// ```
-/// use ffi_auto_runtime::{prepare, registry};
+/// use ffi_auto_runtime::{prepare, config::registry};
 /// // SAFETY: `int getpid(void)`-compatible: pid_t is int on this platform.
 /// unsafe { registry().register("getpid", None, "int (void)".parse().unwrap()) };
 /// let getpid = prepare("getpid").unwrap();
@@ -402,7 +395,7 @@ pub fn prepare<'a>(target: impl Into<Target<'a>>) -> Result<Function> {
 /// Calls a C function by name with safe arguments (the original's `ffi-call`).
 ///
 /// ```
-/// use ffi_auto_runtime::{ffi_call, registry};
+/// use ffi_auto_runtime::{ffi_call, config::registry};
 /// // SAFETY: these are the declarations in <string.h> and <math.h>.
 /// unsafe {
 ///     registry().register("strlen", None, "size_t (const char *)".parse().unwrap());

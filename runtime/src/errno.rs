@@ -45,7 +45,7 @@ pub fn errno() -> i32 {
 /// 0 when the function did not set it.
 ///
 /// ```
-/// use ffi_auto_runtime::{Errno, ffi_call_errno, registry};
+/// use ffi_auto_runtime::{Errno, ffi_call_errno, config::registry};
 /// // SAFETY: `long strtol(const char *, char **, int)` in <stdlib.h>.
 /// unsafe { registry().register("strtol", None, "long (const char *, char ** _Nullable, int)".parse().unwrap()) };
 /// let (v, e): (i64, Errno) = ffi_call_errno("strtol", ("99999999999999999999", None::<&str>, 10)).unwrap();

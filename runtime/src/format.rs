@@ -4,7 +4,7 @@
 //!
 //! ```
 //! use ffi_auto_runtime::format::{Family, parse};
-//! use ffi_auto_runtime::CType;
+//! use ffi_auto_runtime::sig::CType;
 //! let args = parse(Family::Printf, b"%s has %*d items (%.1f%%)\n").unwrap();
 //! let types: Vec<String> = args.iter().map(|c| c.ty.to_string()).collect();
 //! assert_eq!(types, ["const char *", "int", "int", "double"]);

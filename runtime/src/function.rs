@@ -27,7 +27,7 @@ use crate::value::Value;
 /// Cloning is cheap; a `Function` keeps its library loaded, and is `Send + Sync`.
 ///
 /// ```
-/// use ffi_auto_runtime::{Function, Signature, find_symbol};
+/// use ffi_auto_runtime::{Function, find_symbol, sig::Signature};
 /// let sig: Signature = "size_t (const char *)".parse().unwrap();
 /// // SAFETY: this is strlen's declaration in <string.h>.
 /// let strlen = unsafe { Function::new(find_symbol("strlen", None).unwrap(), "strlen", sig) }.unwrap();
@@ -240,7 +240,7 @@ impl Function {
     /// as `R` with a range check.
     ///
     /// ```
-    /// use ffi_auto_runtime::{Function, Signature, find_symbol, Error};
+    /// use ffi_auto_runtime::{Function, find_symbol, Error, sig::Signature};
     /// let sig: Signature = "int (int)".parse().unwrap();
     /// // SAFETY: `int abs(int)` in <stdlib.h>.
     /// let abs = unsafe { Function::new(find_symbol("abs", None).unwrap(), "abs", sig) }.unwrap();
@@ -272,7 +272,7 @@ impl Function {
     ///
     /// ```
     /// use std::ffi::{c_char, CStr};
-    /// use ffi_auto_runtime::{Function, Signature, find_symbol};
+    /// use ffi_auto_runtime::{Function, find_symbol, sig::Signature};
     /// let sig: Signature = "long (const char *, char **, int)".parse().unwrap();
     /// // SAFETY: `long strtol(const char *, char **, int)` in <stdlib.h>.
     /// let strtol = unsafe { Function::new(find_symbol("strtol", None).unwrap(), "strtol", sig) }.unwrap();
@@ -335,7 +335,7 @@ impl Function {
     /// (argument conversion, allocation) can change it.
     ///
     /// ```
-    /// use ffi_auto_runtime::{Function, Signature, find_symbol};
+    /// use ffi_auto_runtime::{Function, find_symbol, sig::Signature};
     /// let sig: Signature = "int (const char *, int)".parse().unwrap();
     /// // SAFETY: `int open(const char *, int, ...)`, called here with its two fixed arguments.
     /// let open = unsafe { Function::new(find_symbol("open", None).unwrap(), "open", sig) }.unwrap();

@@ -6,10 +6,11 @@
 //!   once), called with Rust tuples or [`Value`]s; every argument is checked against the C
 //!   declaration before any C code runs.
 //! - [`ffi_call`] calls by name, finding the signature through a chain of
-//!   [`SignatureSource`]s; the second call with a name costs one hash lookup.
+//!   [`SignatureSource`](config::SignatureSource)s; the second call with a name costs one hash
+//!   lookup. Where it looks is [`config`]; what it holds, [`introspect`].
 //!
 //! ```
-//! use ffi_auto_runtime::{ffi_call, registry};
+//! use ffi_auto_runtime::{ffi_call, config::registry};
 //! // SAFETY: `int abs(int)` in <stdlib.h>.
 //! unsafe { registry().register("abs", None, "int (int)".parse().unwrap()) };
 //! assert_eq!(ffi_call::<i32>("abs", -42).unwrap(), 42);
@@ -27,34 +28,53 @@
 //! (`vfork`, `close`, `setenv`, those taking a `pthread_t`) no safe call makes at all; see
 //! [`format`](mod@format) and the README's safety model.
 
-mod arg;
-mod call;
-mod callback;
-mod cif;
-mod class;
+// Always: what compiled-in wrappers need (the registry, `lazy` symbols, errno, errors,
+// libraries, generated structs' traits).
 mod compiled;
-#[cfg(feature = "discovery")]
-mod discovery;
-mod dynamic;
+mod cstruct;
 mod errno;
 mod error;
-pub mod format;
-mod function;
-mod layout;
+mod generation;
 mod library;
+
+// The dynamic engine (feature `dynamic`): libffi, marshalling, by-name calls.
+#[cfg(feature = "dynamic")]
+mod arg;
+#[cfg(feature = "dynamic")]
+mod call;
+#[cfg(feature = "dynamic")]
+mod callback;
+#[cfg(feature = "dynamic")]
+mod cif;
+#[cfg(feature = "dynamic")]
+mod class;
+#[cfg(feature = "discovery")]
+mod discovery;
+#[cfg(feature = "dynamic")]
+mod dynamic;
+#[cfg(feature = "dynamic")]
+pub mod format;
+#[cfg(feature = "dynamic")]
+mod function;
+#[cfg(feature = "dynamic")]
+mod layout;
+#[cfg(feature = "dynamic")]
 mod resolve;
+#[cfg(feature = "dynamic")]
 mod ret;
+#[cfg(feature = "dynamic")]
 mod structs;
+#[cfg(feature = "dynamic")]
 mod value;
 
+#[cfg(feature = "dynamic")]
 pub use arg::{Arg, Args, SafeArg, SafeArgs};
+#[cfg(feature = "dynamic")]
 pub use callback::{Callback, CallbackArg, CallbackRet, IntoCallback};
-pub use cif::cif_cache_len;
-pub use compiled::{CompiledSource, compiled_source};
+pub use cstruct::CStruct;
 #[cfg(feature = "discovery")]
-pub use discovery::{
-    HeaderSource, add_header, add_include_dir, add_pkg_config, constant, header_set, header_source,
-};
+pub use discovery::constant;
+#[cfg(feature = "dynamic")]
 pub use dynamic::{
     Target, ffi_call, ffi_call_errno, ffi_call_raw, ffi_call_raw_errno, ffi_call_values, prepare,
 };
@@ -62,18 +82,44 @@ pub use errno::Errno;
 pub use error::{ArgPos, Attempt, Error, Result};
 #[cfg(feature = "discovery")]
 pub use ffi_auto_discovery::{ConstValue, Constant};
-pub use ffi_auto_sig::{
-    CType, DataModel, Field, FloatKind, FnAttrs, FnPointer, IntKind, Param, ParseTypeError, Record,
-    RecordKind, RustType, SafeFnPointer, Signature,
-};
+/// The C declaration model: types, signatures, layouts, and the traits that tie Rust types to
+/// C ones ([`sig::RustType`], [`sig::FnPointer`]).
+pub use ffi_auto_sig as sig;
+#[cfg(feature = "dynamic")]
 pub use function::Function;
-pub use library::{Library, Symbol, add_search_library, find_symbol, search_libraries};
-pub use resolve::{
-    Found, Registry, SignatureSource, add_signature_source, find_signature, registry,
-    signature_sources,
-};
+pub use library::{Library, Symbol, find_symbol};
+
+/// Where by-name calls look: the libraries searched, the signature sources consulted (the
+/// registry of explicit signatures among them) and, with the `discovery` feature, the headers.
+/// Changing any of it makes every handle cached by name stale.
+pub mod config {
+    #[cfg(feature = "discovery")]
+    pub use crate::discovery::{
+        HeaderSource, add_header, add_include_dir, add_pkg_config, header_set, header_source,
+    };
+    pub use crate::library::{add_search_library, search_libraries};
+    #[cfg(feature = "dynamic")]
+    pub use crate::resolve::{
+        Found, Registry, SignatureSource, add_signature_source, registry, signature_sources,
+    };
+    #[cfg(feature = "discovery")]
+    pub use ffi_auto_discovery::HeaderSet;
+}
+
+/// What the engine knows and holds, for diagnostics: where a name's signature comes from, the
+/// functions the macros compiled in, the call interfaces cached.
+pub mod introspect {
+    #[cfg(feature = "dynamic")]
+    pub use crate::cif::cif_cache_len;
+    pub use crate::compiled::{CompiledSource, compiled_source};
+    #[cfg(feature = "dynamic")]
+    pub use crate::resolve::find_signature;
+}
+#[cfg(feature = "dynamic")]
 pub use ret::FromRet;
-pub use structs::{CStruct, Struct};
+#[cfg(feature = "dynamic")]
+pub use structs::Struct;
+#[cfg(feature = "dynamic")]
 pub use value::Value;
 
 #[doc(hidden)]
@@ -83,11 +129,18 @@ pub mod __private {
     pub use ffi_auto_sig as sig;
     pub use linkme;
 
+    #[cfg(feature = "dynamic")]
     pub use crate::arg::sealed::Sealed as ArgSealed;
+    #[cfg(feature = "dynamic")]
     pub use crate::arg::{Ctx, Fault, Num, Pointee, Slot};
+    #[cfg(feature = "dynamic")]
     pub use crate::call::{Frame, RetBuf};
+    #[cfg(feature = "dynamic")]
     pub use crate::class::{Class, Target};
+    #[cfg(feature = "dynamic")]
     pub use crate::layout::RecordRef;
+    #[cfg(feature = "dynamic")]
     pub use crate::ret::sealed::Sealed as RetSealed;
+    #[cfg(feature = "dynamic")]
     pub use crate::structs::{read_record, record_ref_of, store_record};
 }

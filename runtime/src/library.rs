@@ -314,7 +314,7 @@ pub fn add_search_library(name: &str) -> Result<()> {
         s.push(name.to_owned());
     }
     drop(s);
-    crate::dynamic::invalidate();
+    crate::generation::invalidate();
     Ok(())
 }
 
@@ -546,6 +546,7 @@ pub(crate) fn closest_names(name: &str, libs: &[Library]) -> Vec<String> {
 
 /// Whether `addr` lies in the C library (glibc's `libc.so.6`, musl's loader): the functions
 /// whose format strings the host dialect describes.
+#[cfg(feature = "dynamic")]
 pub(crate) fn in_c_library(addr: *const c_void) -> bool {
     object_of(addr).is_some_and(|path| {
         let file = path.rsplit('/').next().unwrap_or("");

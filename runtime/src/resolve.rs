@@ -51,7 +51,7 @@ pub trait SignatureSource: Send + Sync {
 /// Signatures registered explicitly in this process.
 ///
 /// ```
-/// use ffi_auto_runtime::{registry, ffi_call};
+/// use ffi_auto_runtime::{ffi_call, config::registry};
 /// // SAFETY: `double hypot(double, double)` in <math.h>, defined in libm.
 /// unsafe { registry().register("hypot", Some("m"), "double (double, double)".parse().unwrap()) };
 /// let x: f64 = ffi_call("hypot", (3.0, 4.0)).unwrap();
@@ -79,7 +79,7 @@ impl Registry {
         list.retain(|(l, _)| *l != lib);
         list.push((lib, sig));
         drop(e);
-        crate::dynamic::invalidate();
+        crate::generation::invalidate();
     }
 
     /// Removes every registration of `name`; returns whether there was one.
@@ -91,7 +91,7 @@ impl Registry {
             .remove(name)
             .is_some();
         if removed {
-            crate::dynamic::invalidate();
+            crate::generation::invalidate();
         }
         removed
     }
@@ -175,7 +175,7 @@ pub unsafe fn add_signature_source(source: Arc<dyn SignatureSource>) {
         .write()
         .unwrap_or_else(PoisonError::into_inner)
         .push(source);
-    crate::dynamic::invalidate();
+    crate::generation::invalidate();
 }
 
 /// How error messages name each source of the chain, in order.

@@ -11,6 +11,7 @@ use ffi_auto_sig::{CType, FloatKind, Record};
 use crate::arg::{self, Arg, Ctx, Fault, Slot};
 use crate::call::RetBuf;
 use crate::class::{Class, DM, Null, Target};
+use crate::cstruct::CStruct;
 use crate::error::{Error, Result};
 use crate::layout::RecordRef;
 use crate::ret::{self, FromRet};
@@ -23,7 +24,7 @@ use crate::value::Value;
 /// passed as `&mut s` where a function takes a pointer to it (through `call_raw`).
 ///
 /// ```
-/// use ffi_auto_runtime::{Function, Signature, Struct, Record, RecordKind, CType, DataModel};
+/// use ffi_auto_runtime::{Function, Struct, sig::{CType, DataModel, Record, RecordKind, Signature}};
 /// // `div_t div(int, int)`: a struct of two `int`s, returned by value.
 /// let div_t = Record::with_c_layout(RecordKind::Struct, Some("div_t"),
 ///     vec![("quot".into(), CType::INT), ("rem".into(), CType::INT)], &DataModel::native()).unwrap();
@@ -48,7 +49,7 @@ impl Struct {
     /// A zeroed struct of this layout.
     ///
     /// ```
-    /// use ffi_auto_runtime::{CType, DataModel, Record, RecordKind, Struct};
+    /// use ffi_auto_runtime::{Struct, sig::{CType, DataModel, Record, RecordKind}};
     /// let mut r = Record::with_c_layout(RecordKind::Struct, Some("p"),
     ///     vec![("x".into(), CType::INT)], &DataModel::native()).unwrap();
     /// assert!(Struct::zeroed(r.clone().into()).is_ok());
@@ -382,16 +383,6 @@ impl FromRet for Struct {
     }
 }
 
-/// Implemented by the `#[repr(C)]` structs `#[ffi_auto] struct name;` generates: the layout
-/// the type was checked against, so that it passes by value where the header says so.
-///
-/// # Safety
-/// The type is `#[repr(C)]` and its layout is exactly [`CStruct::record`]'s.
-pub unsafe trait CStruct: Copy + 'static {
-    /// The layout, as the header gives it.
-    fn record() -> Arc<Record>;
-}
-
 /// How a compile-time struct passes by value (cached by the caller), when its Rust size and
 /// alignment are the record's (the generated code asserts so; this does not trust it).
 #[doc(hidden)]
@@ -419,62 +410,4 @@ pub fn read_record<T: CStruct>(
             hint: "read it as the struct type its declaration names",
         }),
     }
-}
-
-/// Implements [`Arg`](crate::Arg), [`FromRet`] and `RustType` for a `CStruct` type (used by
-/// the `#[ffi_auto] struct` expansion).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __c_struct_impls {
-    ($t:ty) => {
-        impl $crate::__private::ArgSealed for $t {}
-        impl $crate::Arg for $t {
-            fn store(
-                &self,
-                class: $crate::__private::Class,
-                slot: &mut $crate::__private::Slot,
-                ctx: &mut $crate::__private::Ctx<'_>,
-            ) -> ::core::result::Result<(), $crate::__private::Fault> {
-                static REC: ::std::sync::OnceLock<Option<$crate::__private::RecordRef>> =
-                    ::std::sync::OnceLock::new();
-                let rec = *REC.get_or_init($crate::__private::record_ref_of::<$t>);
-                $crate::__private::store_record(
-                    ::core::ptr::from_ref(self).cast(),
-                    rec,
-                    class,
-                    slot,
-                    ctx,
-                )
-            }
-            fn variadic_class(&self) -> $crate::__private::Class {
-                // Not passed in a variadic tail: `store_record` refuses it.
-                $crate::__private::Class::Void
-            }
-            fn describe(&self) -> ::std::string::String {
-                ::std::format!("a `{}`", ::core::any::type_name::<$t>())
-            }
-        }
-        // SAFETY: a struct by value is a copy of the caller's value, alive for the call; one
-        // that holds pointers is refused by `store_record` in a safe call.
-        unsafe impl $crate::SafeArg for $t {}
-        impl $crate::__private::RetSealed for $t {}
-        impl $crate::FromRet for $t {
-            const NAME: &'static str = ::core::stringify!($t);
-            fn from_ret(
-                class: $crate::__private::Class,
-                ret: &$crate::__private::RetBuf,
-            ) -> ::core::result::Result<Self, $crate::__private::Fault> {
-                static REC: ::std::sync::OnceLock<Option<$crate::__private::RecordRef>> =
-                    ::std::sync::OnceLock::new();
-                let rec = *REC.get_or_init($crate::__private::record_ref_of::<$t>);
-                $crate::__private::read_record::<$t>(rec, class, ret)
-            }
-        }
-        // SAFETY: the `CStruct` contract: `#[repr(C)]` with exactly this record's layout.
-        unsafe impl $crate::RustType for $t {
-            fn c_type() -> $crate::CType {
-                $crate::CType::Record(<$t as $crate::CStruct>::record())
-            }
-        }
-    };
 }

@@ -15,7 +15,7 @@ use crate::ret::FromRet;
 /// fixed parameter the value is converted to the parameter's type with a range check.
 ///
 /// ```
-/// use ffi_auto_runtime::{Value, ffi_call_values, registry, Signature};
+/// use ffi_auto_runtime::{Value, ffi_call_values, sig::Signature, config::registry};
 /// # // SAFETY: labs is `long labs(long)` in <stdlib.h>.
 /// # unsafe { registry().register("labs", None, "long (long)".parse().unwrap()) };
 /// let v = ffi_call_values("labs", &[Value::I64(-7)]).unwrap();

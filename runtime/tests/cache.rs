@@ -4,7 +4,7 @@
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ffi_auto_runtime::{Error, Signature, ffi_call, ffi_call_raw, prepare, registry};
+use ffi_auto_runtime::{Error, config::registry, ffi_call, ffi_call_raw, prepare, sig::Signature};
 
 fn sig(s: &str) -> Signature {
     s.parse().unwrap()

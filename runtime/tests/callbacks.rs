@@ -8,7 +8,7 @@ use std::ffi::{c_int, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::discover_fixture;
-use ffi_auto_runtime::{Callback, Error, Signature, Value, ffi_call, ffi_call_raw};
+use ffi_auto_runtime::{Callback, Error, Value, ffi_call, ffi_call_raw, sig::Signature};
 
 fn compare_i32(a: *const c_void, b: *const c_void) -> c_int {
     // SAFETY: the sorts below pass pointers to elements of `i32` arrays.

@@ -7,7 +7,8 @@ use std::ffi::{CStr, CString};
 
 use common::{fx, sys};
 use ffi_auto_runtime::{
-    Error, Library, Signature, Value, ffi_call, ffi_call_values, find_symbol, prepare, registry,
+    Error, Library, Value, config::registry, ffi_call, ffi_call_values, find_symbol, prepare,
+    sig::Signature,
 };
 
 #[test]
@@ -327,7 +328,7 @@ fn bad_signature_strings_are_errors() {
         assert!(bad.parse::<Signature>().is_err(), "{bad:?}");
     }
     let err = "unsigned float"
-        .parse::<ffi_auto_runtime::CType>()
+        .parse::<ffi_auto_runtime::sig::CType>()
         .unwrap_err();
     assert!(err.to_string().contains("hint:"), "{err}");
 }

@@ -7,7 +7,10 @@ mod common;
 use std::ffi::{CStr, c_char, c_long};
 
 use common::fx;
-use ffi_auto_runtime::{DataModel, Error, IntKind, Value};
+use ffi_auto_runtime::{
+    Error, Value,
+    sig::{DataModel, IntKind},
+};
 
 /// (suffix in fixture.h, C type, kind) for every integer pair `fx_id_*` / `fx_not_*`.
 const INTS: &[(&str, &str, IntKind)] = &[

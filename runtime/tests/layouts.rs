@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use ffi_auto_runtime::{
-    CType, DataModel, Error, Field, Record, RecordKind, Signature, Struct, Value,
+    Error, Struct, Value,
+    sig::{CType, DataModel, Field, Record, RecordKind, Signature},
 };
 
 fn point() -> Record {

@@ -6,7 +6,7 @@ use std::ffi::{CStr, c_char, c_void};
 use std::hint::black_box;
 
 use common::sys;
-use ffi_auto_runtime::{Error, Function, Library, Value, ffi_call, find_symbol, registry};
+use ffi_auto_runtime::{Error, Function, Library, Value, config::registry, ffi_call, find_symbol};
 
 #[test]
 fn strlen_counts_bytes() {

@@ -7,7 +7,8 @@ use std::ffi::c_void;
 
 use common::discover_fixture;
 use ffi_auto_runtime::{
-    CType, Error, Function, Signature, Struct, Value, ffi_call, ffi_call_raw, find_symbol,
+    Error, Function, Struct, Value, ffi_call, ffi_call_raw, find_symbol,
+    sig::{CType, Signature},
 };
 
 #[test]

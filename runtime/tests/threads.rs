@@ -6,7 +6,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use common::fx;
-use ffi_auto_runtime::{Function, Value, ffi_call, prepare, registry};
+use ffi_auto_runtime::{Function, Value, config::registry, ffi_call, prepare};
 
 const THREADS: usize = 8;
 const CALLS: i32 = 100_000;

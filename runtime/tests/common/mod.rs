@@ -1,7 +1,7 @@
 //! Helpers shared by the runtime's integration tests.
 #![allow(dead_code)]
 
-use ffi_auto_runtime::{Function, Library, Signature};
+use ffi_auto_runtime::{Function, Library, sig::Signature};
 
 /// The fixture library, opened by path.
 pub fn fixture() -> Library {
@@ -31,8 +31,8 @@ pub fn sys(name: &str, lib: Option<&str>, sig: &str) -> Function {
 pub fn discover_fixture() -> &'static str {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        ffi_auto_runtime::add_include_dir(ffi_auto_fixture::INCLUDE_DIR);
-        ffi_auto_runtime::add_header(&ffi_auto_fixture::header().display().to_string());
+        ffi_auto_runtime::config::add_include_dir(ffi_auto_fixture::INCLUDE_DIR);
+        ffi_auto_runtime::config::add_header(&ffi_auto_fixture::header().display().to_string());
     });
     ffi_auto_fixture::LIB
 }
