@@ -320,13 +320,12 @@ fn offline(
     path: &Path,
     set: &HeaderSet,
 ) -> Result<(Catalog, LibclangFile, Vec<PathBuf>), DiscoveryError> {
-    let unusable = |why: String| {
-        DiscoveryError::Internal(format!(
-            "the committed signature database {} cannot be used: {why}; regenerate it with `ffi-auto prepare`",
-            path.display()
-        ))
+    let unusable = |reason: String| DiscoveryError::Database {
+        path: path.to_owned(),
+        reason,
+        hint: "regenerate it with `ffi-auto prepare` on a machine with libclang".to_owned(),
     };
-    let (stored, key, stale) = db::load_committed(path).map_err(|r| unusable(format!("{r:?}")))?;
+    let (stored, key, stale) = db::load_committed(path).map_err(|r| unusable(r.to_string()))?;
     if key.set != *set {
         return Err(unusable(format!(
             "it was prepared for {}, and the build asks for {}",
@@ -348,7 +347,8 @@ fn committed_differs(path: &Path, set: &HeaderSet, fresh: &Declarations) -> Opti
     };
     match db::load_committed(path) {
         Err(Rejected::Missing) => stale("it does not exist yet".to_owned()),
-        Err(r) => stale(format!("{r:?}")),
+        Err(Rejected::Stale(why)) => stale(why),
+        Err(r) => stale(r.to_string()),
         Ok((_, key, _)) if key.set != *set => {
             stale(format!("it was prepared for {}", key.set.describe()))
         }

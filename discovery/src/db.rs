@@ -102,20 +102,31 @@ impl LibclangFile {
 }
 
 /// Why a database file was not used.
-#[derive(Debug, PartialEq, Eq)]
+///
+/// ```
+/// use ffi_auto_discovery::db::Rejected;
+/// assert_eq!(Rejected::Missing.to_string(), "it does not exist");
+/// ```
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Rejected {
     /// No such file.
+    #[error("it does not exist")]
     Missing,
     /// Not a database, or damaged: bad magic, bad checksum, truncated, undecodable.
+    #[error("it is damaged: {0}")]
     Corrupt(String),
     /// Written by another version of ffi-auto.
+    #[error("it is in format {0}, of another ffi-auto version (this one reads format {FORMAT})")]
     OldFormat(u32),
     /// For another key (a hash collision in the file name).
+    #[error("it holds another header set's declarations")]
     OtherKey,
     /// A header changed, or libclang did.
+    #[error("it is stale: {0}")]
     Stale(String),
     /// Not the current user's own file, or writable by others: never read (see
     /// [`trust`](crate::trust)).
+    #[error(transparent)]
     Untrusted(crate::trust::Untrusted),
 }
 

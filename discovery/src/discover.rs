@@ -156,7 +156,7 @@ impl Discovery {
                 Err(Rejected::Missing) => {}
                 Err(Rejected::Untrusted(u)) => crate::trust::warn(&u),
                 Err(why) => tracing::info!(
-                    "ignoring signature database {}: {why:?}; rebuilding it",
+                    "ignoring signature database {}: {why}; rebuilding it",
                     path.display()
                 ),
             }

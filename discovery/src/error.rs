@@ -84,6 +84,18 @@ pub enum DiscoveryError {
         line: u32,
     },
 
+    /// A signature database that must be used cannot be: the one a build script wrote for
+    /// the macros, or the committed one a build without libclang relies on.
+    #[error("the signature database {} cannot be used: {reason}\nhint: {hint}", path.display())]
+    Database {
+        /// The file.
+        path: PathBuf,
+        /// Why ([`Rejected`](crate::db::Rejected), or the set it was prepared for).
+        reason: String,
+        /// What to do.
+        hint: String,
+    },
+
     /// The libclang worker thread stopped (a bug: please report it).
     #[error("internal error in ffi-auto's libclang worker: {0}")]
     Internal(String),

@@ -125,10 +125,11 @@ fn catalog(opts: &Options, ctx: &Context) -> Result<(Arc<Catalog>, HeaderSet), D
                 return Ok((c, key.set));
             }
             Err(why) => {
-                return Err(DiscoveryError::Internal(format!(
-                    "the build script's signature database {} cannot be used ({why:?}); run `cargo clean -p` for this crate",
-                    db.display()
-                )));
+                return Err(DiscoveryError::Database {
+                    path: db.clone(),
+                    reason: why.to_string(),
+                    hint: "the build script wrote it for these macros: run `cargo clean -p <this crate>` and build again".to_owned(),
+                });
             }
         }
     }

@@ -725,21 +725,33 @@ impl RetBuf {
     /// own; a larger struct was written to a buffer of its size (allocated by the checked
     /// call path, which alone takes plans with `big_ret`, and alive until it has read the
     /// return), whose address this buffer holds.
-    pub(crate) fn bytes(&self, size: usize) -> &[u8] {
+    ///
+    /// # Safety
+    /// The buffer holds the return of a call whose return type is a record of exactly `size`
+    /// bytes, read before that call's frame is gone: beyond `RET_INLINE`, what the buffer
+    /// holds is taken as the address of `size` live bytes.
+    pub(crate) unsafe fn bytes(&self, size: usize) -> &[u8] {
         let p = if size <= RET_INLINE {
             self.0.as_ptr().cast::<u8>()
         } else {
-            self.read::<*const u8>()
+            // SAFETY: a pointer is valid for any bits.
+            unsafe { self.read::<*const u8>() }
         };
         // SAFETY: the inline bytes are initialized (zeroed, then written by `ffi_call`); a
-        // larger return's buffer holds at least `size` bytes written by `ffi_call` (see above).
+        // larger return's buffer holds at least `size` bytes written by `ffi_call` and alive
+        // (the caller's contract).
         unsafe { std::slice::from_raw_parts(p, size) }
     }
 
-    fn read<T: Copy>(&self) -> T {
+    /// The buffer's first bytes as a `T`.
+    ///
+    /// # Safety
+    /// Every bit pattern of `T`'s size is a valid `T` (an integer, a float, a raw pointer):
+    /// the bytes are whatever the C function returned.
+    unsafe fn read<T: Copy>(&self) -> T {
         const { assert!(size_of::<T>() <= 16) };
         // SAFETY: the buffer is 16 bytes, aligned to 16, and initialized (zeroed, then written
-        // by `ffi_call`); `T` is a plain number or pointer, valid for any bits.
+        // by `ffi_call`); `T` is valid for any bits (the caller's contract).
         unsafe { self.0.as_ptr().cast::<T>().read() }
     }
 
@@ -750,7 +762,8 @@ impl RetBuf {
     pub(crate) fn int(&self, class: Class) -> Option<RawInt> {
         // `ffi_arg` is `unsigned long`: 32 or 64 bits depending on the target.
         #[allow(clippy::unnecessary_cast)]
-        let w = self.read::<libffi::raw::ffi_arg>() as u64;
+        // SAFETY: an integer is valid for any bits.
+        let w = unsafe { self.read::<libffi::raw::ffi_arg>() } as u64;
         Some(match class {
             Class::I8 => RawInt::S(i64::from(w as i8)),
             Class::U8 | Class::Bool => RawInt::U(u64::from(w as u8)),
@@ -758,8 +771,10 @@ impl RetBuf {
             Class::U16 => RawInt::U(u64::from(w as u16)),
             Class::I32 => RawInt::S(i64::from(w as i32)),
             Class::U32 => RawInt::U(u64::from(w as u32)),
-            Class::I64 => RawInt::S(self.read::<i64>()),
-            Class::U64 => RawInt::U(self.read::<u64>()),
+            // SAFETY: integers are valid for any bits.
+            Class::I64 => RawInt::S(unsafe { self.read::<i64>() }),
+            // SAFETY: as above.
+            Class::U64 => RawInt::U(unsafe { self.read::<u64>() }),
             _ => return None,
         })
     }
@@ -771,22 +786,27 @@ impl RetBuf {
             if size_of::<T>() < size_of::<libffi::raw::ffi_arg>() {
                 // Widened by libffi to `ffi_arg`: the value is in its low bits (on both
                 // endiannesses, since it was widened as an integer).
-                T::from_low_bits(self.read::<libffi::raw::ffi_arg>())
+                // SAFETY: an integer is valid for any bits.
+                T::from_low_bits(unsafe { self.read::<libffi::raw::ffi_arg>() })
             } else {
-                self.read::<T>()
+                // SAFETY: `ExactRet` is implemented for integer types only, valid for any bits.
+                unsafe { self.read::<T>() }
             }
         })
     }
 
     pub(crate) fn f32(&self) -> f32 {
-        self.read()
+        // SAFETY: a float is valid for any bits.
+        unsafe { self.read() }
     }
 
     pub(crate) fn f64(&self) -> f64 {
-        self.read()
+        // SAFETY: as above.
+        unsafe { self.read() }
     }
 
     pub(crate) fn ptr(&self) -> *mut c_void {
-        self.read()
+        // SAFETY: a raw pointer is valid for any bits.
+        unsafe { self.read() }
     }
 }

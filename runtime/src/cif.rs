@@ -95,3 +95,87 @@ pub(crate) fn get(key: CifKey) -> Result<Arc<PreparedCif>, String> {
 pub fn cif_cache_len() -> usize {
     CACHE.lock().unwrap_or_else(PoisonError::into_inner).len()
 }
+
+/// Held by unit tests that prepare call interfaces, so that the cache's length moves only with
+/// the test that watches it.
+#[cfg(test)]
+pub(crate) static TEST_LOCK: Mutex<()> = Mutex::new(());
+
+#[cfg(test)]
+mod tests {
+    use ffi_auto_sig::Signature;
+
+    use super::*;
+    use crate::call::Plan;
+
+    /// The shared CIF of `sig`'s plan.
+    fn cif_of(sig: &str) -> Arc<PreparedCif> {
+        let sig: Signature = sig.parse().unwrap();
+        let Ok(plan) = Plan::new(&sig) else {
+            panic!("`{sig}` cannot be prepared");
+        };
+        plan.cif
+    }
+
+    #[test]
+    fn signatures_of_one_shape_share_a_cif_and_others_do_not() {
+        let _lock = TEST_LOCK.lock().unwrap_or_else(PoisonError::into_inner);
+        // Shapes no other test prepares, so each first use is a new entry.
+        let first =
+            "unsigned short (unsigned char, float, short, double, unsigned char, float, short)";
+        let before = cif_cache_len();
+        let a = cif_of(first);
+        assert_eq!(cif_cache_len(), before + 1);
+
+        // The same classes spelled otherwise: `_Bool` is passed as an `unsigned char`,
+        // `int16_t` is a `short`, typedefs are what they name.
+        let same = [
+            first,
+            "uint16_t (_Bool, float, int16_t, double, uint8_t, float, short)",
+            "unsigned short (bool, float, signed short, double, unsigned char, float, int16_t)",
+        ];
+        for sig in same {
+            assert!(Arc::ptr_eq(&a, &cif_of(sig)), "{sig}");
+        }
+        assert_eq!(cif_cache_len(), before + 1);
+
+        // One ABI type changed anywhere, or the fixed count of a variadic function: another
+        // shape, each prepared once.
+        let others = [
+            // A parameter's signedness.
+            "unsigned short (unsigned char, float, unsigned short, double, unsigned char, float, short)",
+            // A parameter's width.
+            "unsigned short (unsigned char, float, short, double, unsigned char, double, short)",
+            // The return.
+            "short (unsigned char, float, short, double, unsigned char, float, short)",
+            // One parameter fewer.
+            "unsigned short (unsigned char, float, short, double, unsigned char, float)",
+            // Variadic after the same fixed parameters.
+            "unsigned short (unsigned char, float, short, double, unsigned char, float, short, ...)",
+            // A pointer where an integer was.
+            "unsigned short (unsigned char, float, short, double, const char *, float, short)",
+        ];
+        let mut cifs = vec![a];
+        for (i, sig) in others.iter().enumerate() {
+            let c = cif_of(sig);
+            assert!(cifs.iter().all(|o| !Arc::ptr_eq(o, &c)), "{sig}");
+            assert_eq!(cif_cache_len(), before + 2 + i, "{sig}");
+            cifs.push(c);
+        }
+        // Asked again, each is found, not prepared.
+        for (sig, c) in std::iter::once(&first).chain(&others).zip(&cifs) {
+            assert!(Arc::ptr_eq(c, &cif_of(sig)), "{sig}");
+        }
+        // Any pointer is one pointer: `void *`, `int *` and `char **` share.
+        let p =
+            cif_of("unsigned short (unsigned char, float, short, double, void *, float, short)");
+        for sig in [
+            "unsigned short (unsigned char, float, short, double, int *, float, short)",
+            "unsigned short (unsigned char, float, short, double, char **, float, short)",
+        ] {
+            assert!(Arc::ptr_eq(&p, &cif_of(sig)), "{sig}");
+        }
+        assert!(Arc::ptr_eq(&p, &cifs[6]));
+        assert_eq!(cif_cache_len(), before + 1 + others.len());
+    }
+}

@@ -480,3 +480,142 @@ pub fn ffi_call_values<'a>(
     )
     .map_err(|e| *e)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A string of `len` bytes, all different from their neighbours (`a`, `b`, ... cycling).
+    fn name(len: usize) -> String {
+        (0..len)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect()
+    }
+
+    /// `s` with its byte `i` replaced by another letter.
+    fn changed(s: &str, i: usize) -> String {
+        let mut b = s.as_bytes().to_vec();
+        b[i] = if b[i] == b'Z' { b'Y' } else { b'Z' };
+        String::from_utf8(b).unwrap()
+    }
+
+    /// Whether a byte at `i` of a string of `len` bytes is inside its packed form.
+    fn packed(len: usize, i: usize) -> bool {
+        len <= Packed::EXACT || i < 8 || i >= len - 8
+    }
+
+    #[test]
+    fn equal_strings_give_equal_keys_and_hashes() {
+        for len in 0..=40 {
+            // Two allocations of the same string.
+            let (a, b) = (name(len), name(len));
+            for lib in ["", "m", "libffiauto_fixture.so", a.as_str()] {
+                let lib_copy = lib.to_owned();
+                let (k1, k2) = (Key::new(&a, lib), Key::new(&b, &lib_copy));
+                assert!(k1 == k2, "{a:?} in {lib:?}");
+                assert_eq!(k1.hash(), k2.hash(), "{a:?} in {lib:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_byte_of_a_short_string_and_every_length_is_in_its_key() {
+        for len in 0..=40 {
+            let s = name(len);
+            for lib in ["", "c", "/usr/lib/x86_64-linux-gnu/libz.so.1"] {
+                let key = Key::new(&s, lib);
+                // The length: a string one longer or shorter with the same first bytes.
+                for other in [
+                    name(len + 1),
+                    s.chars().take(len.saturating_sub(1)).collect(),
+                ] {
+                    if other.len() != len {
+                        assert!(Key::new(&other, lib) != key, "{s:?} / {other:?}");
+                    }
+                }
+                // Each byte: exactly the bytes the packing holds change the key. Up to 16
+                // bytes that is all of them; beyond, the middle ones are told apart by
+                // `long_match`.
+                for i in 0..len {
+                    let other = changed(&s, i);
+                    assert_eq!(
+                        Key::new(&other, lib) != key,
+                        packed(len, i),
+                        "{s:?} / {other:?}"
+                    );
+                    // The same for the library name.
+                    assert_eq!(
+                        Key::new(lib, &other) != Key::new(lib, &s),
+                        packed(len, i),
+                        "library {s:?} / {other:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn name_and_library_are_packed_apart() {
+        let keys = [
+            Key::new("sin", ""),
+            Key::new("sin", "m"),
+            Key::new("sin", "c"),
+            Key::new("m", "sin"),
+            Key::new("si", "nm"),
+            Key::new("sinm", ""),
+            Key::new("", "sin"),
+            Key::new("", ""),
+        ];
+        for (i, a) in keys.iter().enumerate() {
+            for (j, b) in keys.iter().enumerate() {
+                assert_eq!(a == b, i == j, "keys {i} and {j}");
+            }
+        }
+        // For one name, the hash tells every library apart (it is injective in each half).
+        let mut hashes: Vec<u64> = ["", "c", "m", "z", "libc.so.6", "libm.so.6", "pthread"]
+            .iter()
+            .map(|lib| Key::new("strlen", lib).hash())
+            .collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), 7);
+    }
+
+    #[test]
+    fn short_keys_alone_decide_and_long_ones_compare_the_bytes() {
+        extern "C" fn one() -> i32 {
+            1
+        }
+        let func = {
+            // Preparing it may add a call interface; the CIF cache's own test counts them.
+            let _lock = crate::cif::TEST_LOCK
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            Function::from_fn("one", one as extern "C" fn() -> i32).unwrap()
+        };
+        let entry = |n: &str, l: &str| Entry {
+            key: Key::new(n, l),
+            name: n.into(),
+            library: l.into(),
+            func: func.clone(),
+        };
+        for len in [0, 1, 15, 16, 17, 24, 40] {
+            let s = name(len);
+            for lib in ["", "m"] {
+                let e = entry(&s, lib);
+                assert!(Key::new(&s, lib).matches(&e, &s, lib), "{s:?}");
+                assert!(!Key::new(&s, "z").matches(&e, &s, "z"), "{s:?}");
+                // A byte the key does not hold: the same key, told apart by the bytes.
+                if len > Packed::EXACT {
+                    let other = changed(&s, 8);
+                    let key = Key::new(&other, lib);
+                    assert!(key == e.key, "{other:?}");
+                    assert!(!key.matches(&e, &other, lib), "{other:?}");
+                    let long_lib = entry("f", &s);
+                    let key = Key::new("f", &other);
+                    assert!(key == long_lib.key && !key.matches(&long_lib, "f", &other));
+                }
+            }
+        }
+    }
+}

@@ -120,9 +120,11 @@ pub enum Error {
         location: String,
     },
 
-    /// Signature discovery failed: libclang missing, a header that does not parse.
+    /// Signature discovery failed: libclang missing, a header that does not parse, pkg-config
+    /// not knowing a package. The discovery crate's own error, to match on.
+    #[cfg(feature = "discovery")]
     #[error(transparent)]
-    Discovery(Box<dyn std::error::Error + Send + Sync>),
+    Discovery(Box<ffi_auto_discovery::DiscoveryError>),
 
     /// A name or path that cannot be passed to C.
     #[error("invalid name `{name}`: {reason}")]

@@ -67,8 +67,18 @@ impl Library {
     /// the loader's cache (`ldconfig -p`). A name with a `/` or a `.so` suffix is handed to the
     /// loader unchanged.
     ///
-    /// Opening a library runs its initializers, as linking it would: ffi-auto trusts the
-    /// libraries on the machine the way the linker does.
+    /// # Why this is a safe `fn`
+    /// Opening a library runs its initializers. libloading makes `Library::new` `unsafe` for
+    /// that reason; ffi-auto decides otherwise, for the reason Rust does not make linking
+    /// `unsafe`: an initializer that breaks memory safety breaks it just as much when the
+    /// program links the library, and a program that links `libz` trusts `libz`'s
+    /// constructors. What ffi-auto adds is where it looks, and that stays within what the
+    /// dynamic linker would load for a program: bare names go through the loader's own
+    /// search (`LD_LIBRARY_PATH`, its cache, the system directories; never the current
+    /// directory), and a path is the caller's choice, as a path given to
+    /// `std::process::Command` is. Libraries are opened `RTLD_LOCAL`, so loading one never
+    /// changes which symbol another name resolves to. The soundness of what is then called
+    /// rests on the signature, which is where ffi-auto asks for `unsafe` (or a header).
     ///
     /// # Errors
     /// [`Error::LibraryNotFound`] with every candidate tried and the loader's message for each.

@@ -376,7 +376,9 @@ impl FromRet for Struct {
             hint: "the struct is too large to allocate",
         })?;
         let size = s.record.size as usize;
-        let bytes = ret.bytes(size);
+        // SAFETY: `class` is this record's (matched above), so the call returned a record of
+        // `size` bytes into `ret`, read here before the frame is gone.
+        let bytes = unsafe { ret.bytes(size) };
         // SAFETY: `data` holds at least `size` bytes, not borrowed elsewhere.
         unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.ptr(), size) };
         Ok(s)
@@ -401,7 +403,10 @@ pub fn read_record<T: CStruct>(
 ) -> std::result::Result<T, Fault> {
     match (class, rec) {
         (Class::Record(want), Some(rec)) if want == rec.id => {
-            let bytes = ret.bytes(size_of::<T>());
+            // SAFETY: the call's return class is record `id`, whose size is `T`'s (the
+            // `CStruct` contract; `record_ref_of` checked size and alignment), read here
+            // before the frame is gone.
+            let bytes = unsafe { ret.bytes(size_of::<T>()) };
             // SAFETY: `T` is `#[repr(C)]` with the layout of record `id` (the `CStruct`
             // contract), and `bytes` holds a value of that record written by the C function.
             Ok(unsafe { bytes.as_ptr().cast::<T>().read_unaligned() })
