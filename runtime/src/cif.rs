@@ -47,7 +47,8 @@ impl PreparedCif {
     }
 }
 
-fn ffi_type(a: Abi) -> Type {
+/// The libffi type of an ABI class (the one place classes become libffi types).
+pub(crate) fn ffi_type(a: Abi) -> Type {
     match a {
         Abi::Void => Type::void(),
         Abi::I8 => Type::i8(),

@@ -171,16 +171,10 @@ fn push_field(ty: &CType, out: &mut Vec<Type>) {
         }
         CType::Record(r) => out.push(record_type(r)),
         CType::Bool => out.push(Type::u8()),
-        CType::Int(k) => out.push(match (k.size(&DM), k.is_signed(&DM)) {
-            (1, true) => Type::i8(),
-            (1, false) => Type::u8(),
-            (2, true) => Type::i16(),
-            (2, false) => Type::u16(),
-            (4, true) => Type::i32(),
-            (4, false) => Type::u32(),
-            (_, true) => Type::i64(),
-            (_, false) => Type::u64(),
-        }),
+        // The integer class of its size and sign, as a parameter of the type gets.
+        CType::Int(k) => out.push(crate::cif::ffi_type(
+            Class::int(k.size(&DM), k.is_signed(&DM)).abi(),
+        )),
         CType::Float(FloatKind::Float) => out.push(Type::f32()),
         CType::Float(_) => out.push(Type::f64()),
         // Pointers; `check_field` refused everything else.
