@@ -25,6 +25,10 @@ pub(crate) struct Plan {
     /// Whether the exact fast path may take calls: not variadic, no struct argument, no large
     /// struct return.
     pub fast: bool,
+    /// The direct tier's code of this signature (`direct::plan_code`; 0: never direct).
+    pub direct: u64,
+    /// The parameters that take a `&CStr` in the direct tier (`const char *`).
+    pub cstr_params: u64,
     pub ret: Class,
     pub variadic: bool,
     /// For a `printf`- or `scanf`-like function, where its format string is: what a call's
@@ -119,7 +123,17 @@ impl Plan {
             _ => None,
         };
         let string_lengths: Box<[(usize, usize)]> = sig.string_lengths().into();
+        // Functions a safe call may not make, and strings a length follows, are checked on
+        // the general path only.
+        let fast = !sig.variadic
+            && big_ret.is_none()
+            && !record_params
+            && sig.attrs.raw_only.is_none()
+            && string_lengths.is_empty();
+        let (direct, cstr_params) = crate::direct::plan_code(&params, ret, fast);
         Ok(Plan {
+            direct,
+            cstr_params,
             raw_only: sig.attrs.raw_only.as_deref().map(Box::from),
             format: FormatContract::of(sig, &params),
             open_mode: sig
@@ -129,13 +143,7 @@ impl Plan {
                 .filter(|&i| {
                     sig.variadic && i + 1 == params.len() && params[i].int_parts().is_some()
                 }),
-            // Functions a safe call may not make, and strings a length follows, are checked on
-            // the general path only.
-            fast: !sig.variadic
-                && big_ret.is_none()
-                && !record_params
-                && sig.attrs.raw_only.is_none()
-                && string_lengths.is_empty(),
+            fast,
             string_lengths,
             params,
             record_params,

@@ -860,6 +860,7 @@ impl<F> arg::sealed::Sealed for Callback<'_, F> {}
 /// A callback passes its code pointer, to a parameter whose function type has the same ABI
 /// shape. Only through `call_raw`: C may keep the pointer beyond the guard.
 impl<F> Arg for Callback<'_, F> {
+    crate::arg::not_direct!();
     fn store(
         &self,
         class: Class,
@@ -888,6 +889,7 @@ macro_rules! fn_arg {
         impl<R: RustType $(, $a: RustType)*> arg::sealed::Sealed for extern "C" fn($($a),*) -> R {}
         /// A plain `extern "C" fn` passes its address directly: no closure, no trampoline.
         impl<R: RustType $(, $a: RustType)*> Arg for extern "C" fn($($a),*) -> R {
+    crate::arg::not_direct!();
             fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> std::result::Result<(), Fault> {
                 let sig = Signature::new(R::c_type())$(.param($a::c_type()))*;
                 store_code(*self as *const c_void, crate::layout::fn_shape(&sig), class, slot, ctx.safe)
@@ -906,6 +908,7 @@ macro_rules! fn_arg {
         impl<R: RustType $(, $a: RustType)*> arg::sealed::Sealed for unsafe extern "C" fn($($a),*) -> R {}
         /// An `unsafe extern "C" fn` passes its address directly, through `call_raw` only.
         impl<R: RustType $(, $a: RustType)*> Arg for unsafe extern "C" fn($($a),*) -> R {
+    crate::arg::not_direct!();
             fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> std::result::Result<(), Fault> {
                 if ctx.safe {
                     return Err(Fault::Raw);

@@ -26,6 +26,10 @@ macro_rules! __c_struct_impls {
     ($t:ty) => {
         impl $crate::__private::ArgSealed for $t {}
         impl $crate::Arg for $t {
+            type Direct = $crate::__private::NotDirect;
+            fn direct(&self) -> $crate::__private::NotDirect {
+                $crate::__private::NotDirect::VALUE
+            }
             fn store(
                 &self,
                 class: $crate::__private::Class,
@@ -56,6 +60,11 @@ macro_rules! __c_struct_impls {
         unsafe impl $crate::SafeArg for $t {}
         impl $crate::__private::RetSealed for $t {}
         impl $crate::FromRet for $t {
+            type Wide = $crate::__private::NotDirect;
+            fn from_wide(w: $crate::__private::NotDirect) -> Self {
+                let _ = w;
+                ::core::unreachable!("ffi-auto: a struct return took the direct tier")
+            }
             const NAME: &'static str = ::core::stringify!($t);
             fn from_ret(
                 class: $crate::__private::Class,

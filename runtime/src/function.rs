@@ -258,6 +258,36 @@ impl Function {
         self.call_boxed(args).map_err(|e| *e)
     }
 
+    /// Whether a call with argument types `A` and return type `R` takes the direct tier: the
+    /// Rust types are exactly the signature's C representations, so the call goes through a
+    /// plain `extern "C"` function pointer, with no marshalling and no libffi (x86-64 and
+    /// aarch64; numbers, `bool` and `&CStr` for a `const char *`).
+    ///
+    /// ```
+    /// use ffi_auto_runtime::{Function, find_symbol, sig::Signature};
+    /// let sig: Signature = "int (int)".parse().unwrap();
+    /// // SAFETY: `int abs(int)` in <stdlib.h>.
+    /// let abs = unsafe { Function::new(find_symbol("abs", None).unwrap(), "abs", sig) }.unwrap();
+    /// let direct = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+    /// assert_eq!(abs.is_direct::<i32, i32>(), direct);
+    /// assert!(!abs.is_direct::<i64, i32>()); // converted (range-checked) on the general path
+    /// ```
+    pub fn is_direct<A: Args, R: FromRet>(&self) -> bool {
+        direct_code::<A, R>(&self.inner.plan)
+    }
+
+    /// The direct tier with errno: cleared right before the call, read right after it.
+    ///
+    /// # Safety
+    /// `direct_tier` holds for these arguments and `R`.
+    #[inline(always)]
+    unsafe fn direct_errno<A: Args, R: FromRet>(&self, args: &A) -> (R, Errno) {
+        crate::errno::set_errno(0);
+        // SAFETY: the caller's contract.
+        let r = unsafe { args.call_direct::<R>(self.inner.code as crate::direct::Code) };
+        (r, Errno(crate::errno::errno()))
+    }
+
     /// As [`Function::call`], with the error boxed: what by-name calls build on, so that the
     /// hot path moves one word instead of a whole [`Error`].
     #[inline(always)]
@@ -347,6 +377,11 @@ impl Function {
     /// # Errors
     /// As [`Function::call`].
     pub fn call_errno<R: FromRet>(&self, args: impl SafeArgs) -> Result<(R, Errno)> {
+        if direct_tier::<_, R>(&self.inner.plan, &args) {
+            // SAFETY: as in `call_impl`'s direct tier: the codes are equal. errno is cleared
+            // right before the call and read right after it, with no C call in between.
+            return Ok(unsafe { self.direct_errno(&args) });
+        }
         let mut e = 0;
         // SAFETY: as in `call_boxed`: safe arguments, a vouched-for signature.
         let r = unsafe { self.call_checked(&args, true, Some(&mut e)) }.map_err(|e| *e)?;
@@ -377,6 +412,14 @@ impl Function {
     ) -> Result<R, Box<Error>> {
         let inner = &*self.inner;
         let plan = &inner.plan;
+        // The direct tier: the types are the signature's C representations, compared as two
+        // constants (the tuple's code is computed at compile time, the plan's at preparation).
+        if direct_tier::<A, R>(plan, args) {
+            // SAFETY: the codes are equal: the function's signature (vouched for when it was
+            // prepared) has exactly these argument and return kinds, and every `&CStr` goes to
+            // a `const char *` parameter (`crate::direct` gives the whole argument).
+            return Ok(unsafe { args.call_direct::<R>(inner.code as crate::direct::Code) });
+        }
         let n = args.count();
         if plan.fast && n <= INLINE {
             let mut slots: InlineSlots = std::mem::MaybeUninit::uninit();
@@ -676,4 +719,17 @@ fn range_of(class: Option<Class>, value: Num) -> (String, String) {
         ),
         _ => ("?".to_owned(), "?".to_owned()),
     }
+}
+
+/// Whether a call of `plan` with `A` and `R` takes the direct tier (`crate::direct`): two
+/// constants compared, the tuple's computed at compile time, the plan's at preparation.
+#[inline(always)]
+fn direct_tier<A: Args + ?Sized, R: FromRet>(plan: &crate::call::Plan, _args: &A) -> bool {
+    direct_code::<A, R>(plan)
+}
+
+#[inline(always)]
+fn direct_code<A: Args + ?Sized, R: FromRet>(plan: &crate::call::Plan) -> bool {
+    let code = crate::direct::with_ret(A::DIRECT_CODE, R::DIRECT);
+    code != 0 && plan.direct == code && A::CSTR_MASK & !plan.cstr_params == 0
 }

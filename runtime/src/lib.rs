@@ -48,6 +48,8 @@ mod callback;
 mod cif;
 #[cfg(feature = "dynamic")]
 mod class;
+#[cfg(feature = "dynamic")]
+mod direct;
 #[cfg(feature = "discovery")]
 mod discovery;
 #[cfg(feature = "dynamic")]
@@ -137,6 +139,8 @@ pub mod __private {
     pub use crate::call::{Frame, RetBuf};
     #[cfg(feature = "dynamic")]
     pub use crate::class::{Class, Target};
+    #[cfg(feature = "dynamic")]
+    pub use crate::direct::NotDirect;
     #[cfg(feature = "dynamic")]
     pub use crate::layout::RecordRef;
     #[cfg(feature = "dynamic")]

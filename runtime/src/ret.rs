@@ -19,6 +19,17 @@ pub(crate) mod sealed {
 /// [`Value`](crate::Value) reads anything.
 pub trait FromRet: Sized + sealed::Sealed {
     #[doc(hidden)]
+    /// The direct tier (`crate::direct`): the return kind this type reads exactly
+    /// (`direct::NONE`: never directly).
+    const DIRECT: u8 = crate::direct::NONE;
+    #[doc(hidden)]
+    /// What a direct call's function pointer returns: the type itself, or the whole return
+    /// register for a type narrower than 32 bits.
+    type Wide: Copy;
+    #[doc(hidden)]
+    /// The value from a direct call's return.
+    fn from_wide(w: Self::Wide) -> Self;
+    #[doc(hidden)]
     /// The Rust type's name, for errors.
     const NAME: &'static str;
     #[doc(hidden)]
@@ -32,9 +43,18 @@ const HINT_FLOAT: &str = "read it as `f64`";
 const HINT_PTR: &str = "read it as a raw pointer (`*mut c_void`, `*const c_char`)";
 
 macro_rules! int_ret {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $wide:ty),*) => {$(
         impl sealed::Sealed for $t {}
         impl FromRet for $t {
+            const DIRECT: u8 = crate::direct::kind(Class::int(size_of::<$t>() as u8, <$t>::MIN != 0));
+            // Below 32 bits, the whole register: a callee may leave garbage above the value,
+            // which the cast below drops before Rust extends it.
+            type Wide = $wide;
+            #[inline(always)]
+            #[allow(clippy::cast_possible_truncation, clippy::unnecessary_cast)]
+            fn from_wide(w: Self::Wide) -> Self {
+                w as $t
+            }
             const NAME: &'static str = stringify!($t);
             #[inline]
             fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
@@ -66,10 +86,19 @@ fn int_truth(raw: Option<RawInt>) -> bool {
     }
 }
 
-int_ret!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+// Below 32 bits, read as the 64-bit return register of x86-64 and aarch64 (the targets of
+// the direct tier).
+int_ret!(i8 => u64, i16 => u64, i32 => i32, i64 => i64, isize => isize, u8 => u64, u16 => u64,
+    u32 => u32, u64 => u64, usize => usize);
 
 impl sealed::Sealed for f64 {}
 impl FromRet for f64 {
+    const DIRECT: u8 = crate::direct::F64;
+    type Wide = f64;
+    #[inline(always)]
+    fn from_wide(w: f64) -> f64 {
+        w
+    }
     const NAME: &'static str = "f64";
     #[inline]
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
@@ -85,6 +114,12 @@ impl FromRet for f64 {
 
 impl sealed::Sealed for f32 {}
 impl FromRet for f32 {
+    const DIRECT: u8 = crate::direct::F32;
+    type Wide = f32;
+    #[inline(always)]
+    fn from_wide(w: f32) -> f32 {
+        w
+    }
     const NAME: &'static str = "f32";
     #[inline]
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
@@ -102,6 +137,13 @@ impl FromRet for f32 {
 
 impl sealed::Sealed for bool {}
 impl FromRet for bool {
+    const DIRECT: u8 = crate::direct::BOOL;
+    // `_Bool` defines bit 0 only (bits 1-7 zero); the rest of the register is garbage.
+    type Wide = u64;
+    #[inline(always)]
+    fn from_wide(w: u64) -> bool {
+        w as u8 != 0
+    }
     const NAME: &'static str = "bool";
     #[inline]
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
@@ -116,6 +158,10 @@ impl FromRet for bool {
 
 impl sealed::Sealed for () {}
 impl FromRet for () {
+    const DIRECT: u8 = crate::direct::VOID;
+    type Wide = ();
+    #[inline(always)]
+    fn from_wide((): ()) {}
     const NAME: &'static str = "()";
     #[inline]
     fn from_ret(_class: Class, _ret: &RetBuf) -> Result<Self, Fault> {
@@ -125,6 +171,12 @@ impl FromRet for () {
 
 impl<T> sealed::Sealed for *mut T {}
 impl<T> FromRet for *mut T {
+    const DIRECT: u8 = crate::direct::PTR;
+    type Wide = *mut T;
+    #[inline(always)]
+    fn from_wide(w: *mut T) -> *mut T {
+        w
+    }
     const NAME: &'static str = "*mut T";
     #[inline]
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
@@ -137,6 +189,12 @@ impl<T> FromRet for *mut T {
 
 impl<T> sealed::Sealed for *const T {}
 impl<T> FromRet for *const T {
+    const DIRECT: u8 = crate::direct::PTR;
+    type Wide = *const T;
+    #[inline(always)]
+    fn from_wide(w: *const T) -> *const T {
+        w
+    }
     const NAME: &'static str = "*const T";
     #[inline]
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {

@@ -308,6 +308,7 @@ pub fn store_record(
 impl arg::sealed::Sealed for Struct {}
 /// By value: the struct's bytes, for a parameter of the same layout.
 impl Arg for Struct {
+    crate::arg::not_direct!();
     fn store(
         &self,
         class: Class,
@@ -337,6 +338,7 @@ unsafe impl arg::SafeArg for Struct {}
 impl arg::sealed::Sealed for &mut Struct {}
 /// `&mut s` passes a pointer to the struct: an out-parameter (`struct timeval *`).
 impl Arg for &mut Struct {
+    crate::arg::not_direct!();
     fn store(
         &self,
         class: Class,
@@ -359,6 +361,11 @@ impl Arg for &mut Struct {
 
 impl ret::sealed::Sealed for Struct {}
 impl FromRet for Struct {
+    type Wide = crate::direct::NotDirect;
+    fn from_wide(w: crate::direct::NotDirect) -> Self {
+        let _ = w;
+        unreachable!("ffi-auto: a return without a direct kind took the direct tier")
+    }
     const NAME: &'static str = "Struct";
     fn from_ret(class: Class, ret: &RetBuf) -> std::result::Result<Self, Fault> {
         let Class::Record(id) = class else {

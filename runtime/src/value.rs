@@ -183,6 +183,7 @@ impl<'a> From<&'a CStr> for Value<'a> {
 impl arg::sealed::Sealed for Value<'_> {}
 
 impl Arg for Value<'_> {
+    crate::arg::not_direct!();
     #[inline(always)]
     fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
         match *self {
@@ -270,6 +271,11 @@ unsafe impl arg::SafeArg for Value<'_> {}
 
 impl crate::ret::sealed::Sealed for Value<'static> {}
 impl FromRet for Value<'static> {
+    type Wide = crate::direct::NotDirect;
+    fn from_wide(w: crate::direct::NotDirect) -> Self {
+        let _ = w;
+        unreachable!("ffi-auto: a return without a direct kind took the direct tier")
+    }
     const NAME: &'static str = "Value";
     #[inline]
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {

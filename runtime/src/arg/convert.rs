@@ -414,22 +414,27 @@ mod tests {
         let mut spill: Spill = None;
         let mut ctx = Ctx::new(&mut buf, &mut spill, true);
         let mut slot = Slot::UNINIT;
-        let mut store = |v: &dyn Arg, class| v.store(class, &mut slot, &mut ctx);
-        assert_eq!(store(&-1i8, Class::U8), Err(Fault::Range(Num::I(-1))));
-        assert_eq!(store(&-1isize, Class::U64), Err(Fault::Range(Num::I(-1))));
-        assert_eq!(store(&128i16, Class::I8), Err(Fault::Range(Num::I(128))));
-        assert_eq!(store(&255u8, Class::I8), Err(Fault::Range(Num::U(255))));
+        // A macro rather than `&dyn Arg`: `Arg` has associated constants and types.
+        macro_rules! store {
+            ($v:expr, $class:expr) => {
+                Arg::store($v, $class, &mut slot, &mut ctx)
+            };
+        }
+        assert_eq!(store!(&-1i8, Class::U8), Err(Fault::Range(Num::I(-1))));
+        assert_eq!(store!(&-1isize, Class::U64), Err(Fault::Range(Num::I(-1))));
+        assert_eq!(store!(&128i16, Class::I8), Err(Fault::Range(Num::I(128))));
+        assert_eq!(store!(&255u8, Class::I8), Err(Fault::Range(Num::U(255))));
         assert_eq!(
-            store(&u64::MAX, Class::I64),
+            store!(&u64::MAX, Class::I64),
             Err(Fault::Range(Num::U(u64::MAX)))
         );
         assert_eq!(
-            store(&usize::MAX, Class::F64),
+            store!(&usize::MAX, Class::F64),
             Err(Fault::Range(Num::U(usize::MAX as u64)))
         );
-        assert_eq!(store(&i32::MAX, Class::U32), Ok(()));
-        assert_eq!(store(&-1i64, Class::I8), Ok(()));
-        assert_eq!(store(&u32::MAX, Class::I64), Ok(()));
+        assert_eq!(store!(&i32::MAX, Class::U32), Ok(()));
+        assert_eq!(store!(&-1i64, Class::I8), Ok(()));
+        assert_eq!(store!(&u32::MAX, Class::I64), Ok(()));
     }
 
     /// What `fits_mantissa` replaces: convert, convert back, compare at a width where nothing

@@ -13,6 +13,12 @@ use crate::class::{Class, Null, Target};
 
 impl<T: Arg + ?Sized> sealed::Sealed for &T {}
 impl<T: Arg + ?Sized> Arg for &T {
+    const DIRECT: u8 = T::DIRECT;
+    type Direct = T::Direct;
+    #[inline(always)]
+    fn direct(&self) -> T::Direct {
+        (**self).direct()
+    }
     #[inline(always)]
     fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
         (**self).store_exact(class, slot)
@@ -37,6 +43,12 @@ macro_rules! int_arg {
     ($signed:expr, $int:ident, $wide:ty; $($t:ty),*) => {$(
         impl sealed::Sealed for $t {}
         impl Arg for $t {
+            const DIRECT: u8 = crate::direct::kind(Class::int(size_of::<$t>() as u8, $signed));
+            type Direct = $t;
+            #[inline(always)]
+            fn direct(&self) -> $t {
+                *self
+            }
             #[inline(always)]
             fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
                 let exact = class == const { Class::int(size_of::<$t>() as u8, $signed) };
@@ -66,6 +78,12 @@ int_arg!(false, Unsigned, u64; u8, u16, u32, u64, usize);
 
 impl sealed::Sealed for f64 {}
 impl Arg for f64 {
+    const DIRECT: u8 = crate::direct::F64;
+    type Direct = f64;
+    #[inline(always)]
+    fn direct(&self) -> f64 {
+        *self
+    }
     #[inline(always)]
     fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
         let exact = class == Class::F64;
@@ -90,6 +108,12 @@ unsafe impl SafeArg for f64 {}
 
 impl sealed::Sealed for f32 {}
 impl Arg for f32 {
+    const DIRECT: u8 = crate::direct::F32;
+    type Direct = f32;
+    #[inline(always)]
+    fn direct(&self) -> f32 {
+        *self
+    }
     #[inline(always)]
     fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
         let exact = class == Class::F32;
@@ -119,6 +143,12 @@ unsafe impl SafeArg for f32 {}
 
 impl sealed::Sealed for bool {}
 impl Arg for bool {
+    const DIRECT: u8 = crate::direct::BOOL;
+    type Direct = bool;
+    #[inline(always)]
+    fn direct(&self) -> bool {
+        *self
+    }
     #[inline(always)]
     fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
         let exact = class == Class::Bool;
@@ -159,6 +189,8 @@ fn describe_str(s: &[u8]) -> String {
 
 /// The bytes of a string argument, for error messages.
 trait StrBytes {
+    /// `direct::CSTR` for the NUL-terminated types, which pass as themselves.
+    const DIRECT: u8 = crate::direct::NONE;
     fn bytes(&self) -> &[u8];
     /// The pointer to pass when the string is already NUL-terminated.
     #[inline(always)]
@@ -188,6 +220,7 @@ impl StrBytes for Vec<u8> {
     }
 }
 impl StrBytes for CStr {
+    const DIRECT: u8 = crate::direct::CSTR;
     fn bytes(&self) -> &[u8] {
         self.to_bytes()
     }
@@ -197,6 +230,7 @@ impl StrBytes for CStr {
     }
 }
 impl StrBytes for CString {
+    const DIRECT: u8 = crate::direct::CSTR;
     fn bytes(&self) -> &[u8] {
         self.as_bytes()
     }
@@ -210,6 +244,12 @@ macro_rules! string_arg {
     ($($t:ty => |$s:ident, $class:ident, $slot:ident, $ctx:ident| $body:expr;)*) => {$(
         impl sealed::Sealed for $t {}
         impl Arg for $t {
+            const DIRECT: u8 = <$t as StrBytes>::DIRECT;
+            type Direct = *const c_char;
+            #[inline(always)]
+            fn direct(&self) -> *const c_char {
+                StrBytes::c_ptr(self).unwrap_or(std::ptr::null())
+            }
             #[inline(always)]
             fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
                 match (StrBytes::c_ptr(self), class) {
@@ -250,6 +290,7 @@ string_arg! {
 
 impl<T: Arg + ?Sized> sealed::Sealed for Option<&T> {}
 impl<T: Arg + ?Sized> Arg for Option<&T> {
+    super::not_direct!();
     #[inline]
     fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         match self {
@@ -319,6 +360,7 @@ const PTR_VARIADIC: Class = Class::Ptr {
 };
 
 impl<T> Arg for *const T {
+    super::not_direct!();
     #[inline]
     fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         store_ptr(self.cast(), true, None, class, slot, ctx)
@@ -336,6 +378,7 @@ impl<T> Arg for *const T {
 }
 
 impl<T> Arg for *mut T {
+    super::not_direct!();
     #[inline]
     fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         store_ptr(self.cast_const().cast(), false, None, class, slot, ctx)
@@ -355,6 +398,7 @@ impl<T> Arg for *mut T {
 /// `&mut x` passes a pointer to `x`: an out-parameter (`long *`, `char **`).
 impl<T: Pointee> sealed::Sealed for &mut T {}
 impl<T: Pointee> Arg for &mut T {
+    super::not_direct!();
     #[inline]
     fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         let p: *const T = &raw const **self;
@@ -374,6 +418,7 @@ macro_rules! slice_arg {
     ($($t:ty),*) => {$(
         impl sealed::Sealed for [$t] {}
         impl Arg for [$t] {
+    super::not_direct!();
             #[inline]
             fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
                 store_ptr(self.as_ptr().cast(), true, Some(<$t as Pointee>::TARGET), class, slot, ctx)
@@ -392,6 +437,7 @@ slice_arg!(i8, i16, i32, i64, isize, u16, u32, u64, usize, f32, f64);
 
 impl<T: Pointee> sealed::Sealed for &mut [T] {}
 impl<T: Pointee> Arg for &mut [T] {
+    super::not_direct!();
     #[inline]
     fn store(&self, class: Class, slot: &mut Slot, ctx: &mut Ctx<'_>) -> Stored {
         store_ptr(

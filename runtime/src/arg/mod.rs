@@ -153,6 +153,16 @@ pub(crate) mod sealed {
 /// integer, a string goes only to a `const char *` and must not hold a NUL.
 pub trait Arg: sealed::Sealed {
     #[doc(hidden)]
+    /// The direct tier (`crate::direct`): how this type passes when it is a parameter's
+    /// exact C representation (`direct::NONE`: never directly).
+    const DIRECT: u8 = crate::direct::NONE;
+    #[doc(hidden)]
+    /// What it passes as in the direct tier (`NotDirect` when it does not).
+    type Direct: Copy;
+    #[doc(hidden)]
+    /// The value to pass in the direct tier.
+    fn direct(&self) -> Self::Direct;
+    #[doc(hidden)]
     /// The fast path: when the value already has the C representation of `class` (an `i32`
     /// for an `int`), stores it unconverted and returns true. Inlined, this is one compare
     /// against a constant and one store.
@@ -187,6 +197,18 @@ pub trait Pointee: Copy + sealed::Sealed {
     const TARGET: Target;
 }
 
+/// The items of an [`Arg`] impl for a type that never takes the direct tier.
+macro_rules! not_direct {
+    () => {
+        type Direct = crate::direct::NotDirect;
+        #[inline(always)]
+        fn direct(&self) -> crate::direct::NotDirect {
+            crate::direct::NotDirect::VALUE
+        }
+    };
+}
+pub(crate) use not_direct;
+
 /// The arguments of one call: a tuple of [`Arg`]s, a single [`Arg`], or a slice, array or `Vec`
 /// of [`Value`](crate::Value)s.
 pub trait Args {
@@ -201,6 +223,24 @@ pub trait Args {
     fn store_exact_all(&self, classes: &[Class], slots: &mut crate::call::InlineSlots) -> bool {
         let _ = (classes, slots);
         false
+    }
+    #[doc(hidden)]
+    /// The direct tier's code of these arguments' types (`direct::pack`; 0: never direct).
+    const DIRECT_CODE: u64 = 0;
+    #[doc(hidden)]
+    /// Which arguments are `&CStr`s (`direct::cstr_mask`).
+    const CSTR_MASK: u64 = 0;
+    #[doc(hidden)]
+    /// Calls `code` directly with these arguments.
+    ///
+    /// # Safety
+    /// `code` is a function whose C signature has exactly these arguments' direct kinds and
+    /// `R`'s return kind (the plan's code equals `DIRECT_CODE` with `R::DIRECT`), taking
+    /// `&CStr`s only for `const char *` parameters.
+    #[inline(always)]
+    unsafe fn call_direct<R: crate::ret::FromRet>(&self, code: crate::direct::Code) -> R {
+        let _ = code;
+        unreachable!("ffi-auto: a call without a direct code took the direct tier")
     }
     #[doc(hidden)]
     /// Stores every argument into `frame`; on failure, the index and the fault.

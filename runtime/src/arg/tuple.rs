@@ -3,8 +3,19 @@
 
 use super::{Arg, Args, Fault, SafeArg, SafeArgs, Slot};
 use crate::class::Class;
+use crate::direct;
+use crate::ret::FromRet;
 
 impl Args for () {
+    const DIRECT_CODE: u64 = direct::pack(&[]);
+    #[inline(always)]
+    unsafe fn call_direct<R: FromRet>(&self, code: direct::Code) -> R {
+        // SAFETY: the caller's contract: `code` is a function of no parameters returning
+        // `R`'s kind, read as `R::Wide`.
+        let f: unsafe extern "C" fn() -> R::Wide = unsafe { std::mem::transmute(code) };
+        // SAFETY: as above.
+        R::from_wide(unsafe { f() })
+    }
     fn count(&self) -> usize {
         0
     }
@@ -23,6 +34,16 @@ impl Args for () {
 unsafe impl SafeArgs for () {}
 
 impl<T: Arg> Args for T {
+    const DIRECT_CODE: u64 = direct::pack(&[T::DIRECT]);
+    const CSTR_MASK: u64 = direct::cstr_mask(&[T::DIRECT]);
+    #[inline(always)]
+    unsafe fn call_direct<R: FromRet>(&self, code: direct::Code) -> R {
+        // SAFETY: the caller's contract: `code` takes one parameter of `T`'s kind and
+        // returns `R`'s.
+        let f: unsafe extern "C" fn(T::Direct) -> R::Wide = unsafe { std::mem::transmute(code) };
+        // SAFETY: as above.
+        R::from_wide(unsafe { f(self.direct()) })
+    }
     #[inline]
     fn count(&self) -> usize {
         1
@@ -47,6 +68,17 @@ unsafe impl<T: SafeArg> SafeArgs for T {}
 macro_rules! tuple_args {
     ($n:expr; $($idx:tt $t:ident),+) => {
         impl<$($t: Arg),+> Args for ($($t,)+) {
+            const DIRECT_CODE: u64 = direct::pack(&[$($t::DIRECT),+]);
+            const CSTR_MASK: u64 = direct::cstr_mask(&[$($t::DIRECT),+]);
+            #[inline(always)]
+            unsafe fn call_direct<R: FromRet>(&self, code: direct::Code) -> R {
+                let f: unsafe extern "C" fn($($t::Direct),+) -> R::Wide =
+                    // SAFETY: the caller's contract: `code` takes these parameters' kinds, in
+                    // order, and returns `R`'s.
+                    unsafe { std::mem::transmute(code) };
+                // SAFETY: as above.
+                R::from_wide(unsafe { f($(self.$idx.direct()),+) })
+            }
             #[inline]
             fn count(&self) -> usize {
                 $n
