@@ -234,3 +234,21 @@ fn errno_is_captured_on_the_direct_tier() {
     assert!(r.is_nan());
     assert_eq!(e.code(), libc::EDOM);
 }
+
+#[test]
+fn by_name_calls_take_the_direct_tier_and_agree() {
+    let lib = ffi_auto_fixture::LIB;
+    for bits in samples(3) {
+        let (a, b) = (bits as i32, (bits >> 32) as i32);
+        // The first call prepares and caches; later ones are direct hits.
+        let by_name: i32 = ffi_auto::ffi_call(("add_i32", lib), (a, b)).unwrap();
+        assert_eq!(by_name, add_i32(a, b));
+        let x = bits as i8;
+        let by_name: i8 = ffi_auto::ffi_call(("fx_not_schar", lib), x).unwrap();
+        assert_eq!(by_name, fx_not_schar(x));
+    }
+    // A type that needs converting takes the checked path by name too, with its errors.
+    assert!(ffi_auto::ffi_call::<i32>(("add_i32", lib), (1i64 << 40, 0i64)).is_err());
+    let narrow: i8 = ffi_auto::ffi_call(("fx_garbage_schar", lib), ()).unwrap();
+    assert_eq!(narrow, -128);
+}

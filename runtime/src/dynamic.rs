@@ -66,8 +66,28 @@ type Shared = HashMap<(Box<str>, Box<str>), Function, FxBuildHasher>;
 const WAYS: usize = 64;
 
 thread_local! {
-    /// Each thread's own table of the handles it used, so a cached call takes no lock.
+    /// Each thread's front of its cache: what a hit reads. No destructor, so reaching it is a
+    /// plain thread-local access (a thread-local with one checks its state on every access).
     static LOCAL: Local = const { Local::new() };
+    /// Each thread's own table of the handles it used, so a cached call takes no lock. Its
+    /// destructor nulls `LOCAL`'s slots before the entries go.
+    static TABLE: Table = const { Table(UnsafeCell::new(HashTable::new())) };
+}
+
+/// The table owning one thread's entries.
+struct Table(UnsafeCell<HashTable<Box<Entry>>>);
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        // The entries are about to be freed: no slot may point to them any more. (`LOCAL` has
+        // no destructor, so it is reachable while this one runs; a call through an entry
+        // cannot be running, since thread-local destructors run after the thread's code.)
+        let _ = LOCAL.try_with(|l| {
+            for s in &l.slots {
+                s.set(std::ptr::null());
+            }
+        });
+    }
 }
 
 /// One thread's cache of prepared handles.
@@ -81,12 +101,14 @@ struct Local {
     generation: Cell<u64>,
     /// Calls in progress through entries of this table.
     busy: Cell<usize>,
-    /// Owns the entries. Only `find` (shared) and `insert`/`clear` (exclusive, never while a
-    /// shared borrow of the table itself is alive) touch it.
-    table: UnsafeCell<HashTable<Box<Entry>>>,
     /// A direct-mapped cache of the entries last found, indexed by hash: a hit costs one load
-    /// and the key comparison. Every pointer is null or points into a box `table` owns.
+    /// and the key comparison. Every pointer is null or points into a box `TABLE` owns.
     slots: [Cell<*const Entry>; WAYS],
+}
+
+/// Runs `f` on this thread's table (`None` during thread teardown, once it is gone).
+fn with_table<T>(f: impl FnOnce(&UnsafeCell<HashTable<Box<Entry>>>) -> T) -> Option<T> {
+    TABLE.try_with(|t| f(&t.0)).ok()
 }
 
 impl Local {
@@ -94,7 +116,6 @@ impl Local {
         Local {
             generation: Cell::new(0),
             busy: Cell::new(0),
-            table: UnsafeCell::new(HashTable::new()),
             slots: [const { Cell::new(std::ptr::null()) }; WAYS],
         }
     }
@@ -115,22 +136,33 @@ impl Local {
 
     #[inline(never)]
     fn find_in_table(&self, hash: u64, key: &Key, name: &str, library: &str) -> Option<&Entry> {
-        // SAFETY: no exclusive borrow of the table is alive (they exist only inside `insert`
-        // and `clear`, which call nothing that could reach here).
-        let table = unsafe { &*self.table.get() };
-        let e: &Entry = table.find(hash, |e| key.matches(e, name, library))?;
-        self.slots[(hash as usize) % WAYS].set(std::ptr::from_ref(e));
-        // SAFETY: the entry lives in its own box, which outlives this borrow of the table: it
-        // is dropped only by `clear`, which requires `busy == 0` and `&self` callers to be
-        // done with it.
-        Some(unsafe { &*std::ptr::from_ref(e) })
+        let e: *const Entry = with_table(|t| {
+            // SAFETY: no exclusive borrow of the table is alive (they exist only inside
+            // `insert` and `clear`, which call nothing that could reach here).
+            let table = unsafe { &*t.get() };
+            table
+                .find(hash, |e| key.matches(e, name, library))
+                .map(|e| std::ptr::from_ref::<Entry>(e))
+        })??;
+        self.slots[(hash as usize) % WAYS].set(e);
+        // SAFETY: the entry lives in its own box, which outlives this borrow: it is dropped
+        // only by `clear`, which requires `busy == 0` and `&self` callers to be done with it,
+        // or with the table at thread exit, after the thread's code.
+        Some(unsafe { &*e })
     }
 
     fn insert(&self, hash: u64, entry: Box<Entry>) {
-        self.slots[(hash as usize) % WAYS].set(std::ptr::from_ref::<Entry>(&entry));
-        // SAFETY: no other borrow of the table itself is alive (see `table`); entries already
-        // handed out live in their own boxes, which growing the table does not move.
-        unsafe { &mut *self.table.get() }.insert_unique(hash, entry, |e| e.key.hash());
+        let p = std::ptr::from_ref::<Entry>(&entry);
+        let stored = with_table(|t| {
+            // SAFETY: no other borrow of the table itself is alive (see `Table`); entries
+            // already handed out live in their own boxes, which growing the table does not
+            // move.
+            unsafe { &mut *t.get() }.insert_unique(hash, entry, |e| e.key.hash());
+        });
+        // Only an entry the table owns may be in a slot.
+        if stored.is_some() {
+            self.slots[(hash as usize) % WAYS].set(p);
+        }
     }
 
     /// Drops every entry; only when no call is using one.
@@ -143,13 +175,18 @@ impl Local {
         }
         // SAFETY: `busy == 0`, so no `&Entry` from this table is in use, and no other borrow
         // of the table itself is alive.
-        unsafe { &mut *self.table.get() }.clear();
+        with_table(|t| unsafe { &mut *t.get() }.clear());
         true
     }
 }
 
 struct Entry {
     key: Key,
+    /// The direct tier's code of `func` (`Function::direct_parts`), kept here so that a
+    /// direct call by name reads the entry only.
+    direct: u64,
+    cstr_params: u64,
+    code: crate::direct::Code,
     name: Box<str>,
     library: Box<str>,
     func: Function,
@@ -255,6 +292,36 @@ fn long_match(entry: &Entry, name: &str, library: &str) -> bool {
     *entry.name == *name && *entry.library == *library
 }
 
+/// The direct tier by name (`crate::direct`): a hit in this thread's slots whose entry's code
+/// is these types' calls the function right here, reading nothing but the entry. `None` for
+/// anything else (a miss, another code, a stale table), which takes the ordinary path.
+#[inline(always)]
+fn by_name_direct<A: Args, R: FromRet>(target: Target<'_>, args: &A) -> Option<R> {
+    let code = crate::direct::with_ret(A::DIRECT_CODE, R::DIRECT);
+    if code == 0 {
+        return None;
+    }
+    let (name, library) = (target.name, target.library.unwrap_or(""));
+    let key = Key::new(name, library);
+    let hash = key.hash();
+    let local: *const Local = LOCAL.try_with(std::ptr::from_ref).ok()?;
+    // SAFETY: as in `with_function`.
+    let l: &Local = unsafe { &*local };
+    if l.generation.get() != crate::generation::current() {
+        return None;
+    }
+    // SAFETY: a non-null slot points into a box the table owns (see `Local::find`).
+    let e = unsafe { l.slots[(hash as usize) % WAYS].get().as_ref() }?;
+    if !key.matches(e, name, library) || e.direct != code || A::CSTR_MASK & !e.cstr_params != 0 {
+        return None;
+    }
+    let _in_use = InUse::new(l);
+    // SAFETY: the entry's code equals these types' (`crate::direct`): its function takes
+    // exactly these argument kinds, `&CStr`s only for `const char *`, and returns `R`'s; the
+    // entry (and the library its `func` holds) stays alive while `busy` is raised.
+    Some(unsafe { args.call_direct::<R>(e.code) })
+}
+
 /// Runs `f` on the prepared handle for `target`, preparing it on first use.
 #[inline(always)]
 fn with_function<T>(
@@ -264,7 +331,7 @@ fn with_function<T>(
     let (name, library) = (target.name, target.library.unwrap_or(""));
     let key = Key::new(name, library);
     let hash = key.hash();
-    // `try_with`: during thread teardown the cache may be gone; calls then go uncached.
+    // `LOCAL` has no destructor: `try_with` always succeeds, with no state to check.
     let local: Option<*const Local> = LOCAL.try_with(std::ptr::from_ref).ok();
     // SAFETY: a thread-local lives until its thread ends, which cannot happen during this
     // call on this thread; `try_with` succeeded, so it is initialized and not destroyed.
@@ -306,11 +373,17 @@ fn miss(
     if l.find(hash, &key, name, library).is_none() {
         l.insert(
             hash,
-            Box::new(Entry {
-                key,
-                name: name.into(),
-                library: library.into(),
-                func: func.clone(),
+            Box::new({
+                let (direct, cstr_params, code) = func.direct_parts();
+                Entry {
+                    key,
+                    direct,
+                    cstr_params,
+                    code,
+                    name: name.into(),
+                    library: library.into(),
+                    func: func.clone(),
+                }
             }),
         );
     }
@@ -411,8 +484,12 @@ pub fn prepare<'a>(target: impl Into<Target<'a>>) -> Result<Function> {
 /// As [`prepare`] on first use, then as [`Function::call`].
 #[inline]
 pub fn ffi_call<'a, R: FromRet>(target: impl Into<Target<'a>>, args: impl SafeArgs) -> Result<R> {
+    let target = target.into();
+    if let Some(r) = by_name_direct(target, &args) {
+        return Ok(r);
+    }
     with_function(
-        target.into(),
+        target,
         #[inline(always)]
         |f| f.call_boxed(args),
     )
@@ -595,6 +672,9 @@ mod tests {
         };
         let entry = |n: &str, l: &str| Entry {
             key: Key::new(n, l),
+            direct: 0,
+            cstr_params: 0,
+            code: std::ptr::null(),
             name: n.into(),
             library: l.into(),
             func: func.clone(),

@@ -276,6 +276,17 @@ impl Function {
         direct_code::<A, R>(&self.inner.plan)
     }
 
+    /// What the direct tier needs of this handle, to keep beside a by-name cache entry: the
+    /// plan's code, its `&CStr` parameters, and the function's address.
+    pub(crate) fn direct_parts(&self) -> (u64, u64, crate::direct::Code) {
+        let inner = &*self.inner;
+        (
+            inner.plan.direct,
+            inner.plan.cstr_params,
+            inner.code as crate::direct::Code,
+        )
+    }
+
     /// The direct tier with errno: cleared right before the call, read right after it.
     ///
     /// # Safety
