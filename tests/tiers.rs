@@ -1,13 +1,32 @@
 //! Proof of sameness: a call through the direct tier (a prepared handle called with the
-//! signature's exact Rust types), through the general path and libffi (the same handle called
-//! with `Value`s), and through a compile-time wrapper (`defcfuns!`) of the same C function
-//! agree bit for bit, on random and boundary values of every integer width and sign, `float`,
+//! signature's exact Rust types), through the register tier (the same handle called with
+//! `Value`s of exactly its types), through libffi (the same `Value`s with `force_libffi`), by
+//! name, and through a compile-time wrapper (`defcfuns!`) of the same C function agree bit for
+//! bit, on random and boundary values of every integer width and sign, `float`,
 //! `double`, strings, up to six register arguments, and narrow returns whose callee leaves
 //! garbage above them.
 
 use std::ffi::{CStr, c_char, c_int, c_long, c_short, c_uchar, c_ushort};
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use ffi_auto::config::force_libffi;
 use ffi_auto::{Function, Value, defcfuns, prepare};
+
+/// The tests switch the process's tier policy: one at a time.
+static POLICY: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    POLICY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The same values through libffi.
+fn through_libffi(f: &Function, values: &[Value<'_>]) -> Value<'static> {
+    force_libffi(true);
+    let r = f.call_values(values);
+    force_libffi(false);
+    r.unwrap()
+}
 
 defcfuns! {
     #![ffi_auto(lib = "ffiauto_fixture", header = "fixture/c/fixture.h")]
@@ -22,7 +41,7 @@ defcfuns! {
     fn fx_id_size; fn fx_id_ssize;
     fn fx_not_bool;
     fn fx_half_float; fn fx_half_double;
-    fn sum6; fn mix; fn add_i32; fn my_strlen;
+    fn sum6; fn mix; fn add_i32; fn my_strlen; fn fx_sum10; fn fx_sum10d;
     fn fx_garbage_schar; fn fx_garbage_uchar; fn fx_garbage_short; fn fx_garbage_ushort;
     fn fx_garbage_bool;
 }
@@ -71,9 +90,10 @@ macro_rules! agree_int {
         for bits in samples(size_of::<$t>() as u64) {
             let x = bits as $t;
             let direct: $t = id.call(x).unwrap();
-            let general = id.call_values(&[Value::$value(x)]).unwrap();
+            let registers = id.call_values(&[Value::$value(x)]).unwrap();
             assert_eq!(direct, x);
-            assert_eq!(general, Value::$value(x));
+            assert_eq!(registers, Value::$value(x));
+            assert_eq!(through_libffi(&id, &[Value::$value(x)]), registers);
             assert_eq!($id(x), x);
             let direct: $t = not.call(x).unwrap();
             assert_eq!(direct, !x);
@@ -88,6 +108,7 @@ macro_rules! agree_int {
 
 #[test]
 fn every_integer_width_and_sign_agrees_through_every_tier() {
+    let _serial = serial();
     agree_int!(i8, I8, fx_id_schar, fx_not_schar);
     agree_int!(u8, U8, fx_id_uchar, fx_not_uchar);
     agree_int!(i16, I16, fx_id_short, fx_not_short);
@@ -118,6 +139,7 @@ fn every_integer_width_and_sign_agrees_through_every_tier() {
 
 #[test]
 fn floats_strings_and_six_arguments_agree_through_every_tier() {
+    let _serial = serial();
     let (half_f, half_d) = (handle("fx_half_float"), handle("fx_half_double"));
     let (sum, mixed, strlen) = (handle("sum6"), handle("mix"), handle("my_strlen"));
     assert!(sum.is_direct::<(c_long, c_long, c_long, c_long, c_long, c_long), c_long>());
@@ -133,12 +155,17 @@ fn floats_strings_and_six_arguments_agree_through_every_tier() {
         };
         assert_eq!(direct.to_bits(), general.to_bits());
         assert_eq!(direct.to_bits(), fx_half_float(f).to_bits());
+        let Value::F32(lf) = through_libffi(&half_f, &[Value::F32(f)]) else {
+            panic!("not a float")
+        };
+        assert_eq!(direct.to_bits(), lf.to_bits());
         let direct: f64 = half_d.call(d).unwrap();
         assert_eq!(direct.to_bits(), fx_half_double(d).to_bits());
         let a: [c_long; 6] = std::array::from_fn(|_| r.next() as c_long);
         let direct: c_long = sum.call((a[0], a[1], a[2], a[3], a[4], a[5])).unwrap();
         let values: Vec<Value<'_>> = a.iter().map(|&x| Value::I64(x)).collect();
         assert_eq!(sum.call_values(&values).unwrap(), Value::I64(direct));
+        assert_eq!(through_libffi(&sum, &values), Value::I64(direct));
         assert_eq!(direct, sum6(a[0], a[1], a[2], a[3], a[4], a[5]));
         let (i, l) = (r.next() as c_int, (r.next() >> 12) as c_long);
         let (d, f) = ((r.next() >> 11) as f64, (r.next() >> 40) as f32);
@@ -147,10 +174,17 @@ fn floats_strings_and_six_arguments_agree_through_every_tier() {
             .call_values(&[Value::I32(i), Value::F64(d), Value::I64(l), Value::F32(f)])
             .unwrap();
         assert_eq!(general, Value::F64(direct));
+        let args = [Value::I32(i), Value::F64(d), Value::I64(l), Value::F32(f)];
+        assert_eq!(through_libffi(&mixed, &args), Value::F64(direct));
         assert_eq!(direct.to_bits(), mix(i, d, l, f).to_bits());
     }
+    assert!(strlen.takes_registers());
     for s in [c"", c"x", c"hello, world", c"\xff\x01 bytes"] {
         let direct: usize = strlen.call(s).unwrap();
+        assert_eq!(
+            through_libffi(&strlen, &[Value::CStr(s)]),
+            Value::U64(direct as u64)
+        );
         assert_eq!(direct, s.to_bytes().len());
         assert_eq!(
             strlen.call_values(&[Value::from(s)]).unwrap(),
@@ -168,6 +202,7 @@ fn floats_strings_and_six_arguments_agree_through_every_tier() {
 
 #[test]
 fn narrow_returns_with_garbage_above_them_are_truncated_then_extended() {
+    let _serial = serial();
     let cases: [(&str, Value<'_>); 5] = [
         ("fx_garbage_schar", Value::I8(-128)),
         ("fx_garbage_uchar", Value::U8(255)),
@@ -177,7 +212,12 @@ fn narrow_returns_with_garbage_above_them_are_truncated_then_extended() {
     ];
     for (name, want) in cases {
         let f = handle(name);
-        assert_eq!(f.call_values(&[]).unwrap(), want, "{name} through libffi");
+        assert_eq!(
+            f.call_values(&[]).unwrap(),
+            want,
+            "{name} through registers"
+        );
+        assert_eq!(through_libffi(&f, &[]), want, "{name} through libffi");
     }
     let f = handle("fx_garbage_schar");
     assert!(f.is_direct::<(), i8>());
@@ -203,6 +243,7 @@ fn narrow_returns_with_garbage_above_them_are_truncated_then_extended() {
 
 #[test]
 fn what_the_direct_tier_does_not_cover_stays_on_the_general_path() {
+    let _serial = serial();
     let add = handle("add_i32");
     // A different Rust type is converted, with its check: out of range is an error.
     assert!(!add.is_direct::<(i64, i64), i32>());
@@ -218,6 +259,7 @@ fn what_the_direct_tier_does_not_cover_stays_on_the_general_path() {
 
 #[test]
 fn errno_is_captured_on_the_direct_tier() {
+    let _serial = serial();
     // glibc's `sqrt` sets EDOM for a negative argument (its wrapper, whatever the compiler's
     // math-errno setting in the caller).
     let sqrt = prepare(("sqrt", "m")).unwrap();
@@ -237,6 +279,7 @@ fn errno_is_captured_on_the_direct_tier() {
 
 #[test]
 fn by_name_calls_take_the_direct_tier_and_agree() {
+    let _serial = serial();
     let lib = ffi_auto_fixture::LIB;
     for bits in samples(3) {
         let (a, b) = (bits as i32, (bits >> 32) as i32);
@@ -251,4 +294,39 @@ fn by_name_calls_take_the_direct_tier_and_agree() {
     assert!(ffi_auto::ffi_call::<i32>(("add_i32", lib), (1i64 << 40, 0i64)).is_err());
     let narrow: i8 = ffi_auto::ffi_call(("fx_garbage_schar", lib), ()).unwrap();
     assert_eq!(narrow, -128);
+}
+
+#[test]
+fn what_the_register_tier_does_not_cover_stays_on_libffi() {
+    let _serial = serial();
+    // Ten integer arguments: four go on the stack on x86-64 (six integer registers), two on
+    // aarch64 (eight); ten doubles, two (eight vector registers).
+    let ten = handle("fx_sum10");
+    assert!(!ten.takes_registers());
+    let v: Vec<Value<'_>> = (1..=10).map(Value::I64).collect();
+    // The fixture weighs argument k by k: 1 + 4 + ... + 100.
+    assert_eq!(ten.call_values(&v).unwrap(), Value::I64(385));
+    assert_eq!(
+        ten.call_values(&v).unwrap(),
+        Value::I64(fx_sum10(1, 2, 3, 4, 5, 6, 7, 8, 9, 10))
+    );
+    let tend = handle("fx_sum10d");
+    assert!(!tend.takes_registers());
+    let v: Vec<Value<'_>> = (1..=10).map(|i| Value::F64(f64::from(i))).collect();
+    assert_eq!(tend.call_values(&v).unwrap(), Value::F64(385.0));
+    // Values of another type than the parameter's are converted on the general path.
+    let add = handle("add_i32");
+    assert_eq!(
+        add.call_values(&[Value::I64(20), Value::U8(22)]).unwrap(),
+        Value::I32(42)
+    );
+    assert!(
+        add.call_values(&[Value::I64(1 << 40), Value::I32(0)])
+            .is_err()
+    );
+    // With the policy switch, no tier but libffi.
+    force_libffi(true);
+    assert!(!add.takes_registers() && !add.is_direct::<(i32, i32), i32>());
+    assert_eq!(add.call::<i32>((20, 22)).unwrap(), 42);
+    force_libffi(false);
 }

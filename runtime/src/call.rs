@@ -29,6 +29,8 @@ pub(crate) struct Plan {
     pub direct: u64,
     /// The parameters that take a `&CStr` in the direct tier (`const char *`).
     pub cstr_params: u64,
+    /// The register tier's plan (`crate::thunk`): each parameter's register, when all have one.
+    pub regs: Option<Box<[crate::thunk::Reg]>>,
     pub ret: Class,
     pub variadic: bool,
     /// For a `printf`- or `scanf`-like function, where its format string is: what a call's
@@ -131,7 +133,9 @@ impl Plan {
             && sig.attrs.raw_only.is_none()
             && string_lengths.is_empty();
         let (direct, cstr_params) = crate::direct::plan_code(&params, ret, fast);
+        let regs = crate::thunk::plan(&params, ret, fast);
         Ok(Plan {
+            regs,
             direct,
             cstr_params,
             raw_only: sig.attrs.raw_only.as_deref().map(Box::from),

@@ -298,7 +298,7 @@ fn long_match(entry: &Entry, name: &str, library: &str) -> bool {
 #[inline(always)]
 fn by_name_direct<A: Args, R: FromRet>(target: Target<'_>, args: &A) -> Option<R> {
     let code = crate::direct::with_ret(A::DIRECT_CODE, R::DIRECT);
-    if code == 0 {
+    if code == 0 || crate::tiers::libffi_only() {
         return None;
     }
     let (name, library) = (target.name, target.library.unwrap_or(""));

@@ -287,6 +287,24 @@ impl Function {
         )
     }
 
+    /// Whether [`Function::call_values`] with values of exactly the parameters' types takes
+    /// the register tier: every argument travels in a register (x86-64: up to 6 integers and
+    /// pointers and 8 floats; aarch64: 8 and 8) and the function is called through a thunk
+    /// compiled into the binary, without libffi.
+    ///
+    /// ```
+    /// use ffi_auto_runtime::{Function, Value, find_symbol, sig::Signature};
+    /// let sig: Signature = "double (double, double)".parse().unwrap();
+    /// // SAFETY: `double pow(double, double)` in <math.h>.
+    /// let pow = unsafe { Function::new(find_symbol("pow", Some("m")).unwrap(), "pow", sig) }.unwrap();
+    /// let tier = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+    /// assert_eq!(pow.takes_registers(), tier);
+    /// assert_eq!(pow.call_values(&[Value::F64(2.0), Value::F64(10.0)]).unwrap(), Value::F64(1024.0));
+    /// ```
+    pub fn takes_registers(&self) -> bool {
+        self.inner.plan.regs.is_some() && !crate::tiers::libffi_only()
+    }
+
     /// The direct tier with errno: cleared right before the call, read right after it.
     ///
     /// # Safety
@@ -356,6 +374,26 @@ impl Function {
     /// # Errors
     /// As [`Function::call`]; a `Value::Ptr` is [`Error::RawPointer`].
     pub fn call_values(&self, args: &[Value<'_>]) -> Result<Value<'static>> {
+        let inner = &*self.inner;
+        if let Some(regs) = &inner.plan.regs
+            && regs.len() == args.len()
+            && !crate::tiers::libffi_only()
+        {
+            // SAFETY: `regs` is the register plan of this function's signature (vouched for
+            // at preparation), with one value per parameter.
+            let r = unsafe {
+                crate::thunk::call(
+                    inner.code as *const std::ffi::c_void,
+                    regs,
+                    &inner.plan.params,
+                    inner.plan.ret,
+                    args,
+                )
+            };
+            if let Some(v) = r {
+                return Ok(v);
+            }
+        }
         self.call(args)
     }
 
@@ -742,5 +780,8 @@ fn direct_tier<A: Args + ?Sized, R: FromRet>(plan: &crate::call::Plan, _args: &A
 #[inline(always)]
 fn direct_code<A: Args + ?Sized, R: FromRet>(plan: &crate::call::Plan) -> bool {
     let code = crate::direct::with_ret(A::DIRECT_CODE, R::DIRECT);
-    code != 0 && plan.direct == code && A::CSTR_MASK & !plan.cstr_params == 0
+    code != 0
+        && plan.direct == code
+        && A::CSTR_MASK & !plan.cstr_params == 0
+        && !crate::tiers::libffi_only()
 }

@@ -67,6 +67,10 @@ mod ret;
 #[cfg(feature = "dynamic")]
 mod structs;
 #[cfg(feature = "dynamic")]
+mod thunk;
+#[cfg(feature = "dynamic")]
+mod tiers;
+#[cfg(feature = "dynamic")]
 mod value;
 
 #[cfg(feature = "dynamic")]
@@ -104,6 +108,8 @@ pub mod config {
     pub use crate::resolve::{
         Found, Registry, SignatureSource, add_signature_source, registry, signature_sources,
     };
+    #[cfg(feature = "dynamic")]
+    pub use crate::tiers::force_libffi;
     #[cfg(feature = "discovery")]
     pub use ffi_auto_discovery::HeaderSet;
 }
