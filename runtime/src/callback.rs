@@ -21,6 +21,8 @@ use crate::value::Value;
 
 /// What a callback runs: reads the arguments from libffi's array and writes the return.
 type Invoke<'a> = Box<dyn FnMut(*mut c_void, *const *const c_void) + Send + 'a>;
+/// A closure any number of threads may run at once (`Callback::shared`).
+type SharedInvoke<'a> = Box<dyn Fn(*mut c_void, *const *const c_void) + Send + Sync + 'a>;
 
 /// A Rust closure made callable from C: the guard that owns the closure and the executable
 /// trampoline libffi wrote for it.
@@ -98,10 +100,13 @@ struct State<'a> {
     /// costs two atomic operations (one to enter, one to leave): bit 0 is set while a call
     /// runs the closure; every call inside (running, or waiting for its turn) adds `ONE`. A
     /// call leaves with one `fetch_sub`, its very last access to this state, so the guard
-    /// frees the state only once it reads 0.
+    /// frees the state only once it reads 0 in those bits (`INSIDE`). A shared callback also
+    /// counts every call made in the upper half (`CALL`), in the same operation.
     word: AtomicUsize,
     /// The closure: only the call holding the lock bit touches it.
     invoke: UnsafeCell<Invoke<'a>>,
+    /// A shared closure (`Callback::shared`), run without the lock by any number of calls.
+    shared: Option<SharedInvoke<'a>>,
     /// Calls that ran (or found the closure poisoned), written only under the lock.
     calls: AtomicUsize,
     /// Calls that could not take the lock because they re-entered the closure.
@@ -118,6 +123,16 @@ struct State<'a> {
 const LOCK: usize = 1;
 /// One call inside, in `State::word`.
 const ONE: usize = 2;
+/// One call made, in the upper half of `State::word` of a shared callback (64-bit targets),
+/// so that a shared call counts itself in and counts its call with one atomic operation. Zero
+/// where `usize` is narrower: `State::calls` counts them then.
+const CALL: usize = if usize::BITS >= 64 {
+    1 << (usize::BITS / 2)
+} else {
+    0
+};
+/// The bits of `State::word` that count the calls inside (and the lock bit).
+const INSIDE: usize = if CALL == 0 { usize::MAX } else { CALL - 1 };
 
 /// Waits a little longer each round: spins, then yields, then sleeps 50 us at a time.
 fn back_off(round: &mut u32) {
@@ -165,6 +180,13 @@ pub trait IntoCallback<'a, Marker>: sealed::Sealed<Marker> {
     fn signature() -> Signature;
     #[doc(hidden)]
     fn into_invoke(self) -> Box<dyn FnMut(*mut c_void, *const *const c_void) + Send + 'a>;
+}
+
+/// A typed closure that is `Fn + Sync`: C may run it on several threads at once, with no
+/// lock ([`Callback::shared`]).
+pub trait IntoSharedCallback<'a, Marker>: IntoCallback<'a, Marker> {
+    #[doc(hidden)]
+    fn into_shared(self) -> SharedInvoke<'a>;
 }
 
 mod sealed {
@@ -310,6 +332,28 @@ macro_rules! into_callback {
                 })
             }
         }
+        impl<'a, Func, R, $($a),*> IntoSharedCallback<'a, fn($($a),*) -> R> for Func
+        where
+            Func: Fn($($a),*) -> R + Send + Sync + 'a,
+            R: CallbackRet,
+            $($a: CallbackArg),*
+        {
+            #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
+            fn into_shared(self) -> SharedInvoke<'a> {
+                Box::new(move |ret, args| {
+                    let mut i = 0;
+                    $(
+                        // SAFETY: libffi passes one pointer per parameter of the CIF built
+                        // from these very types.
+                        let $a = unsafe { $a::read(*args.add(i)) };
+                        i += 1;
+                    )*
+                    let r = self($($a),*);
+                    // SAFETY: `ret` is libffi's return buffer for `R`'s C type.
+                    unsafe { r.write(ret) }
+                })
+            }
+        }
     };
 }
 
@@ -335,7 +379,40 @@ impl<'a, F: Copy> Callback<'a, F> {
         }
         let signature = C::signature();
         let (classes, ret) = callback_classes(&signature)?;
-        Self::build(signature, &classes, ret, f.into_invoke())
+        Self::build(signature, &classes, ret, Run::Locked(f.into_invoke()))
+    }
+
+    /// A callback from a closure that is `Fn + Sync`: C may call it from several threads at
+    /// once, and each call runs it without taking a lock (the closure shares its state only
+    /// through `&`). A call costs what a plain libffi closure costs (README, callbacks).
+    ///
+    /// ```
+    /// use std::ffi::c_int;
+    /// use std::sync::atomic::{AtomicI32, Ordering};
+    /// use ffi_auto_runtime::Callback;
+    /// let total = AtomicI32::new(0);
+    /// let add = Callback::shared(|x: c_int| -> c_int {
+    ///     total.fetch_add(x, Ordering::Relaxed) + x
+    /// })?;
+    /// // SAFETY: the code pointer has the closure's own signature.
+    /// assert_eq!(unsafe { (add.code())(5) }, 5);
+    /// assert_eq!(unsafe { (add.code())(2) }, 7);
+    /// assert_eq!(add.calls(), 2);
+    /// # Ok::<(), ffi_auto_runtime::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Callback::new`].
+    pub fn shared<M, C>(f: C) -> Result<Callback<'a, F>>
+    where
+        C: IntoSharedCallback<'a, M, Fn = F>,
+    {
+        const {
+            assert!(size_of::<F>() == size_of::<*const c_void>());
+        }
+        let signature = C::signature();
+        let (classes, ret) = callback_classes(&signature)?;
+        Self::build(signature, &classes, ret, Run::Shared(f.into_shared()))
     }
 
     /// The C function pointer, valid while this guard lives.
@@ -396,7 +473,7 @@ impl<'a> Callback<'a> {
                 ));
             }
         });
-        Self::build(signature.clone(), &classes, ret, invoke)
+        Self::build(signature.clone(), &classes, ret, Run::Locked(invoke))
     }
 }
 
@@ -442,7 +519,7 @@ impl<'a, F> Callback<'a, F> {
         signature: Signature,
         classes: &[Class],
         ret: Class,
-        invoke: Invoke<'a>,
+        run: Run<'a>,
     ) -> Result<Callback<'a, F>> {
         let key = CifKey {
             ret: ret.abi(),
@@ -455,9 +532,14 @@ impl<'a, F> Callback<'a, F> {
             reason,
         })?;
         let shape = crate::layout::shape_of(classes, ret, false);
+        let (invoke, shared, entry): (Invoke<'a>, _, Trampoline) = match run {
+            Run::Locked(i) => (i, None, trampoline),
+            Run::Shared(s) => (Box::new(|_, _| {}), Some(s), trampoline_shared),
+        };
         let state = Box::into_raw(Box::new(State {
             word: AtomicUsize::new(0),
             invoke: UnsafeCell::new(invoke),
+            shared,
             calls: AtomicUsize::new(0),
             reentered: AtomicUsize::new(0),
             ret,
@@ -484,7 +566,7 @@ impl<'a, F> Callback<'a, F> {
             libffi::raw::ffi_prep_closure_loc(
                 closure,
                 cif.raw(),
-                Some(trampoline),
+                Some(entry),
                 state.as_ptr().cast(),
                 code.as_mut_ptr(),
             )
@@ -527,7 +609,12 @@ impl<'a, F> Callback<'a, F> {
     /// How many times C has called it.
     pub fn calls(&self) -> usize {
         let state = self.state();
-        state.calls.load(Ordering::Relaxed) + state.reentered.load(Ordering::Relaxed)
+        let shared = if CALL == 0 {
+            0
+        } else {
+            state.word.load(Ordering::Relaxed) / CALL
+        };
+        state.calls.load(Ordering::Relaxed) + state.reentered.load(Ordering::Relaxed) + shared
     }
 
     /// The payload of a panic (or the error) the callback stopped with, if any, taking it so
@@ -544,7 +631,9 @@ impl<'a, F> Callback<'a, F> {
 impl<F> Drop for Callback<'_, F> {
     fn drop(&mut self) {
         let state = self.state();
-        if state.running_on.load(Ordering::Relaxed) == thread_tag() {
+        if state.running_on.load(Ordering::Relaxed) == thread_tag()
+            || running_here(self.state.as_ptr().cast_const().cast())
+        {
             // Dropped from inside its own closure (which reached its guard through shared
             // state): the call on this thread's stack still needs the closure and the state,
             // and nothing can wait for it here. Leaking them is the sound choice; poisoned,
@@ -557,7 +646,7 @@ impl<F> Drop for Callback<'_, F> {
         // created) finish first, panics recorded: each call's last access to the state is the
         // `fetch_sub` this load observes (Release/Acquire), so nothing touches it after this.
         let mut round = 0u32;
-        while state.word.load(Ordering::Acquire) != 0 {
+        while state.word.load(Ordering::Acquire) & INSIDE != 0 {
             back_off(&mut round);
         }
         let panic = self.take_panic();
@@ -636,6 +725,86 @@ unsafe extern "C" fn trampoline(
     // the guard may free the state as soon as it sees the word at 0, so nothing after it
     // touches the state.
     unsafe { (*state).word.fetch_sub(leave, Ordering::Release) };
+}
+
+/// How a callback's calls run its closure.
+enum Run<'a> {
+    /// One at a time (`FnMut`), under the lock bit.
+    Locked(Invoke<'a>),
+    /// Concurrently (`Fn + Sync`), without a lock.
+    Shared(SharedInvoke<'a>),
+}
+
+/// libffi's closure entry point type.
+type Trampoline =
+    unsafe extern "C" fn(*mut libffi::low::ffi_cif, *mut c_void, *mut *mut c_void, *mut c_void);
+
+/// A shared callback running on this thread: a list through the stack frames of the calls in
+/// progress, so that a guard dropped from inside its own closure is recognised (and leaked,
+/// as for a locked one) rather than waited for.
+struct Running {
+    state: *const (),
+    outer: *const Running,
+}
+
+thread_local! {
+    /// The innermost shared callback call on this thread (no destructor: a plain access).
+    static RUNNING: std::cell::Cell<*const Running> = const { std::cell::Cell::new(std::ptr::null()) };
+}
+
+/// Whether a call of the shared callback with this state is running on this thread.
+fn running_here(state: *const ()) -> bool {
+    let mut r = RUNNING
+        .try_with(std::cell::Cell::get)
+        .unwrap_or(std::ptr::null());
+    while !r.is_null() {
+        // SAFETY: every node is a local of a trampoline frame still on this thread's stack
+        // (it unlinks itself before returning).
+        let node = unsafe { &*r };
+        if node.state == state {
+            return true;
+        }
+        r = node.outer;
+    }
+    false
+}
+
+/// What libffi calls for a shared callback: counts itself in, runs the closure (catching any
+/// panic), counts itself out. No lock: the closure is `Fn + Sync`.
+unsafe extern "C" fn trampoline_shared(
+    _cif: *mut libffi::low::ffi_cif,
+    ret: *mut c_void,
+    args: *mut *mut c_void,
+    data: *mut c_void,
+) {
+    let state = data.cast::<State<'_>>().cast_const();
+    // SAFETY: as in `trampoline`: the state outlives every call that entered before the
+    // guard's drop read the word.
+    let st = unsafe { &*state };
+    st.word.fetch_add(ONE + CALL, Ordering::Acquire);
+    if CALL == 0 {
+        st.calls.fetch_add(1, Ordering::Relaxed);
+    }
+    match (&st.shared, st.poisoned.load(Ordering::Acquire)) {
+        (Some(f), false) => {
+            let node = Running {
+                state: state.cast(),
+                outer: RUNNING.with(std::cell::Cell::get),
+            };
+            RUNNING.with(|r| r.set(&raw const node));
+            let outcome = catch_unwind(AssertUnwindSafe(|| f(ret, args.cast_const().cast())));
+            RUNNING.with(|r| r.set(node.outer));
+            if let Err(p) = outcome {
+                // SAFETY: `ret` is libffi's return buffer for the state's return class.
+                unsafe { zero_ret(st.ret, ret) };
+                fail(st, p);
+            }
+        }
+        // SAFETY: as above.
+        _ => unsafe { zero_ret(st.ret, ret) },
+    }
+    // SAFETY: as in `trampoline`: this call's last access to the state.
+    unsafe { (*state).word.fetch_sub(ONE, Ordering::Release) };
 }
 
 /// Counts a call in and waits for the lock; `false` (counted in, lock not taken) when the

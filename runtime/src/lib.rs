@@ -76,7 +76,7 @@ mod value;
 #[cfg(feature = "dynamic")]
 pub use arg::{Arg, Args, SafeArg, SafeArgs};
 #[cfg(feature = "dynamic")]
-pub use callback::{Callback, CallbackArg, CallbackRet, IntoCallback};
+pub use callback::{Callback, CallbackArg, CallbackRet, IntoCallback, IntoSharedCallback};
 pub use cstruct::CStruct;
 #[cfg(feature = "discovery")]
 pub use discovery::constant;

@@ -291,3 +291,55 @@ fn threads_c_creates_share_one_callback_one_call_at_a_time() {
     drop(start);
     assert_eq!(counter, 4000);
 }
+
+#[test]
+fn a_shared_callback_runs_on_several_threads_at_once() {
+    use std::sync::Barrier;
+    let inside = AtomicUsize::new(0);
+    let most = AtomicUsize::new(0);
+    let barrier = Barrier::new(2);
+    let cb = Callback::shared(|x: c_int| -> c_int {
+        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+        most.fetch_max(now, Ordering::SeqCst);
+        if x == 0 {
+            // Both threads inside at once: a locked callback would never get here.
+            barrier.wait();
+        }
+        inside.fetch_sub(1, Ordering::SeqCst);
+        x + 1
+    })
+    .unwrap();
+    let code = cb.code();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            // SAFETY: the code pointer has the closure's signature; the guard outlives the
+            // scope.
+            s.spawn(move || assert_eq!(unsafe { code(0) }, 1));
+        }
+    });
+    assert_eq!(most.load(Ordering::SeqCst), 2);
+    assert_eq!(cb.calls(), 2);
+}
+
+#[test]
+fn a_panic_in_a_shared_callback_stops_at_the_c_boundary() {
+    let cb = Callback::shared(|x: c_int| -> c_int {
+        assert!(x < 10, "too big");
+        x
+    })
+    .unwrap();
+    let code = cb.code();
+    // SAFETY: as above.
+    assert_eq!(unsafe { code(3) }, 3);
+    // SAFETY: as above. The panic does not unwind into the caller: C sees zero.
+    assert_eq!(unsafe { code(11) }, 0);
+    // Poisoned: not run again.
+    // SAFETY: as above.
+    assert_eq!(unsafe { code(4) }, 0);
+    let p = cb.take_panic().expect("the panic is kept");
+    let msg = p
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| p.downcast_ref::<String>().map(String::as_str));
+    assert_eq!(msg, Some("too big"));
+}
