@@ -609,11 +609,12 @@ impl<'a, F> Callback<'a, F> {
     /// How many times C has called it.
     pub fn calls(&self) -> usize {
         let state = self.state();
-        let shared = if CALL == 0 {
-            0
-        } else {
-            state.word.load(Ordering::Relaxed) / CALL
-        };
+        // The calls a shared callback counted in the word's upper half (none where `CALL` is 0).
+        let shared = state
+            .word
+            .load(Ordering::Relaxed)
+            .checked_div(CALL)
+            .unwrap_or(0);
         state.calls.load(Ordering::Relaxed) + state.reentered.load(Ordering::Relaxed) + shared
     }
 
