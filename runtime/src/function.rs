@@ -253,8 +253,20 @@ impl Function {
     /// [`Error::ArgCount`], [`Error::ArgType`], [`Error::OutOfRange`], [`Error::NulInString`],
     /// [`Error::NullPointer`], [`Error::RawPointer`] (a `Value::Ptr`) before the call;
     /// [`Error::ReturnType`] after it.
-    #[inline]
+    #[inline(always)]
     pub fn call<R: FromRet>(&self, args: impl SafeArgs) -> Result<R> {
+        // The direct tier first, with the arguments still in registers: the other paths take
+        // them by reference, which would make the compiler store them first.
+        if direct_tier::<_, R>(&self.inner.plan, &args) {
+            // SAFETY: as in `call_impl`'s direct tier.
+            return Ok(unsafe { args.call_direct::<R>(self.inner.code as crate::direct::Code) });
+        }
+        self.call_other(args)
+    }
+
+    /// [`Function::call`] past the direct tier.
+    #[inline(never)]
+    fn call_other<R: FromRet>(&self, args: impl SafeArgs) -> Result<R> {
         self.call_boxed(args).map_err(|e| *e)
     }
 
