@@ -25,47 +25,9 @@ fn plain(t: &syn::Type) -> String {
         .replace(' ', "")
 }
 
-/// The parameter and return types of the extern declaration of `name` in an expansion.
-fn expanded_types(out: &proc_macro2::TokenStream, name: &str) -> Option<(Vec<String>, String)> {
-    let file: syn::File = syn::parse2(out.clone()).ok()?;
-    let shim = format!("__ffi_auto_{name}");
-    for item in &file.items {
-        let syn::Item::ForeignMod(m) = item else {
-            continue;
-        };
-        for fi in &m.items {
-            let syn::ForeignItem::Fn(f) = fi else {
-                continue;
-            };
-            let id = f.sig.ident.to_string();
-            if id != name && id != shim {
-                continue;
-            }
-            let params = f
-                .sig
-                .inputs
-                .iter()
-                .filter_map(|a| match a {
-                    syn::FnArg::Typed(p) => Some(plain(&p.ty)),
-                    syn::FnArg::Receiver(_) => None,
-                })
-                .collect();
-            let ret = match &f.sig.output {
-                syn::ReturnType::Default => String::new(),
-                syn::ReturnType::Type(_, t) => plain(t),
-            };
-            return Some((params, ret));
-        }
-    }
-    None
-}
-
-/// `pub fn name(a: T, b: U) -> R;` as (param types, return type).
-fn declared_types(decl: &str) -> (Vec<String>, String) {
-    let item: syn::ForeignItemFn = syn::parse_str(&decl.replacen("pub unsafe fn", "pub fn", 1))
-        .unwrap_or_else(|e| panic!("{decl}: {e}"));
-    let params = item
-        .sig
+/// A signature's parameter and return types, as written.
+fn types_of(sig: &syn::Signature) -> (Vec<String>, String) {
+    let params = sig
         .inputs
         .iter()
         .filter_map(|a| match a {
@@ -73,11 +35,37 @@ fn declared_types(decl: &str) -> (Vec<String>, String) {
             syn::FnArg::Receiver(_) => None,
         })
         .collect();
-    let ret = match &item.sig.output {
+    let ret = match &sig.output {
         syn::ReturnType::Default => String::new(),
         syn::ReturnType::Type(_, t) => plain(t),
     };
     (params, ret)
+}
+
+/// The parameter and return types of the extern declaration of `name` in an expansion.
+fn expanded_types(out: &proc_macro2::TokenStream, name: &str) -> Option<(Vec<String>, String)> {
+    let file: syn::File = syn::parse2(out.clone()).ok()?;
+    let shim = format!("__ffi_auto_{name}");
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::ForeignMod(m) => Some(&m.items),
+            _ => None,
+        })
+        .flatten()
+        .find_map(|fi| match fi {
+            syn::ForeignItem::Fn(f) if f.sig.ident == name || f.sig.ident == shim => {
+                Some(types_of(&f.sig))
+            }
+            _ => None,
+        })
+}
+
+/// `pub fn name(a: T, b: U) -> R;` as (param types, return type).
+fn declared_types(decl: &str) -> (Vec<String>, String) {
+    let item: syn::ForeignItemFn = syn::parse_str(&decl.replacen("pub unsafe fn", "pub fn", 1))
+        .unwrap_or_else(|e| panic!("{decl}: {e}"));
+    types_of(&item.sig)
 }
 
 #[test]

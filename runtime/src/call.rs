@@ -723,6 +723,17 @@ impl RetBuf {
         RetBuf(MaybeUninit::zeroed())
     }
 
+    /// A return register's contents, as libffi would have stored them: the register's bytes
+    /// at the start of the buffer (little-endian: a narrow value, or a `float`, is in the
+    /// first bytes, as libffi leaves it).
+    pub(crate) fn from_register(raw: u64) -> RetBuf {
+        let mut b = RetBuf::new();
+        // SAFETY: the buffer is 16 bytes; written unaligned, so that nothing depends on the
+        // struct's alignment.
+        unsafe { b.0.as_mut_ptr().cast::<u64>().write_unaligned(raw) };
+        b
+    }
+
     fn as_mut_ptr(&mut self) -> *mut c_void {
         self.0.as_mut_ptr().cast()
     }

@@ -298,6 +298,22 @@ impl<T: RustType> CallbackRet for *mut T {
     }
 }
 
+/// Reads libffi's arguments as `$a...`, calls `$f` with them and writes its return.
+macro_rules! typed_call {
+    ($f:ident, $ret:ident, $args:ident; $($a:ident),*) => {{
+        let mut i = 0;
+        $(
+            // SAFETY: libffi passes one pointer per parameter of the CIF built from these very
+            // types.
+            let $a = unsafe { $a::read(*$args.add(i)) };
+            i += 1;
+        )*
+        let r = $f($($a),*);
+        // SAFETY: `ret` is libffi's return buffer for `R`'s C type.
+        unsafe { r.write($ret) }
+    }};
+}
+
 macro_rules! into_callback {
     ($($a:ident),*) => {
         impl<Func, R, $($a),*> sealed::Sealed<fn($($a),*) -> R> for Func
@@ -318,18 +334,7 @@ macro_rules! into_callback {
             }
             #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
             fn into_invoke(mut self) -> Box<dyn FnMut(*mut c_void, *const *const c_void) + Send + 'a> {
-                Box::new(move |ret, args| {
-                    let mut i = 0;
-                    $(
-                        // SAFETY: libffi passes one pointer per parameter of the CIF built
-                        // from these very types.
-                        let $a = unsafe { $a::read(*args.add(i)) };
-                        i += 1;
-                    )*
-                    let r = self($($a),*);
-                    // SAFETY: `ret` is libffi's return buffer for `R`'s C type.
-                    unsafe { r.write(ret) }
-                })
+                Box::new(move |ret, args| typed_call!(self, ret, args; $($a),*))
             }
         }
         impl<'a, Func, R, $($a),*> IntoSharedCallback<'a, fn($($a),*) -> R> for Func
@@ -340,18 +345,7 @@ macro_rules! into_callback {
         {
             #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
             fn into_shared(self) -> SharedInvoke<'a> {
-                Box::new(move |ret, args| {
-                    let mut i = 0;
-                    $(
-                        // SAFETY: libffi passes one pointer per parameter of the CIF built
-                        // from these very types.
-                        let $a = unsafe { $a::read(*args.add(i)) };
-                        i += 1;
-                    )*
-                    let r = self($($a),*);
-                    // SAFETY: `ret` is libffi's return buffer for `R`'s C type.
-                    unsafe { r.write(ret) }
-                })
+                Box::new(move |ret, args| typed_call!(self, ret, args; $($a),*))
             }
         }
     };

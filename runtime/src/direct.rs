@@ -24,7 +24,9 @@
 
 use std::ffi::c_void;
 
+use crate::arg::Args;
 use crate::class::{Class, Target};
+use crate::ret::FromRet;
 
 /// How a parameter or return is passed, for the direct tier (4 bits; 0: not direct).
 pub(crate) type Kind = u8;
@@ -143,6 +145,59 @@ pub(crate) fn plan_code(params: &[Class], ret: Class, fast: bool) -> (u64, u64) 
         }
     }
     (with_ret(pack(&kinds), kind(ret)), cstr)
+}
+
+/// What the direct tier needs of a prepared function: its plan's code (`plan_code`), the
+/// parameters that take a `&CStr`, and its address. A by-name cache entry keeps a copy, so that
+/// a hit reads nothing but the entry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Direct {
+    pub code: u64,
+    pub cstr_params: u64,
+    pub addr: Code,
+}
+
+impl Direct {
+    /// Whether a call with `A` and `R` takes the tier: two constants compared (the tuple's
+    /// code is computed at compile time, the plan's at preparation), and the policy switch.
+    #[inline(always)]
+    pub(crate) fn takes<A: Args + ?Sized, R: FromRet>(&self) -> bool {
+        self.code == with_ret(A::DIRECT_CODE, R::DIRECT) && accepts::<A, R>(self.cstr_params)
+    }
+
+    /// [`Direct::takes`] for the type of `args` (an `impl Args` has no name to write).
+    #[inline(always)]
+    pub(crate) fn takes_for<A: Args + ?Sized, R: FromRet>(&self, _args: &A) -> bool {
+        self.takes::<A, R>()
+    }
+
+    /// Calls the function with `args`.
+    ///
+    /// # Safety
+    /// `self.takes::<A, R>()`: the function's signature (vouched for when it was prepared) has
+    /// exactly these argument and return kinds, and every `&CStr` goes to a `const char *`; the
+    /// function's library is alive.
+    #[inline(always)]
+    pub(crate) unsafe fn call<A: Args + ?Sized, R: FromRet>(&self, args: &A) -> R {
+        // SAFETY: the caller's contract is `call_direct`'s.
+        unsafe { args.call_direct::<R>(self.addr) }
+    }
+}
+
+/// Whether a call with `A` and `R` takes the tier of a plan whose code is `code` and whose
+/// `&CStr` parameters are `cstr_params` (for a caller that has the plan at hand).
+#[inline(always)]
+pub(crate) fn takes<A: Args + ?Sized, R: FromRet>(code: u64, cstr_params: u64, _args: &A) -> bool {
+    code == with_ret(A::DIRECT_CODE, R::DIRECT) && accepts::<A, R>(cstr_params)
+}
+
+/// The rest of the test once the codes are equal: a nonzero code (both 0 is no tier), every
+/// `&CStr` to a `const char *`, and the policy switch.
+#[inline(always)]
+fn accepts<A: Args + ?Sized, R: FromRet>(cstr_params: u64) -> bool {
+    with_ret(A::DIRECT_CODE, R::DIRECT) != 0
+        && A::CSTR_MASK & !cstr_params == 0
+        && !crate::tiers::libffi_only()
 }
 
 /// The value a type passes as when it is not direct (never called: its code is 0).

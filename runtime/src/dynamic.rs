@@ -182,11 +182,9 @@ impl Local {
 
 struct Entry {
     key: Key,
-    /// The direct tier's code of `func` (`Function::direct_parts`), kept here so that a
-    /// direct call by name reads the entry only.
-    direct: u64,
-    cstr_params: u64,
-    code: crate::direct::Code,
+    /// What the direct tier needs of `func`, kept here so that a direct call by name reads
+    /// the entry only.
+    direct: crate::direct::Direct,
     name: Box<str>,
     library: Box<str>,
     func: Function,
@@ -296,30 +294,47 @@ fn long_match(entry: &Entry, name: &str, library: &str) -> bool {
 /// is these types' calls the function right here, reading nothing but the entry. `None` for
 /// anything else (a miss, another code, a stale table), which takes the ordinary path.
 #[inline(always)]
-fn by_name_direct<A: Args, R: FromRet>(target: Target<'_>, args: &A) -> Option<R> {
-    let code = crate::direct::with_ret(A::DIRECT_CODE, R::DIRECT);
-    if code == 0 || crate::tiers::libffi_only() {
+fn by_name_direct<A: Args, R: FromRet>(
+    target: Target<'_>,
+    key: &Key,
+    hash: u64,
+    args: &A,
+) -> Option<R> {
+    if crate::direct::with_ret(A::DIRECT_CODE, R::DIRECT) == 0 {
         return None;
     }
-    let (name, library) = (target.name, target.library.unwrap_or(""));
-    let key = Key::new(name, library);
-    let hash = key.hash();
-    let local: *const Local = LOCAL.try_with(std::ptr::from_ref).ok()?;
-    // SAFETY: as in `with_function`.
-    let l: &Local = unsafe { &*local };
+    let l = this_thread()?;
     if l.generation.get() != crate::generation::current() {
         return None;
     }
     // SAFETY: a non-null slot points into a box the table owns (see `Local::find`).
     let e = unsafe { l.slots[(hash as usize) % WAYS].get().as_ref() }?;
-    if !key.matches(e, name, library) || e.direct != code || A::CSTR_MASK & !e.cstr_params != 0 {
+    let (name, library) = (target.name, target.library.unwrap_or(""));
+    if !key.matches(e, name, library) || !e.direct.takes::<A, R>() {
         return None;
     }
     let _in_use = InUse::new(l);
-    // SAFETY: the entry's code equals these types' (`crate::direct`): its function takes
-    // exactly these argument kinds, `&CStr`s only for `const char *`, and returns `R`'s; the
-    // entry (and the library its `func` holds) stays alive while `busy` is raised.
-    Some(unsafe { args.call_direct::<R>(e.code) })
+    // SAFETY: `takes` holds; the entry (and the library its `func` holds) stays alive while
+    // `busy` is raised.
+    Some(unsafe { e.direct.call(args) })
+}
+
+/// This thread's cache front. `LOCAL` has no destructor: `try_with` always succeeds, with no
+/// state to check.
+#[inline(always)]
+fn this_thread() -> Option<&'static Local> {
+    let local: *const Local = LOCAL.try_with(std::ptr::from_ref).ok()?;
+    // SAFETY: a thread-local lives until its thread ends, which cannot happen while this
+    // thread runs; `Local` is not `Sync`, so the reference cannot reach another thread.
+    Some(unsafe { &*local })
+}
+
+/// The lookup key of a target, and its hash.
+#[inline(always)]
+fn key_of(target: Target<'_>) -> (Key, u64) {
+    let key = Key::new(target.name, target.library.unwrap_or(""));
+    let hash = key.hash();
+    (key, hash)
 }
 
 /// Runs `f` on the prepared handle for `target`, preparing it on first use.
@@ -328,14 +343,20 @@ fn with_function<T>(
     target: Target<'_>,
     f: impl FnOnce(&Function) -> Result<T, Box<Error>>,
 ) -> Result<T, Box<Error>> {
+    let (key, hash) = key_of(target);
+    with_key(target, key, hash, f)
+}
+
+/// [`with_function`] with the key already computed.
+#[inline(always)]
+fn with_key<T>(
+    target: Target<'_>,
+    key: Key,
+    hash: u64,
+    f: impl FnOnce(&Function) -> Result<T, Box<Error>>,
+) -> Result<T, Box<Error>> {
     let (name, library) = (target.name, target.library.unwrap_or(""));
-    let key = Key::new(name, library);
-    let hash = key.hash();
-    // `LOCAL` has no destructor: `try_with` always succeeds, with no state to check.
-    let local: Option<*const Local> = LOCAL.try_with(std::ptr::from_ref).ok();
-    // SAFETY: a thread-local lives until its thread ends, which cannot happen during this
-    // call on this thread; `try_with` succeeded, so it is initialized and not destroyed.
-    let local: Option<&Local> = local.map(|p| unsafe { &*p });
+    let local = this_thread();
     if let Some(l) = local
         && l.generation.get() == crate::generation::current()
         && let Some(e) = l.find(hash, &key, name, library)
@@ -373,17 +394,12 @@ fn miss(
     if l.find(hash, &key, name, library).is_none() {
         l.insert(
             hash,
-            Box::new({
-                let (direct, cstr_params, code) = func.direct_parts();
-                Entry {
-                    key,
-                    direct,
-                    cstr_params,
-                    code,
-                    name: name.into(),
-                    library: library.into(),
-                    func: func.clone(),
-                }
+            Box::new(Entry {
+                key,
+                direct: func.direct(),
+                name: name.into(),
+                library: library.into(),
+                func: func.clone(),
             }),
         );
     }
@@ -485,11 +501,14 @@ pub fn prepare<'a>(target: impl Into<Target<'a>>) -> Result<Function> {
 #[inline]
 pub fn ffi_call<'a, R: FromRet>(target: impl Into<Target<'a>>, args: impl SafeArgs) -> Result<R> {
     let target = target.into();
-    if let Some(r) = by_name_direct(target, &args) {
+    let (key, hash) = key_of(target);
+    if let Some(r) = by_name_direct(target, &key, hash, &args) {
         return Ok(r);
     }
-    with_function(
+    with_key(
         target,
+        key,
+        hash,
         #[inline(always)]
         |f| f.call_boxed(args),
     )
@@ -672,9 +691,7 @@ mod tests {
         };
         let entry = |n: &str, l: &str| Entry {
             key: Key::new(n, l),
-            direct: 0,
-            cstr_params: 0,
-            code: std::ptr::null(),
+            direct: func.direct(),
             name: n.into(),
             library: l.into(),
             func: func.clone(),

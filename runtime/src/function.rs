@@ -257,9 +257,10 @@ impl Function {
     pub fn call<R: FromRet>(&self, args: impl SafeArgs) -> Result<R> {
         // The direct tier first, with the arguments still in registers: the other paths take
         // them by reference, which would make the compiler store them first.
-        if direct_tier::<_, R>(&self.inner.plan, &args) {
-            // SAFETY: as in `call_impl`'s direct tier.
-            return Ok(unsafe { args.call_direct::<R>(self.inner.code as crate::direct::Code) });
+        let inner = &*self.inner;
+        if crate::direct::takes::<_, R>(inner.plan.direct, inner.plan.cstr_params, &args) {
+            // SAFETY: `takes` holds; the handle keeps the library loaded.
+            return Ok(unsafe { args.call_direct(inner.code as crate::direct::Code) });
         }
         self.call_other(args)
     }
@@ -285,18 +286,18 @@ impl Function {
     /// assert!(!abs.is_direct::<i64, i32>()); // converted (range-checked) on the general path
     /// ```
     pub fn is_direct<A: Args, R: FromRet>(&self) -> bool {
-        direct_code::<A, R>(&self.inner.plan)
+        self.direct().takes::<A, R>()
     }
 
-    /// What the direct tier needs of this handle, to keep beside a by-name cache entry: the
-    /// plan's code, its `&CStr` parameters, and the function's address.
-    pub(crate) fn direct_parts(&self) -> (u64, u64, crate::direct::Code) {
+    /// What the direct tier needs of this handle (also kept beside a by-name cache entry).
+    #[inline(always)]
+    pub(crate) fn direct(&self) -> crate::direct::Direct {
         let inner = &*self.inner;
-        (
-            inner.plan.direct,
-            inner.plan.cstr_params,
-            inner.code as crate::direct::Code,
-        )
+        crate::direct::Direct {
+            code: inner.plan.direct,
+            cstr_params: inner.plan.cstr_params,
+            addr: inner.code as crate::direct::Code,
+        }
     }
 
     /// Whether [`Function::call_values`] with values of exactly the parameters' types takes
@@ -317,20 +318,8 @@ impl Function {
         self.inner.plan.regs.is_some() && !crate::tiers::libffi_only()
     }
 
-    /// The direct tier with errno: cleared right before the call, read right after it.
-    ///
-    /// # Safety
-    /// `direct_tier` holds for these arguments and `R`.
-    #[inline(always)]
-    unsafe fn direct_errno<A: Args, R: FromRet>(&self, args: &A) -> (R, Errno) {
-        crate::errno::set_errno(0);
-        // SAFETY: the caller's contract.
-        let r = unsafe { args.call_direct::<R>(self.inner.code as crate::direct::Code) };
-        (r, Errno(crate::errno::errno()))
-    }
-
-    /// As [`Function::call`], with the error boxed: what by-name calls build on, so that the
-    /// hot path moves one word instead of a whole [`Error`].
+    /// As [`Function::call`] past the direct tier, with the error boxed: what by-name calls
+    /// build on, so that the hot path moves one word instead of a whole [`Error`].
     #[inline(always)]
     pub(crate) fn call_boxed<R: FromRet>(&self, args: impl SafeArgs) -> Result<R, Box<Error>> {
         // SAFETY: `SafeArgs` carry no raw pointer except `Value::Ptr`, which a safe frame
@@ -364,8 +353,8 @@ impl Function {
     /// As [`Function::call`], except that raw pointers are accepted.
     #[inline]
     pub unsafe fn call_raw<R: FromRet>(&self, args: impl Args) -> Result<R> {
-        // SAFETY: the caller vouches for the pointers; the rest is checked.
-        unsafe { self.call_impl(&args, false) }.map_err(|e| *e)
+        // SAFETY: the caller vouches for the pointers.
+        unsafe { self.call_raw_boxed(args) }.map_err(|e| *e)
     }
 
     /// As [`Function::call_raw`], with the error boxed.
@@ -377,6 +366,11 @@ impl Function {
         &self,
         args: impl Args,
     ) -> Result<R, Box<Error>> {
+        let direct = self.direct();
+        if direct.takes_for::<_, R>(&args) {
+            // SAFETY: `takes` holds; the handle keeps the library loaded.
+            return Ok(unsafe { direct.call(&args) });
+        }
         // SAFETY: the caller vouches for the pointers; the rest is checked.
         unsafe { self.call_impl(&args, false) }
     }
@@ -438,10 +432,14 @@ impl Function {
     /// # Errors
     /// As [`Function::call`].
     pub fn call_errno<R: FromRet>(&self, args: impl SafeArgs) -> Result<(R, Errno)> {
-        if direct_tier::<_, R>(&self.inner.plan, &args) {
-            // SAFETY: as in `call_impl`'s direct tier: the codes are equal. errno is cleared
-            // right before the call and read right after it, with no C call in between.
-            return Ok(unsafe { self.direct_errno(&args) });
+        let direct = self.direct();
+        if direct.takes_for::<_, R>(&args) {
+            // errno cleared right before the call and read right after it, with no C call in
+            // between.
+            crate::errno::set_errno(0);
+            // SAFETY: `takes` holds; the handle keeps the library loaded.
+            let r = unsafe { direct.call(&args) };
+            return Ok((r, Errno(crate::errno::errno())));
         }
         let mut e = 0;
         // SAFETY: as in `call_boxed`: safe arguments, a vouched-for signature.
@@ -471,16 +469,10 @@ impl Function {
         args: &A,
         safe: bool,
     ) -> Result<R, Box<Error>> {
+        // The direct tier was tried by the callers (`call`, `call_raw_boxed`, a by-name hit),
+        // with the arguments still by value.
         let inner = &*self.inner;
         let plan = &inner.plan;
-        // The direct tier: the types are the signature's C representations, compared as two
-        // constants (the tuple's code is computed at compile time, the plan's at preparation).
-        if direct_tier::<A, R>(plan, args) {
-            // SAFETY: the codes are equal: the function's signature (vouched for when it was
-            // prepared) has exactly these argument and return kinds, and every `&CStr` goes to
-            // a `const char *` parameter (`crate::direct` gives the whole argument).
-            return Ok(unsafe { args.call_direct::<R>(inner.code as crate::direct::Code) });
-        }
         let n = args.count();
         if plan.fast && n <= INLINE {
             let mut slots: InlineSlots = std::mem::MaybeUninit::uninit();
@@ -780,20 +772,4 @@ fn range_of(class: Option<Class>, value: Num) -> (String, String) {
         ),
         _ => ("?".to_owned(), "?".to_owned()),
     }
-}
-
-/// Whether a call of `plan` with `A` and `R` takes the direct tier (`crate::direct`): two
-/// constants compared, the tuple's computed at compile time, the plan's at preparation.
-#[inline(always)]
-fn direct_tier<A: Args + ?Sized, R: FromRet>(plan: &crate::call::Plan, _args: &A) -> bool {
-    direct_code::<A, R>(plan)
-}
-
-#[inline(always)]
-fn direct_code<A: Args + ?Sized, R: FromRet>(plan: &crate::call::Plan) -> bool {
-    let code = crate::direct::with_ret(A::DIRECT_CODE, R::DIRECT);
-    code != 0
-        && plan.direct == code
-        && A::CSTR_MASK & !plan.cstr_params == 0
-        && !crate::tiers::libffi_only()
 }

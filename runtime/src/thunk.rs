@@ -45,7 +45,8 @@ pub(crate) enum Reg {
 /// The register of each parameter, when all of them have one and the return is a register
 /// return; `None` otherwise (the call then stays on libffi).
 pub(crate) fn plan(params: &[Class], ret: Class, fast: bool) -> Option<Box<[Reg]>> {
-    if !fast || INT_REGS == 0 {
+    // The return is read as libffi leaves it, in the buffer's first bytes: little-endian.
+    if !fast || INT_REGS == 0 || cfg!(target_endian = "big") {
         return None;
     }
     if matches!(ret, Class::Record(_)) {
@@ -89,42 +90,13 @@ fn bits(v: &Value<'_>, class: Class) -> Option<u64> {
     })
 }
 
+/// The thunk types: every argument register, and the return in the first integer register
+/// (`u64`) or the first vector register (`f64`).
 #[cfg(target_arch = "x86_64")]
-type IntThunk = unsafe extern "C" fn(
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-) -> u64;
-#[cfg(target_arch = "x86_64")]
-type SseThunk = unsafe extern "C" fn(
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-) -> f64;
+type Thunk<R> =
+    unsafe extern "C" fn(u64, u64, u64, u64, u64, u64, f64, f64, f64, f64, f64, f64, f64, f64) -> R;
 #[cfg(target_arch = "aarch64")]
-type IntThunk = unsafe extern "C" fn(
+type Thunk<R> = unsafe extern "C" fn(
     u64,
     u64,
     u64,
@@ -141,26 +113,37 @@ type IntThunk = unsafe extern "C" fn(
     f64,
     f64,
     f64,
-) -> u64;
-#[cfg(target_arch = "aarch64")]
-type SseThunk = unsafe extern "C" fn(
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    u64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-    f64,
-) -> f64;
+) -> R;
+
+/// Calls `code` as a `Thunk<R>` with the registers `int` and `sse`.
+///
+/// # Safety
+/// `code` takes register arguments only, which these registers hold in the ABI's order, and
+/// returns an `R` in its first integer (`u64`) or vector (`f64`) register.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[inline(always)]
+unsafe fn through<R>(code: *const c_void, int: &[u64; INT_REGS], sse: &[f64; SSE_REGS]) -> R {
+    // SAFETY: the caller's contract; a thunk type is a plain function pointer.
+    let f: Thunk<R> = unsafe { std::mem::transmute_copy(&code) };
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = *sse;
+    #[cfg(target_arch = "x86_64")]
+    let r = {
+        let [i0, i1, i2, i3, i4, i5] = *int;
+        // SAFETY: as above.
+        unsafe { f(i0, i1, i2, i3, i4, i5, s0, s1, s2, s3, s4, s5, s6, s7) }
+    };
+    #[cfg(target_arch = "aarch64")]
+    let r = {
+        let [i0, i1, i2, i3, i4, i5, i6, i7] = *int;
+        // SAFETY: as above.
+        unsafe {
+            f(
+                i0, i1, i2, i3, i4, i5, i6, i7, s0, s1, s2, s3, s4, s5, s6, s7,
+            )
+        }
+    };
+    r
+}
 
 /// Calls `code` with `values` through its register plan, or `None` when a value is not
 /// exactly its parameter's type (the caller then takes the general path).
@@ -192,45 +175,11 @@ pub(crate) unsafe fn call(
             // SAFETY: the module's argument: `code` takes register arguments only, which
             // these registers hold in the ABI's order; it returns a float in the first vector
             // register.
-            let f: SseThunk = unsafe { std::mem::transmute(code) };
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: as above.
-            let r = unsafe {
-                f(
-                    int[0], int[1], int[2], int[3], int[4], int[5], sse[0], sse[1], sse[2], sse[3],
-                    sse[4], sse[5], sse[6], sse[7],
-                )
-            };
-            #[cfg(target_arch = "aarch64")]
-            // SAFETY: as above.
-            let r = unsafe {
-                f(
-                    int[0], int[1], int[2], int[3], int[4], int[5], int[6], int[7], sse[0], sse[1],
-                    sse[2], sse[3], sse[4], sse[5], sse[6], sse[7],
-                )
-            };
-            r.to_bits()
+            unsafe { through::<f64>(code, &int, &sse) }.to_bits()
         } else {
             // SAFETY: as above; it returns an integer, a pointer or nothing in the first
             // integer register.
-            let f: IntThunk = unsafe { std::mem::transmute(code) };
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: as above.
-            let r = unsafe {
-                f(
-                    int[0], int[1], int[2], int[3], int[4], int[5], sse[0], sse[1], sse[2], sse[3],
-                    sse[4], sse[5], sse[6], sse[7],
-                )
-            };
-            #[cfg(target_arch = "aarch64")]
-            // SAFETY: as above.
-            let r = unsafe {
-                f(
-                    int[0], int[1], int[2], int[3], int[4], int[5], int[6], int[7], sse[0], sse[1],
-                    sse[2], sse[3], sse[4], sse[5], sse[6], sse[7],
-                )
-            };
-            r
+            unsafe { through::<u64>(code, &int, &sse) }
         };
         Some(value(ret, raw))
     }
@@ -241,26 +190,11 @@ pub(crate) unsafe fn call(
     }
 }
 
-/// A return register's contents as the return class's value: truncated to its C width, then
-/// extended.
+/// A return register's contents as the return class's value, read as a libffi return is:
+/// truncated to its C width, then extended.
 #[inline(always)]
 fn value(ret: Class, r: u64) -> Value<'static> {
-    match ret {
-        Class::Void | Class::Record(_) => Value::Void,
-        Class::Bool => Value::Bool(r as u8 != 0),
-        Class::I8 => Value::I8(r as i8),
-        Class::U8 => Value::U8(r as u8),
-        Class::I16 => Value::I16(r as i16),
-        Class::U16 => Value::U16(r as u16),
-        Class::I32 => Value::I32(r as i32),
-        Class::U32 => Value::U32(r as u32),
-        Class::I64 => Value::I64(r as i64),
-        Class::U64 => Value::U64(r),
-        Class::F32 => Value::F32(f32::from_bits(r as u32)),
-        Class::F64 => Value::F64(f64::from_bits(r)),
-        Class::Ptr { .. } if r == 0 => Value::Null,
-        Class::Ptr { .. } => Value::Ptr(r as usize as *mut c_void),
-    }
+    crate::ret::read_value(ret, &crate::call::RetBuf::from_register(r))
 }
 
 #[cfg(test)]

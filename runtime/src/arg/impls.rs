@@ -11,6 +11,18 @@ use super::convert::{
 use super::{Arg, Ctx, Pointee, SafeArg, Slot, Stored, sealed};
 use crate::class::{Class, Null, Target};
 
+/// The direct-tier items of a type that passes as itself (a number, `bool`) with `$kind`.
+macro_rules! direct_itself {
+    ($kind:expr) => {
+        const DIRECT: u8 = $kind;
+        type Direct = Self;
+        #[inline(always)]
+        fn direct(&self) -> Self {
+            *self
+        }
+    };
+}
+
 impl<T: Arg + ?Sized> sealed::Sealed for &T {}
 impl<T: Arg + ?Sized> Arg for &T {
     const DIRECT: u8 = T::DIRECT;
@@ -43,12 +55,7 @@ macro_rules! int_arg {
     ($signed:expr, $int:ident, $wide:ty; $($t:ty),*) => {$(
         impl sealed::Sealed for $t {}
         impl Arg for $t {
-            const DIRECT: u8 = crate::direct::kind(Class::int(size_of::<$t>() as u8, $signed));
-            type Direct = $t;
-            #[inline(always)]
-            fn direct(&self) -> $t {
-                *self
-            }
+            direct_itself!(crate::direct::kind(Class::int(size_of::<$t>() as u8, $signed)));
             #[inline(always)]
             fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
                 let exact = class == const { Class::int(size_of::<$t>() as u8, $signed) };
@@ -78,12 +85,7 @@ int_arg!(false, Unsigned, u64; u8, u16, u32, u64, usize);
 
 impl sealed::Sealed for f64 {}
 impl Arg for f64 {
-    const DIRECT: u8 = crate::direct::F64;
-    type Direct = f64;
-    #[inline(always)]
-    fn direct(&self) -> f64 {
-        *self
-    }
+    direct_itself!(crate::direct::F64);
     #[inline(always)]
     fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
         let exact = class == Class::F64;
@@ -108,12 +110,7 @@ unsafe impl SafeArg for f64 {}
 
 impl sealed::Sealed for f32 {}
 impl Arg for f32 {
-    const DIRECT: u8 = crate::direct::F32;
-    type Direct = f32;
-    #[inline(always)]
-    fn direct(&self) -> f32 {
-        *self
-    }
+    direct_itself!(crate::direct::F32);
     #[inline(always)]
     fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
         let exact = class == Class::F32;
@@ -143,12 +140,7 @@ unsafe impl SafeArg for f32 {}
 
 impl sealed::Sealed for bool {}
 impl Arg for bool {
-    const DIRECT: u8 = crate::direct::BOOL;
-    type Direct = bool;
-    #[inline(always)]
-    fn direct(&self) -> bool {
-        *self
-    }
+    direct_itself!(crate::direct::BOOL);
     #[inline(always)]
     fn store_exact(&self, class: Class, slot: &mut Slot) -> bool {
         let exact = class == Class::Bool;
