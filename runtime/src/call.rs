@@ -30,7 +30,7 @@ pub(crate) struct Plan {
     /// The parameters that take a `&CStr` in the direct tier (`const char *`).
     pub cstr_params: u64,
     /// The register tier's plan (`crate::thunk`): each parameter's register, when all have one.
-    pub regs: Option<Box<[crate::thunk::Reg]>>,
+    pub regs: Option<crate::thunk::RegPlan>,
     pub ret: Class,
     pub variadic: bool,
     /// For a `printf`- or `scanf`-like function, where its format string is: what a call's
@@ -133,7 +133,7 @@ impl Plan {
             && sig.attrs.raw_only.is_none()
             && string_lengths.is_empty();
         let (direct, cstr_params) = crate::direct::plan_code(&params, ret, fast);
-        let regs = crate::thunk::plan(&params, ret, fast);
+        let regs = crate::thunk::RegPlan::new(&params, ret, fast);
         Ok(Plan {
             regs,
             direct,
@@ -726,6 +726,7 @@ impl RetBuf {
     /// A return register's contents, as libffi would have stored them: the register's bytes
     /// at the start of the buffer (little-endian: a narrow value, or a `float`, is in the
     /// first bytes, as libffi leaves it).
+    #[cfg(not(all(target_pointer_width = "64", target_endian = "little")))]
     pub(crate) fn from_register(raw: u64) -> RetBuf {
         let mut b = RetBuf::new();
         // SAFETY: the buffer is 16 bytes; written unaligned, so that nothing depends on the

@@ -1,8 +1,10 @@
 //! Prepared functions: symbol, signature and call interface resolved once, called many times.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
 
 use ffi_auto_sig::{SafeFnPointer, Signature};
 
@@ -41,12 +43,58 @@ pub struct Function {
 }
 
 struct Inner {
-    name: Box<str>,
+    /// The direct tier's codes (`Plan::direct`, `Plan::cstr_params`), kept beside the address
+    /// so a typed call reads one cache line.
+    direct: u64,
+    cstr_params: u64,
     code: unsafe extern "C" fn(),
+    /// The register tier's plan, inline for the same reason.
+    regs: Option<crate::thunk::RegPlan>,
+    /// What the signature alone decides, shared by every handle of that signature.
+    shape: Arc<Shape>,
+    name: Box<str>,
     symbol: Option<Symbol>,
+    origin: Cow<'static, str>,
+}
+
+/// A signature and its plan: shared by the handles of one signature (`Shape::of`), so a
+/// handle costs its name, address and origin (`tests/handle_memory.rs`).
+struct Shape {
     sig: Signature,
     plan: Plan,
-    origin: String,
+}
+
+/// Shapes in use, by signature and whether a format contract reads formats as the host C
+/// library does (`FormatContract::dialect`, the one part of a plan the address decides).
+type ShapeKey = (Signature, bool);
+static SHAPES: LazyLock<Mutex<HashMap<ShapeKey, Weak<Shape>>>> = LazyLock::new(Mutex::default);
+
+impl Shape {
+    /// The shape of `sig` for a function at `code`: the one in use, or a new one.
+    fn of(sig: Signature, code: *const c_void) -> Result<Arc<Shape>, PlanError> {
+        let host = sig.attrs.format.is_some() && sig.variadic && crate::library::in_c_library(code);
+        let key = (sig, host);
+        let mut shapes = SHAPES.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(shape) = shapes.get(&key).and_then(Weak::upgrade) {
+            return Ok(shape);
+        }
+        let mut plan = Plan::new(&key.0)?;
+        if let Some(f) = &mut plan.format
+            && key.1
+        {
+            f.dialect = crate::format::Dialect::host();
+        }
+        let shape = Arc::new(Shape {
+            sig: key.0.clone(),
+            plan,
+        });
+        // Entries whose handles are all gone are dropped when the table doubles.
+        if shapes.len() >= 64 && shapes.len().is_power_of_two() {
+            shapes.retain(|_, w| w.strong_count() > 0);
+        }
+        shapes.insert(key, Arc::downgrade(&shape));
+        Ok(shape)
+    }
 }
 
 impl fmt::Debug for Function {
@@ -74,13 +122,7 @@ impl Function {
         // signature `sig`, and `symbol` keeps its library loaded for the Function's life.
         let code =
             unsafe { std::mem::transmute::<*const c_void, unsafe extern "C" fn()>(symbol.addr()) };
-        Function::build(
-            code,
-            Some(symbol),
-            name,
-            sig,
-            "explicit signature".to_owned(),
-        )
+        Function::build(code, Some(symbol), name, sig, "explicit signature")
     }
 
     /// Prepares the function at `addr` as a function of signature `sig`.
@@ -100,7 +142,7 @@ impl Function {
         }
         // SAFETY: non-null; the caller vouches for the rest.
         let code = unsafe { std::mem::transmute::<*const c_void, unsafe extern "C" fn()>(addr) };
-        Function::build(code, None, name, sig, "explicit signature".to_owned())
+        Function::build(code, None, name, sig, "explicit signature")
     }
 
     /// Prepares a safe Rust `extern "C"` function pointer; its signature comes from its type.
@@ -134,33 +176,36 @@ impl Function {
         symbol: Option<Symbol>,
         name: &str,
         sig: Signature,
-        origin: String,
+        origin: impl Into<Cow<'static, str>>,
     ) -> Result<Function> {
-        let mut plan = Plan::new(&sig).map_err(|e| match e {
-            PlanError::Unsupported(u) => Error::Unsupported {
-                function: name.to_owned(),
-                what: u.what,
-                hint: u.hint,
-            },
-            PlanError::Prepare(reason) => Error::Prepare {
-                function: name.to_owned(),
-                declaration: sig.declare(name),
-                reason,
-            },
-        })?;
-        if let Some(f) = &mut plan.format
-            && crate::library::in_c_library(code as *const c_void)
-        {
-            f.dialect = crate::format::Dialect::host();
-        }
+        let declaration = |sig: &Signature| sig.declare(name);
+        let shape = match Shape::of(sig.clone(), code as *const c_void) {
+            Ok(shape) => shape,
+            Err(PlanError::Unsupported(u)) => {
+                return Err(Error::Unsupported {
+                    function: name.to_owned(),
+                    what: u.what,
+                    hint: u.hint,
+                });
+            }
+            Err(PlanError::Prepare(reason)) => {
+                return Err(Error::Prepare {
+                    function: name.to_owned(),
+                    declaration: declaration(&sig),
+                    reason,
+                });
+            }
+        };
         Ok(Function {
             inner: Arc::new(Inner {
-                name: name.into(),
+                direct: shape.plan.direct,
+                cstr_params: shape.plan.cstr_params,
+                regs: shape.plan.regs,
                 code,
+                shape,
+                name: name.into(),
                 symbol,
-                sig,
-                plan,
-                origin,
+                origin: origin.into(),
             }),
         })
     }
@@ -172,12 +217,12 @@ impl Function {
 
     /// Its signature.
     pub fn signature(&self) -> &Signature {
-        &self.inner.sig
+        &self.inner.shape.sig
     }
 
     /// Its C declaration: `size_t strlen(const char *s)`.
     pub fn declaration(&self) -> String {
-        self.inner.sig.declare(&self.inner.name)
+        self.inner.shape.sig.declare(&self.inner.name)
     }
 
     /// The library it comes from, when it was prepared from a symbol.
@@ -207,7 +252,7 @@ impl Function {
     /// assert_eq!(prepare("strlen").unwrap().format_parameter(), None);
     /// ```
     pub fn format_parameter(&self) -> Option<(Family, usize)> {
-        self.inner.plan.format.map(|c| (c.family, c.string))
+        self.inner.shape.plan.format.map(|c| (c.family, c.string))
     }
 
     /// Reads `format` as this function's format string, the way a call checks it: the
@@ -223,13 +268,13 @@ impl Function {
         &self,
         format: &[u8],
     ) -> Option<Result<Vec<crate::format::Conversion>, crate::format::FormatError>> {
-        let c = self.inner.plan.format?;
+        let c = self.inner.shape.plan.format?;
         Some(crate::format::parse_for(c.dialect, c.family, format))
     }
 
     /// Whether two handles share one prepared call interface.
     pub fn shares_cif_with(&self, other: &Function) -> bool {
-        Arc::ptr_eq(&self.inner.plan.cif, &other.inner.plan.cif)
+        Arc::ptr_eq(&self.inner.shape.plan.cif, &other.inner.shape.plan.cif)
     }
 
     /// Calls the function with safe arguments: numbers, `bool`, strings, `Option` of a string
@@ -258,7 +303,7 @@ impl Function {
         // The direct tier first, with the arguments still in registers: the other paths take
         // them by reference, which would make the compiler store them first.
         let inner = &*self.inner;
-        if crate::direct::takes::<_, R>(inner.plan.direct, inner.plan.cstr_params, &args) {
+        if crate::direct::takes::<_, R>(inner.direct, inner.cstr_params, &args) {
             // SAFETY: `takes` holds; the handle keeps the library loaded.
             return Ok(unsafe { args.call_direct(inner.code as crate::direct::Code) });
         }
@@ -294,8 +339,8 @@ impl Function {
     pub(crate) fn direct(&self) -> crate::direct::Direct {
         let inner = &*self.inner;
         crate::direct::Direct {
-            code: inner.plan.direct,
-            cstr_params: inner.plan.cstr_params,
+            code: inner.direct,
+            cstr_params: inner.cstr_params,
             addr: inner.code as crate::direct::Code,
         }
     }
@@ -315,7 +360,7 @@ impl Function {
     /// assert_eq!(pow.call_values(&[Value::F64(2.0), Value::F64(10.0)]).unwrap(), Value::F64(1024.0));
     /// ```
     pub fn takes_registers(&self) -> bool {
-        self.inner.plan.regs.is_some() && !crate::tiers::libffi_only()
+        self.inner.regs.is_some() && !crate::tiers::libffi_only()
     }
 
     /// As [`Function::call`] past the direct tier, with the error boxed: what by-name calls
@@ -381,21 +426,14 @@ impl Function {
     /// As [`Function::call`]; a `Value::Ptr` is [`Error::RawPointer`].
     pub fn call_values(&self, args: &[Value<'_>]) -> Result<Value<'static>> {
         let inner = &*self.inner;
-        if let Some(regs) = &inner.plan.regs
+        if let Some(regs) = &inner.regs
             && regs.len() == args.len()
             && !crate::tiers::libffi_only()
         {
             // SAFETY: `regs` is the register plan of this function's signature (vouched for
             // at preparation), with one value per parameter.
-            let r = unsafe {
-                crate::thunk::call(
-                    inner.code as *const std::ffi::c_void,
-                    regs,
-                    &inner.plan.params,
-                    inner.plan.ret,
-                    args,
-                )
-            };
+            let r =
+                unsafe { crate::thunk::call(inner.code as *const std::ffi::c_void, regs, args) };
             if let Some(v) = r {
                 return Ok(v);
             }
@@ -472,7 +510,7 @@ impl Function {
         // The direct tier was tried by the callers (`call`, `call_raw_boxed`, a by-name hit),
         // with the arguments still by value.
         let inner = &*self.inner;
-        let plan = &inner.plan;
+        let plan = &inner.shape.plan;
         let n = args.count();
         if plan.fast && n <= INLINE {
             let mut slots: InlineSlots = std::mem::MaybeUninit::uninit();
@@ -501,7 +539,7 @@ impl Function {
         errno: Option<&mut i32>,
     ) -> Result<R, Box<Error>> {
         let inner = &*self.inner;
-        let plan = &inner.plan;
+        let plan = &inner.shape.plan;
         let n = args.count();
         let fixed = plan.params.len();
         if n != fixed && !(plan.variadic && n > fixed) {
@@ -551,7 +589,13 @@ impl Function {
     fn length_error(&self, s: usize, l: usize, n: i128, have: usize) -> Error {
         let pos = |i: usize| ArgPos {
             index: i + 1,
-            name: self.inner.sig.params.get(i).and_then(|p| p.name.clone()),
+            name: self
+                .inner
+                .shape
+                .sig
+                .params
+                .get(i)
+                .and_then(|p| p.name.clone()),
         };
         Error::StringLength {
             function: self.inner.name.to_string(),
@@ -567,9 +611,9 @@ impl Function {
         Box::new(Error::ArgCount {
             function: self.inner.name.to_string(),
             declaration: self.declaration(),
-            expected: self.inner.plan.params.len(),
+            expected: self.inner.shape.plan.params.len(),
             given,
-            variadic: self.inner.plan.variadic,
+            variadic: self.inner.shape.plan.variadic,
         })
     }
 
@@ -596,7 +640,7 @@ impl Function {
 
     fn variadic_error(&self, frame: &mut Frame<'_, '_>, fault: VariadicFault) -> Error {
         let function = self.inner.name.to_string();
-        let fixed = self.inner.plan.params.len();
+        let fixed = self.inner.shape.plan.params.len();
         if let VariadicFault::OpenMode { needs_mode, given } = fault {
             return Error::VariadicContract {
                 function,
@@ -621,7 +665,13 @@ impl Function {
         };
         let pos = ArgPos {
             index: pos + 1,
-            name: self.inner.sig.params.get(pos).and_then(|p| p.name.clone()),
+            name: self
+                .inner
+                .shape
+                .sig
+                .params
+                .get(pos)
+                .and_then(|p| p.name.clone()),
         };
         let given = frame.count() - fixed;
         let (reason, hint) = match fault {
@@ -675,7 +725,7 @@ impl Function {
         given: &str,
     ) -> Error {
         let function = self.inner.name.to_string();
-        let param = self.inner.sig.params.get(i);
+        let param = self.inner.shape.sig.params.get(i);
         let pos = ArgPos {
             index: i + 1,
             name: param.and_then(|p| p.name.clone()),
@@ -725,7 +775,7 @@ impl Function {
             Fault::Variadic => Error::VariadicUnchecked {
                 function,
                 declaration: self.declaration(),
-                fixed: self.inner.plan.params.len(),
+                fixed: self.inner.shape.plan.params.len(),
                 given: i + 1,
             },
         }
@@ -743,7 +793,7 @@ impl Function {
         };
         Box::new(Error::ReturnType {
             function: self.inner.name.to_string(),
-            c_type: self.inner.sig.ret.to_string(),
+            c_type: self.inner.shape.sig.ret.to_string(),
             requested: R::NAME,
             value,
             hint,

@@ -24,6 +24,9 @@ use crate::ret::FromRet;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
+// A tag byte, then every payload at one offset (a `repr(C)` union): the register tier writes a
+// returned value as whole words (`Value::from_words`).
+#[repr(C, u8)]
 pub enum Value<'a> {
     /// No value (`void` returns).
     Void,
@@ -61,6 +64,54 @@ pub enum Value<'a> {
     Bytes(&'a [u8]),
     /// A struct, passed by value (to a parameter of the same layout).
     Struct(&'a crate::Struct),
+}
+
+/// A variant's tag: the first byte of a `#[repr(C, u8)]` enum.
+const fn tag(v: &Value<'_>) -> u8 {
+    // SAFETY: `#[repr(C, u8)]` lays `Value` out as a `repr(C)` struct whose first field is the
+    // `u8` tag; every value has it initialized.
+    unsafe { *std::ptr::from_ref(v).cast::<u8>() }
+}
+
+/// Tags of the variants the register tier returns.
+pub(crate) mod tags {
+    use super::{Value, tag};
+    pub const VOID: u8 = tag(&Value::Void);
+    pub const BOOL: u8 = tag(&Value::Bool(false));
+    pub const I8: u8 = tag(&Value::I8(0));
+    pub const I16: u8 = tag(&Value::I16(0));
+    pub const I32: u8 = tag(&Value::I32(0));
+    pub const I64: u8 = tag(&Value::I64(0));
+    pub const U8: u8 = tag(&Value::U8(0));
+    pub const U16: u8 = tag(&Value::U16(0));
+    pub const U32: u8 = tag(&Value::U32(0));
+    pub const U64: u8 = tag(&Value::U64(0));
+    pub const F32: u8 = tag(&Value::F32(0.0));
+    pub const F64: u8 = tag(&Value::F64(0.0));
+    pub const NULL: u8 = tag(&Value::Null);
+    pub const PTR: u8 = tag(&Value::Ptr(std::ptr::NonNull::dangling().as_ptr()));
+}
+
+impl Value<'static> {
+    /// The value of tag `tag` whose payload's bytes are `payload`'s, written as three whole
+    /// words: a caller that copies the value reads it back from stores of its own width (a
+    /// value built variant by variant is stored as 1-, 2-, 4- and 8-byte pieces, which a
+    /// copy's wider loads cannot forward from: a stall measured at 2 ns per call).
+    ///
+    /// # Safety
+    /// `tag` is one of `tags`, and `payload`'s low bytes are a valid value of its variant's
+    /// field (for `BOOL`, 0 or 1; for `VOID` and `NULL`, anything).
+    #[cfg(all(target_pointer_width = "64", target_endian = "little"))]
+    #[inline(always)]
+    pub(crate) unsafe fn from_words(tag: u8, payload: u64) -> Value<'static> {
+        const { assert!(size_of::<Value<'_>>() == 24 && align_of::<Value<'_>>() == 8) };
+        // SAFETY: `#[repr(C, u8)]` lays `Value` out as a `repr(C)` struct of the `u8` tag and
+        // a `repr(C)` union of the variants' fields: the tag in byte 0 (the low byte of the
+        // first word, little-endian), the union at offset 8 (its alignment, 8: it holds
+        // `u64`s and pointers), each field at the union's start. The other bytes are padding,
+        // for which any initialized bits do. The caller vouches for the tag and the field.
+        unsafe { std::mem::transmute::<[u64; 3], Value<'static>>([u64::from(tag), payload, 0]) }
+    }
 }
 
 impl Value<'_> {
