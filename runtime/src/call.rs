@@ -726,7 +726,6 @@ impl RetBuf {
     /// A return register's contents, as libffi would have stored them: the register's bytes
     /// at the start of the buffer (little-endian: a narrow value, or a `float`, is in the
     /// first bytes, as libffi leaves it).
-    #[cfg(not(all(target_pointer_width = "64", target_endian = "little")))]
     pub(crate) fn from_register(raw: u64) -> RetBuf {
         let mut b = RetBuf::new();
         // SAFETY: the buffer is 16 bytes; written unaligned, so that nothing depends on the

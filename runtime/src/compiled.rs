@@ -146,7 +146,7 @@ impl LazySymbol {
         let lib = match self.keep.get() {
             Some(l) => l.clone(),
             None => {
-                let l = Library::open(self.library)?;
+                let l = Library::open_trusted(self.library)?;
                 self.keep.get_or_init(|| l).clone()
             }
         };

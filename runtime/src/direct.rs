@@ -155,13 +155,24 @@ pub(crate) struct Direct {
     pub code: u64,
     pub cstr_params: u64,
     pub addr: Code,
+    /// The switch word the function was approved under (`crate::tiers`): the tier is taken
+    /// only while the word is exactly this (no flag set, no policy change since).
+    pub approved: u64,
 }
 
 impl Direct {
     /// Whether a call with `A` and `R` takes the tier: two constants compared (the tuple's
-    /// code is computed at compile time, the plan's at preparation), and the policy switch.
+    /// code is computed at compile time, the plan's at preparation), and the switch word
+    /// still the one the function was approved under.
     #[inline(always)]
     pub(crate) fn takes<A: Args + ?Sized, R: FromRet>(&self) -> bool {
+        self.fits::<A, R>() && crate::tiers::word() == self.approved
+    }
+
+    /// Whether `A` and `R` are exactly the signature's kinds, whatever the switches say (the
+    /// general path's test, once it has dealt with them).
+    #[inline(always)]
+    pub(crate) fn fits<A: Args + ?Sized, R: FromRet>(&self) -> bool {
         self.code == with_ret(A::DIRECT_CODE, R::DIRECT) && accepts::<A, R>(self.cstr_params)
     }
 
@@ -185,19 +196,25 @@ impl Direct {
 }
 
 /// Whether a call with `A` and `R` takes the tier of a plan whose code is `code` and whose
-/// `&CStr` parameters are `cstr_params` (for a caller that has the plan at hand).
+/// `&CStr` parameters are `cstr_params`, approved under the switch word `approved` (for a
+/// caller that has the plan at hand).
 #[inline(always)]
-pub(crate) fn takes<A: Args + ?Sized, R: FromRet>(code: u64, cstr_params: u64, _args: &A) -> bool {
-    code == with_ret(A::DIRECT_CODE, R::DIRECT) && accepts::<A, R>(cstr_params)
+pub(crate) fn takes<A: Args + ?Sized, R: FromRet>(
+    code: u64,
+    cstr_params: u64,
+    approved: u64,
+    _args: &A,
+) -> bool {
+    code == with_ret(A::DIRECT_CODE, R::DIRECT)
+        && accepts::<A, R>(cstr_params)
+        && crate::tiers::word() == approved
 }
 
-/// The rest of the test once the codes are equal: a nonzero code (both 0 is no tier), every
-/// `&CStr` to a `const char *`, and the policy switch.
+/// The rest of the test once the codes are equal: a nonzero code (both 0 is no tier) and every
+/// `&CStr` to a `const char *`.
 #[inline(always)]
-fn accepts<A: Args + ?Sized, R: FromRet>(cstr_params: u64) -> bool {
-    with_ret(A::DIRECT_CODE, R::DIRECT) != 0
-        && A::CSTR_MASK & !cstr_params == 0
-        && !crate::tiers::libffi_only()
+pub(crate) fn accepts<A: Args + ?Sized, R: FromRet>(cstr_params: u64) -> bool {
+    with_ret(A::DIRECT_CODE, R::DIRECT) != 0 && A::CSTR_MASK & !cstr_params == 0
 }
 
 /// The value a type passes as when it is not direct (never called: its code is 0).

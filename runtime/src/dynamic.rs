@@ -12,8 +12,9 @@ use crate::arg::{Args, SafeArgs};
 use crate::error::{Error, Result};
 use crate::function::Function;
 use crate::library::find_symbol;
-use crate::resolve::find_signature;
+use crate::resolve::find_with_provenance;
 use crate::ret::FromRet;
+use crate::track::Via;
 use crate::value::Value;
 
 /// What to call: a function name, and optionally the library that defines it.
@@ -433,7 +434,24 @@ fn shared_or_prepare(target: Target<'_>, generation: u64) -> Result<Function> {
 }
 
 fn prepare_uncached(target: Target<'_>) -> Result<Function> {
-    let found = find_signature(target.name, target.library)?;
+    // Name rules first, before any signature or symbol is looked for. (A rule scoped by
+    // library waits for the library; `Function::build` checks everything again.)
+    let libs = target
+        .library
+        .map(|l| crate::policy::library_names(Some(l), None));
+    let v = crate::policy::check_call(target.name, libs.as_deref(), None);
+    if !v.allowed {
+        let _ = crate::audit::emit(&crate::audit::Event::Refused {
+            what: target.name,
+            rule: &v.rule,
+        });
+        return Err(Error::Refused {
+            what: target.name.to_owned(),
+            rule: v.rule,
+            hint: v.hint,
+        });
+    }
+    let (found, provenance) = find_with_provenance(target.name, target.library)?;
     if let (Some(addr), None) = (found.addr, target.library) {
         // A function the macros linked into the program: its address is known.
         // SAFETY: a linked function's address is valid for the program's life, and its
@@ -443,7 +461,14 @@ fn prepare_uncached(target: Target<'_>) -> Result<Function> {
                 addr as *const std::ffi::c_void,
             )
         };
-        return Function::build(code, None, target.name, found.signature, found.origin);
+        return Function::build(
+            code,
+            None,
+            target.name,
+            found.signature,
+            found.origin,
+            provenance,
+        );
     }
     let library = target.library.or(found.library.as_deref());
     let link_name = found.link_name.as_deref().unwrap_or(target.name);
@@ -459,6 +484,7 @@ fn prepare_uncached(target: Target<'_>) -> Result<Function> {
         target.name,
         found.signature,
         found.origin,
+        provenance,
     )
 }
 
@@ -510,7 +536,7 @@ pub fn ffi_call<'a, R: FromRet>(target: impl Into<Target<'a>>, args: impl SafeAr
         key,
         hash,
         #[inline(always)]
-        |f| f.call_boxed(args),
+        |f| f.call_boxed(args, Via::Name),
     )
     .map_err(|e| *e)
 }
@@ -528,7 +554,10 @@ pub unsafe fn ffi_call_raw<'a, R: FromRet>(
     args: impl Args,
 ) -> Result<R> {
     // SAFETY: the caller vouches for the pointer arguments.
-    with_function(target.into(), |f| unsafe { f.call_raw_boxed(args) }).map_err(|e| *e)
+    with_function(target.into(), |f| unsafe {
+        f.call_raw_boxed(args, Via::Name)
+    })
+    .map_err(|e| *e)
 }
 
 /// Calls a C function by name and returns `errno` with its value (see
@@ -540,7 +569,7 @@ pub fn ffi_call_errno<'a, R: FromRet>(
     target: impl Into<Target<'a>>,
     args: impl SafeArgs,
 ) -> Result<(R, crate::Errno)> {
-    with_function(target.into(), |f| f.call_errno(args).map_err(Box::new)).map_err(|e| *e)
+    with_function(target.into(), |f| f.call_errno_via(args, Via::Name)).map_err(|e| *e)
 }
 
 /// [`ffi_call_errno`] with any arguments.
@@ -556,7 +585,7 @@ pub unsafe fn ffi_call_raw_errno<'a, R: FromRet>(
 ) -> Result<(R, crate::Errno)> {
     with_function(target.into(), |f| {
         // SAFETY: the caller vouches for the pointer arguments.
-        unsafe { f.call_raw_errno(args) }.map_err(Box::new)
+        unsafe { f.call_raw_errno_via(args, Via::Name) }
     })
     .map_err(|e| *e)
 }
@@ -572,7 +601,7 @@ pub fn ffi_call_values<'a>(
     with_function(
         target.into(),
         #[inline(always)]
-        |f| f.call_boxed(args),
+        |f| f.call_boxed(args, Via::Name),
     )
     .map_err(|e| *e)
 }

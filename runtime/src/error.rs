@@ -420,6 +420,18 @@ pub enum Error {
     #[error(transparent)]
     BadSignature(#[from] ffi_auto_sig::ParseTypeError),
 
+    /// The policy (`policy`) or an audit hook (`audit`) refused a call or a library load;
+    /// nothing was called or loaded.
+    #[error("`{what}` refused by {rule}; nothing was called{}", hint_suffix(.hint))]
+    Refused {
+        /// The function or library.
+        what: String,
+        /// The rule (or the hook's reason) that refused it.
+        rule: String,
+        /// What to do to allow it.
+        hint: String,
+    },
+
     /// libffi refused the signature.
     #[error("libffi could not prepare a call interface for `{function}` ({declaration}): {reason}")]
     Prepare {

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
 
 use ffi_auto_sig::{SafeFnPointer, Signature};
@@ -18,7 +19,10 @@ use crate::errno::Errno;
 use crate::error::{ArgPos, Error, Result};
 use crate::format::Family;
 use crate::library::{Library, Symbol};
+use crate::policy::Provenance;
 use crate::ret::FromRet;
+use crate::tiers;
+use crate::track::{Tier, Via};
 use crate::value::Value;
 
 /// A C function ready to call: its address, its signature, and the prepared call interface
@@ -50,6 +54,11 @@ struct Inner {
     code: unsafe extern "C" fn(),
     /// The register tier's plan, inline for the same reason.
     regs: Option<crate::thunk::RegPlan>,
+    /// The switch word (`crate::tiers`) the policy last approved this function under: the
+    /// fast tiers take a call only while the word is exactly this.
+    approved: AtomicU64,
+    /// Where the signature came from, for the policy.
+    provenance: Provenance,
     /// What the signature alone decides, shared by every handle of that signature.
     shape: Arc<Shape>,
     name: Box<str>,
@@ -122,7 +131,14 @@ impl Function {
         // signature `sig`, and `symbol` keeps its library loaded for the Function's life.
         let code =
             unsafe { std::mem::transmute::<*const c_void, unsafe extern "C" fn()>(symbol.addr()) };
-        Function::build(code, Some(symbol), name, sig, "explicit signature")
+        Function::build(
+            code,
+            Some(symbol),
+            name,
+            sig,
+            "explicit signature",
+            Provenance::Explicit,
+        )
     }
 
     /// Prepares the function at `addr` as a function of signature `sig`.
@@ -142,7 +158,14 @@ impl Function {
         }
         // SAFETY: non-null; the caller vouches for the rest.
         let code = unsafe { std::mem::transmute::<*const c_void, unsafe extern "C" fn()>(addr) };
-        Function::build(code, None, name, sig, "explicit signature")
+        Function::build(
+            code,
+            None,
+            name,
+            sig,
+            "explicit signature",
+            Provenance::Explicit,
+        )
     }
 
     /// Prepares a safe Rust `extern "C"` function pointer; its signature comes from its type.
@@ -177,6 +200,7 @@ impl Function {
         name: &str,
         sig: Signature,
         origin: impl Into<Cow<'static, str>>,
+        provenance: Provenance,
     ) -> Result<Function> {
         let declaration = |sig: &Signature| sig.declare(name);
         let shape = match Shape::of(sig.clone(), code as *const c_void) {
@@ -196,18 +220,116 @@ impl Function {
                 });
             }
         };
-        Ok(Function {
+        let f = Function {
             inner: Arc::new(Inner {
                 direct: shape.plan.direct,
                 cstr_params: shape.plan.cstr_params,
                 regs: shape.plan.regs,
+                // Not approved yet: `approve` below sets it.
+                approved: AtomicU64::new(u64::MAX),
+                provenance,
                 code,
                 shape,
                 name: name.into(),
                 symbol,
                 origin: origin.into(),
             }),
+        };
+        f.approve().map_err(|e| *e)?;
+        let library = f.defined_in();
+        crate::audit::emit(&crate::audit::Event::Resolve {
+            function: name,
+            library: library.as_deref(),
+            origin: f.origin(),
         })
+        .map_err(|reason| f.refused(format!("the audit hook ({reason})"), String::new()))?;
+        tracing::debug!(target: "ffi_auto::resolve", function = name, library = ?library, origin = f.origin(), "prepared");
+        Ok(f)
+    }
+
+    /// Checks the policy for this function and, when it permits the call, records the switch
+    /// word it was approved under.
+    fn approve(&self) -> Result<(), Box<Error>> {
+        let inner = &*self.inner;
+        // The word before the check: a change during it makes the approval stale at once.
+        let word = tiers::word();
+        let libs = self.library_names();
+        let v = crate::policy::check_call(&inner.name, Some(&libs), Some(inner.provenance));
+        tracing::debug!(target: "ffi_auto::policy", function = &*inner.name, allowed = v.allowed, rule = %v.rule, "policy decision");
+        if !v.allowed {
+            return Err(Box::new(self.refused(v.rule, v.hint)));
+        }
+        inner
+            .approved
+            .store(word & !tiers::FLAGS, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// A refusal of this function, reported to the audit hooks.
+    #[cold]
+    fn refused(&self, rule: String, hint: String) -> Error {
+        let _ = crate::audit::emit(&crate::audit::Event::Refused {
+            what: &self.inner.name,
+            rule: &rule,
+        });
+        Error::Refused {
+            what: self.inner.name.to_string(),
+            rule,
+            hint,
+        }
+    }
+
+    /// The names the policy matches this function's library by.
+    fn library_names(&self) -> Vec<String> {
+        let inner = &*self.inner;
+        let requested = inner
+            .symbol
+            .as_ref()
+            .map(Symbol::library)
+            .filter(|l| !l.is_program())
+            .map(Library::name);
+        let file = self.defined_in().map(std::path::PathBuf::from);
+        crate::policy::library_names(requested, file.as_deref())
+    }
+
+    /// The file of the library that defines it, as the loader reports.
+    pub(crate) fn defined_in(&self) -> Option<String> {
+        crate::library::object_of(self.addr())
+    }
+
+    /// A value that tells handles apart while they live (the shared state's address).
+    pub(crate) fn identity(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
+    }
+
+    /// Whether its signature came from a header.
+    pub(crate) fn has_header_signature(&self) -> bool {
+        self.inner.provenance == Provenance::Header
+    }
+
+    /// The kind of source its signature came from (what the `conservative` policy preset
+    /// looks at).
+    ///
+    /// ```
+    /// use ffi_auto_runtime::{prepare, policy::Provenance};
+    /// assert_eq!(prepare("strlen").unwrap().provenance(), Provenance::Header);
+    /// ```
+    pub fn provenance(&self) -> Provenance {
+        self.inner.provenance
+    }
+
+    /// Whether a compile-time wrapper of it may be a safe `fn`: numbers, `bool` and
+    /// `const char *` parameters, a number, `bool` or `void` return, not variadic (the
+    /// macros' rule, README "Macros").
+    pub(crate) fn safe_wrapper(&self) -> bool {
+        let plan = &self.inner.shape.plan;
+        let scalar = |c: &Class| !matches!(c, Class::Ptr { .. } | Class::Record(_));
+        !plan.variadic
+            && plan
+                .params
+                .iter()
+                .all(|c| scalar(c) || crate::direct::takes_cstr(*c))
+            && scalar(&plan.ret)
     }
 
     /// The function's name.
@@ -303,7 +425,8 @@ impl Function {
         // The direct tier first, with the arguments still in registers: the other paths take
         // them by reference, which would make the compiler store them first.
         let inner = &*self.inner;
-        if crate::direct::takes::<_, R>(inner.direct, inner.cstr_params, &args) {
+        let approved = inner.approved.load(Ordering::Relaxed);
+        if crate::direct::takes::<_, R>(inner.direct, inner.cstr_params, approved, &args) {
             // SAFETY: `takes` holds; the handle keeps the library loaded.
             return Ok(unsafe { args.call_direct(inner.code as crate::direct::Code) });
         }
@@ -313,7 +436,7 @@ impl Function {
     /// [`Function::call`] past the direct tier.
     #[inline(never)]
     fn call_other<R: FromRet>(&self, args: impl SafeArgs) -> Result<R> {
-        self.call_boxed(args).map_err(|e| *e)
+        self.call_boxed(args, Via::Handle).map_err(|e| *e)
     }
 
     /// Whether a call with argument types `A` and return type `R` takes the direct tier: the
@@ -342,6 +465,7 @@ impl Function {
             code: inner.direct,
             cstr_params: inner.cstr_params,
             addr: inner.code as crate::direct::Code,
+            approved: inner.approved.load(Ordering::Relaxed),
         }
     }
 
@@ -360,16 +484,20 @@ impl Function {
     /// assert_eq!(pow.call_values(&[Value::F64(2.0), Value::F64(10.0)]).unwrap(), Value::F64(1024.0));
     /// ```
     pub fn takes_registers(&self) -> bool {
-        self.inner.regs.is_some() && !crate::tiers::libffi_only()
+        self.inner.regs.is_some() && !tiers::libffi_only()
     }
 
     /// As [`Function::call`] past the direct tier, with the error boxed: what by-name calls
     /// build on, so that the hot path moves one word instead of a whole [`Error`].
     #[inline(always)]
-    pub(crate) fn call_boxed<R: FromRet>(&self, args: impl SafeArgs) -> Result<R, Box<Error>> {
+    pub(crate) fn call_boxed<R: FromRet>(
+        &self,
+        args: impl SafeArgs,
+        via: Via,
+    ) -> Result<R, Box<Error>> {
         // SAFETY: `SafeArgs` carry no raw pointer except `Value::Ptr`, which a safe frame
         // refuses; the signature was vouched for when the function was prepared.
-        unsafe { self.call_impl(&args, true) }
+        unsafe { self.call_impl(&args, true, via) }
     }
 
     /// Calls the function with any arguments, raw pointers, out-parameters (`&mut x`) and
@@ -399,7 +527,7 @@ impl Function {
     #[inline]
     pub unsafe fn call_raw<R: FromRet>(&self, args: impl Args) -> Result<R> {
         // SAFETY: the caller vouches for the pointers.
-        unsafe { self.call_raw_boxed(args) }.map_err(|e| *e)
+        unsafe { self.call_raw_boxed(args, Via::Handle) }.map_err(|e| *e)
     }
 
     /// As [`Function::call_raw`], with the error boxed.
@@ -410,6 +538,7 @@ impl Function {
     pub(crate) unsafe fn call_raw_boxed<R: FromRet>(
         &self,
         args: impl Args,
+        via: Via,
     ) -> Result<R, Box<Error>> {
         let direct = self.direct();
         if direct.takes_for::<_, R>(&args) {
@@ -417,7 +546,7 @@ impl Function {
             return Ok(unsafe { direct.call(&args) });
         }
         // SAFETY: the caller vouches for the pointers; the rest is checked.
-        unsafe { self.call_impl(&args, false) }
+        unsafe { self.call_impl(&args, false, via) }
     }
 
     /// Calls with dynamic values and returns a dynamic value.
@@ -428,7 +557,7 @@ impl Function {
         let inner = &*self.inner;
         if let Some(regs) = &inner.regs
             && regs.len() == args.len()
-            && !crate::tiers::libffi_only()
+            && tiers::word() == inner.approved.load(Ordering::Relaxed)
         {
             // SAFETY: `regs` is the register plan of this function's signature (vouched for
             // at preparation), with one value per parameter.
@@ -470,6 +599,15 @@ impl Function {
     /// # Errors
     /// As [`Function::call`].
     pub fn call_errno<R: FromRet>(&self, args: impl SafeArgs) -> Result<(R, Errno)> {
+        self.call_errno_via(args, Via::Handle).map_err(|e| *e)
+    }
+
+    /// [`Function::call_errno`], for a call that reached the function `via`.
+    pub(crate) fn call_errno_via<R: FromRet>(
+        &self,
+        args: impl SafeArgs,
+        via: Via,
+    ) -> Result<(R, Errno), Box<Error>> {
         let direct = self.direct();
         if direct.takes_for::<_, R>(&args) {
             // errno cleared right before the call and read right after it, with no C call in
@@ -481,7 +619,7 @@ impl Function {
         }
         let mut e = 0;
         // SAFETY: as in `call_boxed`: safe arguments, a vouched-for signature.
-        let r = unsafe { self.call_checked(&args, true, Some(&mut e)) }.map_err(|e| *e)?;
+        let r = unsafe { self.call_errno_impl(&args, true, &mut e, via) }?;
         Ok((r, Errno(e)))
     }
 
@@ -493,16 +631,142 @@ impl Function {
     /// # Errors
     /// As [`Function::call_raw`].
     pub unsafe fn call_raw_errno<R: FromRet>(&self, args: impl Args) -> Result<(R, Errno)> {
+        // SAFETY: the caller vouches for the pointers.
+        unsafe { self.call_raw_errno_via(args, Via::Handle) }.map_err(|e| *e)
+    }
+
+    /// [`Function::call_raw_errno`], for a call that reached the function `via`.
+    ///
+    /// # Safety
+    /// As [`Function::call_raw`].
+    pub(crate) unsafe fn call_raw_errno_via<R: FromRet>(
+        &self,
+        args: impl Args,
+        via: Via,
+    ) -> Result<(R, Errno), Box<Error>> {
         let mut e = 0;
         // SAFETY: the caller vouches for the pointers.
-        let r = unsafe { self.call_checked(&args, false, Some(&mut e)) }.map_err(|e| *e)?;
+        let r = unsafe { self.call_errno_impl(&args, false, &mut e, via) }?;
         Ok((r, Errno(e)))
+    }
+
+    /// The general path with `errno` captured, past the switches.
+    ///
+    /// # Safety
+    /// When `safe` is false, the caller vouches for every pointer argument.
+    unsafe fn call_errno_impl<A: Args + ?Sized, R: FromRet>(
+        &self,
+        args: &A,
+        safe: bool,
+        errno: &mut i32,
+        via: Via,
+    ) -> Result<R, Box<Error>> {
+        let w = tiers::word();
+        if w != self.inner.approved.load(Ordering::Relaxed) {
+            // SAFETY: the caller's contract, passed on.
+            return unsafe { self.call_switched(args, safe, Some(errno), via, w) };
+        }
+        // SAFETY: the caller's contract, passed on.
+        unsafe { self.call_checked(args, safe, Some(errno)) }
+    }
+
+    /// A call while a switch is set or the policy changed since the function was approved:
+    /// the policy is checked again, then the call is made through the tier the switches
+    /// allow, timed and recorded when tracking, logged when tracing.
+    ///
+    /// # Safety
+    /// When `safe` is false, the caller vouches for every pointer argument.
+    #[cold]
+    #[inline(never)]
+    unsafe fn call_switched<A: Args + ?Sized, R: FromRet>(
+        &self,
+        args: &A,
+        safe: bool,
+        mut errno: Option<&mut i32>,
+        via: Via,
+        word: u64,
+    ) -> Result<R, Box<Error>> {
+        let inner = &*self.inner;
+        if (word ^ inner.approved.load(Ordering::Relaxed)) & !tiers::FLAGS != 0 {
+            self.approve()?;
+        }
+        let observe = word & (tiers::TRACK | tiers::TRACE) != 0;
+        let fast = word & tiers::LIBFFI_ONLY == 0;
+        let start = observe.then(std::time::Instant::now);
+        let direct = self.direct();
+        let (r, tier) = if fast && direct.fits::<A, R>() {
+            if errno.is_some() {
+                crate::errno::set_errno(0);
+            }
+            // SAFETY: `fits` holds: the signature has exactly these kinds (the switches were
+            // dealt with above); the handle keeps the library loaded.
+            let r: R = unsafe { direct.call(args) };
+            if let Some(e) = errno.as_deref_mut() {
+                *e = crate::errno::errno();
+            }
+            (Ok(r), Tier::Direct)
+        } else if let (true, None, Some(values), Some(regs)) =
+            (fast, &errno, args.as_values(), &inner.regs)
+            && regs.len() == values.len()
+            // SAFETY: `regs` is the register plan of this function's signature, with one
+            // value per parameter.
+            && let Some(raw) = unsafe { crate::thunk::call_raw(self.addr(), regs, values) }
+        {
+            let ret = crate::call::RetBuf::from_register(raw);
+            (
+                R::from_ret(regs.ret(), &ret).map_err(|f| self.ret_error::<R>(f)),
+                Tier::Registers,
+            )
+        } else {
+            // SAFETY: the caller's contract, passed on.
+            let r = unsafe {
+                match errno {
+                    Some(e) => self.call_checked(args, safe, Some(e)),
+                    None => self.call_ungated(args, safe),
+                }
+            };
+            (r, Tier::Libffi)
+        };
+        if let Some(start) = start {
+            let elapsed = start.elapsed();
+            if word & tiers::TRACK != 0 {
+                crate::track::record(self, via, tier, elapsed);
+            }
+            if word & tiers::TRACE != 0 {
+                let result = match &r {
+                    Ok(v) => v.describe_ret(),
+                    Err(e) => format!("error: {e}"),
+                };
+                crate::track::trace(self, via, tier, &args.describe_all(), &result);
+            }
+        }
+        r
     }
 
     /// # Safety
     /// When `safe` is false, the caller vouches for every pointer argument.
     #[inline(always)]
     unsafe fn call_impl<A: Args + ?Sized, R: FromRet>(
+        &self,
+        args: &A,
+        safe: bool,
+        via: Via,
+    ) -> Result<R, Box<Error>> {
+        let w = tiers::word();
+        if w != self.inner.approved.load(Ordering::Relaxed) {
+            // SAFETY: the caller's contract, passed on.
+            return unsafe { self.call_switched(args, safe, None, via, w) };
+        }
+        // SAFETY: the caller's contract, passed on.
+        unsafe { self.call_ungated(args, safe) }
+    }
+
+    /// The exact path, or the checked one.
+    ///
+    /// # Safety
+    /// When `safe` is false, the caller vouches for every pointer argument.
+    #[inline(always)]
+    unsafe fn call_ungated<A: Args + ?Sized, R: FromRet>(
         &self,
         args: &A,
         safe: bool,

@@ -41,6 +41,8 @@ mod library;
 #[cfg(feature = "dynamic")]
 mod arg;
 #[cfg(feature = "dynamic")]
+pub mod audit;
+#[cfg(feature = "dynamic")]
 mod call;
 #[cfg(feature = "dynamic")]
 mod callback;
@@ -61,6 +63,8 @@ mod function;
 #[cfg(feature = "dynamic")]
 mod layout;
 #[cfg(feature = "dynamic")]
+pub mod policy;
+#[cfg(feature = "dynamic")]
 mod resolve;
 #[cfg(feature = "dynamic")]
 mod ret;
@@ -70,6 +74,8 @@ mod structs;
 mod thunk;
 #[cfg(feature = "dynamic")]
 mod tiers;
+#[cfg(feature = "dynamic")]
+pub mod track;
 #[cfg(feature = "dynamic")]
 mod value;
 

@@ -83,6 +83,29 @@ impl Library {
     /// # Errors
     /// [`Error::LibraryNotFound`] with every candidate tried and the loader's message for each.
     pub fn open(name: &str) -> Result<Library> {
+        #[cfg(feature = "dynamic")]
+        {
+            // Decided before anything is loaded (a library's initializers run at load), by the
+            // name it is requested by.
+            let v = crate::policy::check_load(&crate::policy::library_names(Some(name), None));
+            if !v.allowed {
+                let _ = crate::audit::emit(&crate::audit::Event::Refused {
+                    what: name,
+                    rule: &v.rule,
+                });
+                return Err(Error::Refused {
+                    what: format!("loading library {name}"),
+                    rule: v.rule,
+                    hint: v.hint,
+                });
+            }
+        }
+        Library::open_trusted(name)
+    }
+
+    /// [`Library::open`] without the policy: for the libraries compile-time wrappers name
+    /// (the program's own code, which the policy does not cover).
+    pub(crate) fn open_trusted(name: &str) -> Result<Library> {
         if name.is_empty() || name.contains('\0') {
             return Err(Error::InvalidName {
                 name: name.to_owned(),
@@ -94,6 +117,20 @@ impl Library {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(inner) = open.get(name).and_then(Weak::upgrade) {
             return Ok(Library { inner });
+        }
+        #[cfg(feature = "dynamic")]
+        {
+            let _span =
+                tracing::debug_span!(target: "ffi_auto::load", "load", library = name).entered();
+            crate::audit::emit(&crate::audit::Event::Load {
+                library: name,
+                path: None,
+            })
+            .map_err(|reason| Error::Refused {
+                what: format!("loading library {name}"),
+                rule: format!("the audit hook ({reason})"),
+                hint: String::new(),
+            })?;
         }
         let mut tried = Vec::new();
         for candidate in candidates(name) {
@@ -251,7 +288,7 @@ impl Symbol {
 }
 
 /// The file of the loaded object holding `addr`, as the loader names it (`dladdr`).
-fn object_of(addr: *const c_void) -> Option<String> {
+pub(crate) fn object_of(addr: *const c_void) -> Option<String> {
     let mut info = std::mem::MaybeUninit::<libc::Dl_info>::zeroed();
     // SAFETY: dladdr only reads the address (it need not be mapped) and fills `info`.
     let ok = unsafe { libc::dladdr(addr, info.as_mut_ptr()) };

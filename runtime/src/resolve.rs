@@ -193,13 +193,30 @@ pub fn signature_sources() -> Vec<String> {
 /// # Errors
 /// [`Error::NoSignature`] naming every source consulted, or a source's own error.
 pub fn find_signature(name: &str, library: Option<&str>) -> Result<Found> {
+    find_with_provenance(name, library).map(|(found, _)| found)
+}
+
+/// [`find_signature`], with the kind of source that answered (for the policy).
+pub(crate) fn find_with_provenance(
+    name: &str,
+    library: Option<&str>,
+) -> Result<(Found, crate::policy::Provenance)> {
+    use crate::policy::Provenance;
     let sources = SOURCES
         .read()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
-    for s in &sources {
+    for (i, s) in sources.iter().enumerate() {
         if let Some(found) = s.lookup(name, library)? {
-            return Ok(found);
+            // The chain starts with the built-in sources, in `SOURCES`' order; the program's
+            // own come after them.
+            let provenance = match i {
+                0 => Provenance::Compiled,
+                1 => Provenance::Explicit,
+                2 if cfg!(feature = "discovery") => Provenance::Header,
+                _ => Provenance::Custom,
+            };
+            return Ok((found, provenance));
         }
     }
     // A name several sources know (compiled in and in the headers) is suggested once.

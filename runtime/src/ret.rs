@@ -35,6 +35,11 @@ pub trait FromRet: Sized + sealed::Sealed {
     #[doc(hidden)]
     /// Reads a return of `class` from `ret`.
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault>;
+    #[doc(hidden)]
+    /// How a trace shows the value (`FFI_AUTO_TRACE`).
+    fn describe_ret(&self) -> String {
+        format!("({})", Self::NAME)
+    }
 }
 
 const HINT_STRUCT: &str = "read a struct return as `ffi_auto::Struct` or as the struct type `#[ffi_auto] struct name;` generates";
@@ -57,6 +62,9 @@ macro_rules! int_ret {
             }
             const NAME: &'static str = stringify!($t);
             #[inline]
+            fn describe_ret(&self) -> String {
+                self.to_string()
+            }
             fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
                 if let Some(v) = ret.exact::<$t>(class) {
                     return Ok(v);
@@ -101,6 +109,9 @@ impl FromRet for f64 {
     }
     const NAME: &'static str = "f64";
     #[inline]
+    fn describe_ret(&self) -> String {
+        format!("{self:?}")
+    }
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
         match class {
             Class::F64 => Ok(ret.f64()),
@@ -122,6 +133,9 @@ impl FromRet for f32 {
     }
     const NAME: &'static str = "f32";
     #[inline]
+    fn describe_ret(&self) -> String {
+        format!("{self:?}")
+    }
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
         match class {
             Class::F32 => Ok(ret.f32()),
@@ -146,6 +160,9 @@ impl FromRet for bool {
     }
     const NAME: &'static str = "bool";
     #[inline]
+    fn describe_ret(&self) -> String {
+        format!("{self:?}")
+    }
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
         match class {
             Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
@@ -164,6 +181,9 @@ impl FromRet for () {
     fn from_wide((): ()) {}
     const NAME: &'static str = "()";
     #[inline]
+    fn describe_ret(&self) -> String {
+        "()".to_owned()
+    }
     fn from_ret(_class: Class, _ret: &RetBuf) -> Result<Self, Fault> {
         Ok(())
     }
@@ -179,6 +199,9 @@ impl<T> FromRet for *mut T {
     }
     const NAME: &'static str = "*mut T";
     #[inline]
+    fn describe_ret(&self) -> String {
+        format!("{self:?}")
+    }
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
         match class {
             Class::Ptr { .. } => Ok(ret.ptr().cast()),
@@ -197,6 +220,9 @@ impl<T> FromRet for *const T {
     }
     const NAME: &'static str = "*const T";
     #[inline]
+    fn describe_ret(&self) -> String {
+        format!("{self:?}")
+    }
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
         <*mut T>::from_ret(class, ret).map(<*mut T>::cast_const)
     }

@@ -257,6 +257,21 @@ pub(crate) unsafe fn call(
     plan: &RegPlan,
     values: &[Value<'_>],
 ) -> Option<Value<'static>> {
+    // SAFETY: the caller's contract.
+    let raw = unsafe { call_raw(code, plan, values) }?;
+    Some(value(plan.ret, raw))
+}
+
+/// [`call`], returning the return register's raw contents (a float's bits).
+///
+/// # Safety
+/// As [`call`].
+#[inline(always)]
+pub(crate) unsafe fn call_raw(
+    code: *const c_void,
+    plan: &RegPlan,
+    values: &[Value<'_>],
+) -> Option<u64> {
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     {
         let mut int: Regs = [MaybeUninit::uninit(); SLOTS];
@@ -270,7 +285,7 @@ pub(crate) unsafe fn call(
                 int[slot] = b;
             }
         }
-        let raw = if matches!(plan.ret, Class::F32 | Class::F64) {
+        Some(if matches!(plan.ret, Class::F32 | Class::F64) {
             // SAFETY: the module's argument: `code` takes register arguments only, which
             // these registers hold in the ABI's order (the plan gave each parameter its
             // slot, every one filled above); it returns a float in the first vector register.
@@ -279,13 +294,19 @@ pub(crate) unsafe fn call(
             // SAFETY: as above; it returns an integer, a pointer or nothing in the first
             // integer register.
             unsafe { through::<u64>(code, &int, &sse) }
-        };
-        Some(value(plan.ret, raw))
+        })
     }
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     {
         let _ = (code, plan, values);
         None
+    }
+}
+
+/// The class of the plan's return.
+impl RegPlan {
+    pub(crate) fn ret(&self) -> Class {
+        self.ret
     }
 }
 

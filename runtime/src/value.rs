@@ -329,6 +329,9 @@ impl FromRet for Value<'static> {
     }
     const NAME: &'static str = "Value";
     #[inline]
+    fn describe_ret(&self) -> String {
+        self.to_string()
+    }
     fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
         if let Class::Record(_) = class {
             return Err(Fault::Type {
@@ -374,6 +377,9 @@ macro_rules! value_args {
             fn describe(&self, index: usize) -> String {
                 self.get(index).map(Arg::describe).unwrap_or_default()
             }
+            fn as_values(&self) -> Option<&[Value<'_>]> {
+                Some(self)
+            }
         }
         // SAFETY: `Value` arguments are safe or refused at run time in a safe call.
         unsafe impl crate::arg::SafeArgs for $t {}
@@ -398,6 +404,9 @@ impl<const N: usize> crate::arg::Args for [Value<'_>; N] {
     }
     fn describe(&self, index: usize) -> String {
         self.get(index).map(Arg::describe).unwrap_or_default()
+    }
+    fn as_values(&self) -> Option<&[Value<'_>]> {
+        Some(self)
     }
 }
 // SAFETY: as for slices of `Value`.

@@ -248,6 +248,19 @@ pub trait Args {
     #[doc(hidden)]
     /// How errors show argument `index`.
     fn describe(&self, index: usize) -> String;
+    #[doc(hidden)]
+    /// The arguments as `Value`s, when they are (the register tier takes only those).
+    fn as_values(&self) -> Option<&[crate::Value<'_>]> {
+        None
+    }
+    #[doc(hidden)]
+    /// How a trace shows all the arguments.
+    fn describe_all(&self) -> String {
+        (0..self.count())
+            .map(|i| self.describe(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Arguments every one of which is a [`SafeArg`] (or a [`Value`](crate::Value), checked when
