@@ -2,3 +2,4 @@
 //! from `main` so that it is tested (and fuzzed) without starting a process.
 
 pub mod args;
+pub mod reference;

@@ -6,6 +6,10 @@
 //! ffi-auto call strlen "hello world"        11
 //! ffi-auto call sin 1.0 --lib m             0.8414709848078965
 //! ffi-auto headers                          the default header set and include paths
+//! ffi-auto status                           libffi, tiers, libclang, database, policy
+//! ffi-auto diagnose abs 3000000000          every check a call makes, without calling
+//! ffi-auto bench strlen hello               each call path, ns per call and ratio
+//! ffi-auto audit report.tsv                 a tracking report, with the policy's verdicts
 //! ```
 //!
 //! Errors go to stderr; bad arguments and unknown names exit with status 2.
@@ -89,6 +93,47 @@ enum Command {
     },
     /// The default header set and the include paths found.
     Headers,
+    /// What the engine has: libffi, the call tiers, libclang, the header set and its
+    /// database, the policy (`FFI_AUTO_POLICY`, `FFI_AUTO_ALLOW`, `FFI_AUTO_DENY`), tracking.
+    Status,
+    /// Resolves a call and checks every argument without calling: the policy's verdict,
+    /// the signature and where it came from, the symbol and its library, each argument.
+    Diagnose {
+        /// The function's name.
+        name: String,
+        /// Its arguments, as `call` takes them.
+        #[arg(allow_negative_numbers = true)]
+        args: Vec<String>,
+        #[command(flatten)]
+        headers: HeaderArgs,
+        /// The library that defines it.
+        #[arg(long)]
+        lib: Option<String>,
+    },
+    /// Calls a function through every path, side by side: ns per call and the ratio to the
+    /// fastest (a compile-time wrapper, for the functions this command has one of). The
+    /// function really runs.
+    Bench {
+        /// The function's name.
+        name: String,
+        /// Its arguments, as `call` takes them.
+        #[arg(allow_negative_numbers = true)]
+        args: Vec<String>,
+        #[command(flatten)]
+        headers: HeaderArgs,
+        /// The library that defines it.
+        #[arg(long)]
+        lib: Option<String>,
+        /// Calls per measurement round (7 rounds; the median is shown).
+        #[arg(long, default_value_t = 100_000)]
+        iterations: u32,
+    },
+    /// Every function a tracking report saw (a program run with `FFI_AUTO_TRACK=FILE`, or
+    /// `track::report().save(FILE)`), by path, with the policy's verdict on it now.
+    Audit {
+        /// The report file.
+        report: PathBuf,
+    },
     /// Writes the signature database of a header set, to commit: a crate whose build script
     /// names it (`Builder::database`) then builds where libclang is not installed.
     Prepare {
@@ -179,6 +224,24 @@ fn main() -> ExitCode {
         Command::Const { name, headers } => constant(&name, &headers),
         Command::Struct { name, headers } => record(&name, &headers),
         Command::Headers => list_headers(),
+        Command::Status => {
+            print!("{}", ffi_auto::diagnostics::status());
+            Ok(())
+        }
+        Command::Diagnose {
+            name,
+            args,
+            headers,
+            lib,
+        } => diagnose(&name, &args, &headers, lib.as_deref()),
+        Command::Bench {
+            name,
+            args,
+            headers,
+            lib,
+            iterations,
+        } => bench(&name, &args, &headers, lib.as_deref(), iterations),
+        Command::Audit { report } => audit(&report),
         Command::Prepare { headers, out } => {
             let set = headers.set();
             ffi_auto_discovery::prepare(&set, &out)
@@ -206,7 +269,9 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            if !f.message.is_empty() {
+                eprintln!("error: {}", f.message);
+            }
             ExitCode::from(f.status)
         }
     }
@@ -474,12 +539,14 @@ fn list_headers() -> Result<(), Failure> {
     Ok(())
 }
 
-fn call(
+/// The handle for `name` and `words` converted by its signature (strings owned, so that
+/// a pointer the function returns into one stays valid).
+fn prepare_args(
     name: &str,
-    args: &[String],
+    words: &[String],
     headers: &HeaderArgs,
     lib: Option<&str>,
-) -> Result<(), Failure> {
+) -> Result<(ffi_auto::Function, Vec<CliArg>), Failure> {
     for h in &headers.headers {
         ffi_auto::config::add_header(h);
     }
@@ -491,8 +558,8 @@ fn call(
         None => ffi_auto::prepare(name)?,
     };
     let sig = f.signature().clone();
-    let variadic = variadic_types(&f, args);
-    let converted = args
+    let variadic = variadic_types(&f, words);
+    let converted = words
         .iter()
         .enumerate()
         .map(|(i, a)| match sig.params.get(i) {
@@ -508,6 +575,17 @@ fn call(
             }
         })
         .collect::<Result<Vec<CliArg>, args::ArgError>>()?;
+    Ok((f, converted))
+}
+
+fn call(
+    name: &str,
+    args: &[String],
+    headers: &HeaderArgs,
+    lib: Option<&str>,
+) -> Result<(), Failure> {
+    let (f, converted) = prepare_args(name, args, headers, lib)?;
+    let sig = f.signature().clone();
     // The strings stay alive until the return is printed: it may point into one (`strchr`).
     let values: Vec<Value<'_>> = converted.iter().map(CliArg::value).collect();
     if let CType::Record(_) = sig.ret.canonical() {
@@ -518,6 +596,126 @@ fn call(
     }
     let ret = f.call_values(&values)?;
     print_return(&ret, &sig.ret);
+    Ok(())
+}
+
+fn target<'a>(name: &'a str, lib: Option<&'a str>) -> ffi_auto::Target<'a> {
+    ffi_auto::Target { name, library: lib }
+}
+
+fn diagnose(
+    name: &str,
+    words: &[String],
+    headers: &HeaderArgs,
+    lib: Option<&str>,
+) -> Result<(), Failure> {
+    let d = match prepare_args(name, words, headers, lib) {
+        Ok((_, converted)) => {
+            let values: Vec<Value<'_>> = converted.iter().map(CliArg::value).collect();
+            ffi_auto::diagnostics::diagnose(target(name, lib), &values)
+        }
+        Err(e) => {
+            // The words themselves, or the resolution, failed: the steps up to there, then why.
+            let mut d = ffi_auto::diagnostics::diagnose(target(name, lib), &[]);
+            if d.steps.iter().any(|s| s.what == "tiers") {
+                // Resolved: it is the words that do not fit the parameters.
+                d.steps.retain(|s| s.ok);
+                d.steps.push(ffi_auto::diagnostics::Step {
+                    what: "arguments".to_owned(),
+                    ok: false,
+                    detail: e.message,
+                });
+            }
+            d
+        }
+    };
+    print!("{d}");
+    if d.would_call() {
+        Ok(())
+    } else {
+        // The diagnosis said why; the status says that it would not be called.
+        Err(Failure {
+            message: String::new(),
+            status: 1,
+        })
+    }
+}
+
+fn bench(
+    name: &str,
+    words: &[String],
+    headers: &HeaderArgs,
+    lib: Option<&str>,
+    iterations: u32,
+) -> Result<(), Failure> {
+    let (_, converted) = prepare_args(name, words, headers, lib)?;
+    let values: Vec<Value<'_>> = converted.iter().map(CliArg::value).collect();
+    let mut rows: Vec<(String, std::time::Duration)> = Vec::new();
+    if let Some(t) = ffi_auto_cli::reference::time(name, &values, iterations) {
+        rows.push(("compile-time wrapper (defcfuns!)".to_owned(), t));
+    }
+    for r in ffi_auto::diagnostics::bench(target(name, lib), &values, iterations)? {
+        rows.push((r.path.to_owned(), r.per_call));
+    }
+    let base = rows
+        .first()
+        .filter(|(p, _)| p.starts_with("compile-time"))
+        .or_else(|| rows.iter().min_by_key(|(_, t)| *t))
+        .map_or(1.0, |(_, t)| t.as_secs_f64());
+    println!("{:<34} {:>10} {:>8}", "path", "ns/call", "ratio");
+    for (p, t) in &rows {
+        let ns = t.as_secs_f64() * 1e9;
+        println!("{p:<34} {ns:>10.1} {:>7.2}x", t.as_secs_f64() / base);
+    }
+    Ok(())
+}
+
+fn audit(path: &std::path::Path) -> Result<(), Failure> {
+    let report = ffi_auto::track::Report::load(path)?;
+    if report.rows.is_empty() {
+        println!("the report holds no calls");
+        return Ok(());
+    }
+    let w = report
+        .rows
+        .iter()
+        .map(|r| r.function.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    println!(
+        "{:<w$}  {:<8}  {:<9}  {:>10}  {:<10}  policy now",
+        "function", "via", "tier", "calls", "library"
+    );
+    let mut refused = 0;
+    for r in &report.rows {
+        let v = r.verdict();
+        let lib = r
+            .library
+            .as_deref()
+            .map_or("-", |l| l.rsplit('/').next().unwrap_or(l));
+        let verdict = if v.allowed {
+            "allowed".to_owned()
+        } else {
+            refused += 1;
+            format!("refused: {}", v.rule)
+        };
+        println!(
+            "{:<w$}  {:<8}  {:<9}  {:>10}  {:<10}  {verdict}",
+            r.function,
+            r.via.to_string(),
+            r.tier.to_string(),
+            r.calls,
+            lib
+        );
+    }
+    let functions: std::collections::BTreeSet<&str> =
+        report.rows.iter().map(|r| r.function.as_str()).collect();
+    println!(
+        "\n{} functions, {} calls; {refused} of the rows refused by the policy in force",
+        functions.len(),
+        report.rows.iter().map(|r| r.calls).sum::<u64>()
+    );
     Ok(())
 }
 

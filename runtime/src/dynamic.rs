@@ -601,7 +601,7 @@ pub fn ffi_call_values<'a>(
     with_function(
         target.into(),
         #[inline(always)]
-        |f| f.call_boxed(args, Via::Name),
+        |f| f.call_values_via(args, Via::Name),
     )
     .map_err(|e| *e)
 }

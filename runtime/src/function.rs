@@ -9,7 +9,7 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
 
 use ffi_auto_sig::{SafeFnPointer, Signature};
 
-use crate::arg::{Args, Fault, Num, SafeArgs};
+use crate::arg::{Arg, Args, Fault, Num, SafeArgs};
 use crate::call::{
     Frame, INLINE, InlineSlots, Plan, PlanError, Storage, VariadicFault, frame_storage,
     invoke_exact,
@@ -302,9 +302,13 @@ impl Function {
         Arc::as_ptr(&self.inner) as usize
     }
 
-    /// Whether its signature came from a header.
+    /// Whether its signature came from a header (read at run time, or by the macros at
+    /// compile time).
     pub(crate) fn has_header_signature(&self) -> bool {
-        self.inner.provenance == Provenance::Header
+        matches!(
+            self.inner.provenance,
+            Provenance::Header | Provenance::Compiled
+        )
     }
 
     /// The kind of source its signature came from (what the `conservative` policy preset
@@ -554,6 +558,16 @@ impl Function {
     /// # Errors
     /// As [`Function::call`]; a `Value::Ptr` is [`Error::RawPointer`].
     pub fn call_values(&self, args: &[Value<'_>]) -> Result<Value<'static>> {
+        self.call_values_via(args, Via::Handle).map_err(|e| *e)
+    }
+
+    /// [`Function::call_values`], for a call that reached the function `via`.
+    #[inline]
+    pub(crate) fn call_values_via(
+        &self,
+        args: &[Value<'_>],
+        via: Via,
+    ) -> Result<Value<'static>, Box<Error>> {
         let inner = &*self.inner;
         if let Some(regs) = &inner.regs
             && regs.len() == args.len()
@@ -567,7 +581,7 @@ impl Function {
                 return Ok(v);
             }
         }
-        self.call(args)
+        self.call_boxed(args, via)
     }
 
     /// Calls with dynamic values, raw pointers included.
@@ -847,6 +861,62 @@ impl Function {
             },
         )?;
         R::from_ret(plan.ret, &ret).map_err(|f| self.ret_error::<R>(f))
+    }
+
+    /// Checks `args` against the signature as a safe call would, without calling: for each
+    /// argument, `Ok` or the error the call would return; then any error about the call as a
+    /// whole (the count, a raw-only function, the variadic part, string lengths).
+    pub(crate) fn check_values(
+        &self,
+        args: &[Value<'_>],
+    ) -> (Vec<Result<(), Error>>, Option<Error>) {
+        let plan = &self.inner.shape.plan;
+        let n = args.len();
+        let fixed = plan.params.len();
+        if n != fixed && !(plan.variadic && n > fixed) {
+            return (Vec::new(), Some(*self.count_error(n)));
+        }
+        frame_storage!(slots, scratch, rare, spill);
+        let storage = Storage {
+            slots: &mut slots,
+            scratch: &mut scratch,
+            rare: &mut rare,
+            spill: &mut spill,
+        };
+        let mut frame = Frame::new(plan, n, true, storage);
+        let mut each = Vec::with_capacity(n);
+        let mut whole = None;
+        for (i, v) in args.iter().enumerate() {
+            each.push(match frame.push(i, v) {
+                Ok(()) => Ok(()),
+                Err((i, fault)) => Err(*self.frame_error(&mut frame, i, fault, &Arg::describe(v))),
+            });
+        }
+        if each.iter().all(Result::is_ok) {
+            if let Err((i, fault)) = frame.finish() {
+                whole = Some(*self.frame_error(&mut frame, i, fault, &args.describe(i)));
+            } else if let Some((s, l, n, have)) = frame.check_string_lengths() {
+                whole = Some(self.length_error(s, l, n, have));
+            }
+        }
+        if let Some(reason) = &plan.raw_only {
+            whole = Some(Error::RawOnly {
+                function: self.inner.name.to_string(),
+                reason: reason.to_string(),
+            });
+        }
+        (each, whole)
+    }
+
+    /// Whether the register tier takes `call_values(args)`.
+    pub(crate) fn call_values_exact(&self, args: &[Value<'_>]) -> bool {
+        self.inner.regs.as_ref().is_some_and(|r| r.takes(args))
+    }
+
+    /// Which tiers can take calls of this function: the direct tier (typed calls of exactly
+    /// its types), the register tier (`call_values` of exactly its types), libffi (always).
+    pub(crate) fn tiers(&self) -> (bool, bool) {
+        (self.inner.direct != 0, self.inner.regs.is_some())
     }
 
     #[cold]

@@ -51,6 +51,8 @@ mod cif;
 #[cfg(feature = "dynamic")]
 mod class;
 #[cfg(feature = "dynamic")]
+pub mod diagnostics;
+#[cfg(feature = "dynamic")]
 mod direct;
 #[cfg(feature = "discovery")]
 mod discovery;

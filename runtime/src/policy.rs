@@ -268,6 +268,8 @@ struct Layer {
     allow: Vec<Rule>,
     deny: Vec<Rule>,
     only: Option<Vec<Rule>>,
+    /// Settings that did not parse (the layer is then `disabled`, the strictest reading).
+    problems: Vec<String>,
 }
 
 /// Who set a layer, for messages.
@@ -305,7 +307,7 @@ enum Decision {
 }
 
 impl Layer {
-    fn from_env() -> (Layer, Vec<String>) {
+    fn from_env() -> Layer {
         let mut layer = Layer::default();
         let mut problems = Vec::new();
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -342,7 +344,8 @@ impl Layer {
                 }
             }
         }
-        (layer, problems)
+        layer.problems = problems;
+        layer
     }
 
     fn decide_call(
@@ -404,6 +407,13 @@ impl Layer {
     ) -> Decision {
         match self.preset {
             Preset::Permissive => Decision::Permit,
+            Preset::Disabled if !self.problems.is_empty() => Decision::Refuse {
+                rule: format!(
+                    "the environment's policy, `disabled` because a setting does not parse ({})",
+                    self.problems.join("; ")
+                ),
+                hint: "fix the variable, or unset it".to_owned(),
+            },
             Preset::Disabled => Decision::Refuse {
                 rule: format!("preset `disabled` ({}): the dynamic engine is off", who.preset_source()),
                 hint: "only compile-time wrappers (`#[ffi_auto]`, `defcfuns!`) run; declare the function there, or choose another preset".to_owned(),
@@ -493,10 +503,17 @@ struct State {
 }
 
 static STATE: LazyLock<RwLock<State>> = LazyLock::new(|| {
-    let (env, env_problems) = Layer::from_env();
+    let env = Layer::from_env();
+    let env_problems = env.problems.clone();
     // Read at first use too: whether every dynamic call is logged.
     if std::env::var("FFI_AUTO_TRACE").is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes")) {
         crate::tiers::set(crate::tiers::TRACE, true);
+    }
+    // FFI_AUTO_TRACK=path: track from the start, and write the report at exit.
+    if std::env::var_os("FFI_AUTO_TRACK").is_some_and(|p| !p.is_empty()) {
+        crate::track::start();
+        // SAFETY: registering a handler that takes no arguments and catches every panic.
+        unsafe { libc::atexit(crate::track::save_at_exit) };
     }
     for p in &env_problems {
         tracing::warn!(target: "ffi_auto::policy", "{p}; the environment's policy layer is `disabled`");
@@ -729,6 +746,7 @@ mod tests {
             allow: Rule::parse_list(allow).unwrap(),
             deny: Rule::parse_list(deny).unwrap(),
             only: None,
+            problems: Vec::new(),
         }
     }
 

@@ -303,10 +303,19 @@ pub(crate) unsafe fn call_raw(
     }
 }
 
-/// The class of the plan's return.
 impl RegPlan {
+    /// The class of the plan's return.
     pub(crate) fn ret(&self) -> Class {
         self.ret
+    }
+
+    /// Whether `values` are exactly the parameters' types (the tier takes them).
+    pub(crate) fn takes(&self, values: &[Value<'_>]) -> bool {
+        values.len() == self.len()
+            && values
+                .iter()
+                .zip(&self.ops)
+                .all(|(v, op)| bits(v, op.load).is_some())
     }
 }
 

@@ -29,6 +29,7 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::function::Function;
+use crate::policy::Provenance;
 use crate::tiers;
 
 /// How a dynamic call reached the function.
@@ -195,10 +196,20 @@ pub struct Row {
     pub calls: u64,
     /// Their total time, the C function's included.
     pub total: Duration,
-    func: Function,
+    /// The kind of source its signature came from.
+    pub provenance: Provenance,
+    /// The handle, in a report of this process (`None` in one read from a file).
+    func: Option<Function>,
 }
 
 impl Row {
+    /// What the policy in force says about calling this function now.
+    pub fn verdict(&self) -> crate::policy::Verdict {
+        let libs =
+            crate::policy::library_names(None, self.library.as_deref().map(std::path::Path::new));
+        crate::policy::check_call(&self.function, Some(&libs), Some(self.provenance))
+    }
+
     /// The mean time per call.
     pub fn mean(&self) -> Duration {
         let n = u32::try_from(self.calls.max(1)).unwrap_or(u32::MAX);
@@ -233,7 +244,8 @@ impl Report {
                     tier,
                     calls: 0,
                     total: Duration::ZERO,
-                    func: c.func.clone(),
+                    provenance: c.func.provenance(),
+                    func: Some(c.func.clone()),
                 });
             row.calls += c.calls;
             row.total += Duration::from_nanos(u64::try_from(c.nanos).unwrap_or(u64::MAX));
@@ -275,7 +287,8 @@ impl Report {
         advice(
             functions
                 .iter()
-                .filter_map(|f| self.rows.iter().find(|r| r.function == *f).map(|r| &r.func)),
+                .filter_map(|f| self.rows.iter().find(|r| r.function == *f))
+                .filter_map(|r| r.func.as_ref()),
         )
     }
 
@@ -283,6 +296,158 @@ impl Report {
     pub fn advice(&self) -> Option<String> {
         self.advice_for(&self.hot())
     }
+}
+
+/// The first line of a saved report.
+const REPORT_HEADER: &str = "ffi-auto tracking report 1";
+/// The most a report file may hold.
+const REPORT_MAX: u64 = 16 << 20;
+
+/// A report file that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// The file could not be read.
+    #[error("cannot read the report {0}: {1}")]
+    Io(String, std::io::Error),
+    /// It is not a report, or a line of it is malformed.
+    #[error(
+        "{0} is not an ffi-auto tracking report: line {1}: {2}\nhint: write one with `track::report().save(path)` or by running the program with FFI_AUTO_TRACK=path"
+    )]
+    Format(String, usize, String),
+}
+
+impl Report {
+    /// Writes the report (tab-separated, one row per line) for `ffi-auto audit`.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn save(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
+        let mut out = format!("{REPORT_HEADER}\n");
+        for r in &self.rows {
+            let _ = writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{:?}\t{}\t{}",
+                r.function,
+                r.library.as_deref().unwrap_or("-"),
+                r.via,
+                r.tier,
+                r.calls,
+                r.total.as_nanos(),
+                r.provenance,
+                r.origin.replace(['\t', '\n'], " "),
+                r.declaration.replace(['\t', '\n'], " "),
+            );
+        }
+        std::fs::write(path, out)
+    }
+
+    /// Reads a report [`Report::save`] wrote. The file is data, checked line by line: a
+    /// function name must be a C identifier, counts numbers; anything else is an error.
+    ///
+    /// # Errors
+    /// [`ReportError`].
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Report, ReportError> {
+        use std::io::Read;
+        let path = path.as_ref();
+        let shown = path.display().to_string();
+        let io = |e| ReportError::Io(shown.clone(), e);
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .map_err(io)?
+            .take(REPORT_MAX)
+            .read_to_string(&mut text)
+            .map_err(io)?;
+        let bad = |line: usize, why: &str| ReportError::Format(shown.clone(), line, why.to_owned());
+        let mut lines = text.lines();
+        if lines.next() != Some(REPORT_HEADER) {
+            return Err(bad(1, "the first line is not the report header"));
+        }
+        let mut rows = Vec::new();
+        for (i, line) in lines.enumerate() {
+            let n = i + 2;
+            let f: Vec<&str> = line.split('\t').collect();
+            let [
+                function,
+                library,
+                via,
+                tier,
+                calls,
+                nanos,
+                provenance,
+                origin,
+                declaration,
+            ] = f[..]
+            else {
+                return Err(bad(n, "expected 9 tab-separated fields"));
+            };
+            let ident = |s: &str| {
+                !s.is_empty()
+                    && !s.starts_with(|c: char| c.is_ascii_digit())
+                    && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            };
+            if !ident(function) {
+                return Err(bad(n, "the function is not a C identifier"));
+            }
+            let printable = |s: &str| !s.chars().any(char::is_control);
+            if !printable(library) || !printable(origin) || !printable(declaration) {
+                return Err(bad(n, "a field holds control characters"));
+            }
+            let via = match via {
+                "handle" => Via::Handle,
+                "by name" => Via::Name,
+                _ => return Err(bad(n, "unknown path")),
+            };
+            let tier = match tier {
+                "direct" => Tier::Direct,
+                "registers" => Tier::Registers,
+                "libffi" => Tier::Libffi,
+                _ => return Err(bad(n, "unknown tier")),
+            };
+            let provenance = match provenance {
+                "Header" => Provenance::Header,
+                "Compiled" => Provenance::Compiled,
+                "Explicit" => Provenance::Explicit,
+                "Custom" => Provenance::Custom,
+                _ => return Err(bad(n, "unknown signature source")),
+            };
+            let calls: u64 = calls
+                .parse()
+                .map_err(|_| bad(n, "the call count is not a number"))?;
+            let nanos: u64 = nanos
+                .parse()
+                .map_err(|_| bad(n, "the total time is not a number"))?;
+            rows.push(Row {
+                function: function.to_owned(),
+                declaration: declaration.to_owned(),
+                library: (library != "-").then(|| library.to_owned()),
+                origin: origin.to_owned(),
+                via,
+                tier,
+                calls,
+                total: Duration::from_nanos(nanos),
+                provenance,
+                func: None,
+            });
+        }
+        Ok(Report { rows })
+    }
+}
+
+/// Writes the report to `FFI_AUTO_TRACK`'s path when the process exits (registered at first
+/// use when the variable is set).
+pub(crate) extern "C" fn save_at_exit() {
+    // Nothing may unwind out of an `atexit` handler.
+    let _ = std::panic::catch_unwind(|| {
+        if let Some(path) = std::env::var_os("FFI_AUTO_TRACK")
+            && let Err(e) = report().save(&path)
+        {
+            eprintln!(
+                "ffi-auto: could not write the tracking report {}: {e}",
+                std::path::Path::new(&path).display()
+            );
+        }
+    });
 }
 
 impl fmt::Display for Report {
