@@ -297,6 +297,41 @@ fn bench_callbacks(c: &mut Criterion, lib: &Library) {
     g.finish();
 }
 
+/// The smart layer's cost: a policy in force and tracking, off and on. Last, since a policy
+/// only tightens: the deny rule stays for the rest of the process. `add_i32` by handle and by
+/// name; `off` is the state every other group ran in.
+fn bench_smart(c: &mut Criterion, lib: &Library) {
+    let f = prepared(lib, "add_i32", "int (int, int)");
+    // SAFETY: `int add_i32(int, int)`, in the fixture library the benchmarks load.
+    unsafe {
+        ffi_auto::config::registry().register(
+            "add_i32",
+            Some(LIB),
+            "int (int, int)".parse().unwrap(),
+        );
+    }
+    let target = ("add_i32", LIB);
+    let mut g = c.benchmark_group("smart");
+    let run = |g: &mut criterion::BenchmarkGroup<'_, _>, state: &str| {
+        g.bench_function(format!("handle/{state}"), |b| {
+            b.iter(|| f.call::<i32>((black_box(20), black_box(22))).unwrap());
+        });
+        g.bench_function(format!("by_name/{state}"), |b| {
+            b.iter(|| ffi_call::<i32>(target, (black_box(20), black_box(22))).unwrap());
+        });
+    };
+    run(&mut g, "off");
+    // A policy with rules in force: calls are checked when first resolved (and again after
+    // each change), not on every call.
+    ffi_auto::policy::deny("system,exec*,m:").unwrap();
+    ffi_auto::policy::set_preset(ffi_auto::policy::Preset::Conservative).unwrap();
+    run(&mut g, "policy");
+    ffi_auto::track::start();
+    run(&mut g, "tracked");
+    ffi_auto::track::stop();
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let lib = Library::open(LIB).unwrap();
     bench_add_i32(c, &lib);
@@ -306,6 +341,7 @@ fn benches(c: &mut Criterion) {
     bench_strlen(c);
     bench_wrappers(c);
     bench_callbacks(c, &lib);
+    bench_smart(c, &lib);
 }
 
 criterion_group!(calls, benches);

@@ -22,6 +22,7 @@ fn the_advice_for_hot_calls_is_a_block_that_compiles() {
         for i in 0..track::HOT_CALLS {
             let _: f64 = ffi_call("cbrt", i as f64).unwrap();
             let _: i32 = ffi_call("toupper", 97).unwrap();
+            let _: usize = ffi_call("strlen", c"abc").unwrap();
         }
     });
     let advice = report.advice().expect("hot calls");
@@ -33,4 +34,7 @@ fn the_advice_for_hot_calls_is_a_block_that_compiles() {
     // The block, compiled: the same functions as compile-time calls.
     assert_eq!(advice::cbrt(8.0), 2.0);
     assert_eq!(advice::toupper(97), 65);
+    // A pointer parameter: an `unsafe fn` taking the raw pointer.
+    // SAFETY: a NUL-terminated string that outlives the call.
+    assert_eq!(unsafe { advice::strlen(c"abc".as_ptr()) }, 3);
 }

@@ -650,22 +650,21 @@ fn bench(
 ) -> Result<(), Failure> {
     let (_, converted) = prepare_args(name, words, headers, lib)?;
     let values: Vec<Value<'_>> = converted.iter().map(CliArg::value).collect();
-    let mut rows: Vec<(String, std::time::Duration)> = Vec::new();
+    let mut rows: Vec<(String, f64)> = Vec::new();
     if let Some(t) = ffi_auto_cli::reference::time(name, &values, iterations) {
         rows.push(("compile-time wrapper (defcfuns!)".to_owned(), t));
     }
     for r in ffi_auto::diagnostics::bench(target(name, lib), &values, iterations)? {
-        rows.push((r.path.to_owned(), r.per_call));
+        rows.push((r.path.to_owned(), r.ns));
     }
     let base = rows
         .first()
         .filter(|(p, _)| p.starts_with("compile-time"))
-        .or_else(|| rows.iter().min_by_key(|(_, t)| *t))
-        .map_or(1.0, |(_, t)| t.as_secs_f64());
+        .or_else(|| rows.iter().min_by(|a, b| a.1.total_cmp(&b.1)))
+        .map_or(1.0, |(_, ns)| *ns);
     println!("{:<34} {:>10} {:>8}", "path", "ns/call", "ratio");
-    for (p, t) in &rows {
-        let ns = t.as_secs_f64() * 1e9;
-        println!("{p:<34} {ns:>10.1} {:>7.2}x", t.as_secs_f64() / base);
+    for (p, ns) in &rows {
+        println!("{p:<34} {ns:>10.1} {:>7.2}x", ns / base);
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::ffi::{CStr, c_int};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ffi_auto::Value;
 
@@ -33,7 +33,7 @@ pub const FUNCTIONS: &[&str] = &[
     "pow", "hypot",
 ];
 
-/// The median time per call of `name`'s compile-time wrapper with `values` (7 rounds of
+/// The median nanoseconds per call of `name`'s compile-time wrapper with `values` (7 rounds of
 /// `iterations` calls), or `None` when this module has no wrapper of it or the values do not
 /// fit its parameters.
 ///
@@ -43,21 +43,21 @@ pub const FUNCTIONS: &[&str] = &[
 /// assert!(ffi_auto_cli::reference::time("strlen", &[Value::I32(1)], 10).is_none());
 /// assert!(ffi_auto_cli::reference::time("getpid", &[], 10).is_none());
 /// ```
-pub fn time(name: &str, values: &[Value<'_>], iterations: u32) -> Option<Duration> {
+pub fn time(name: &str, values: &[Value<'_>], iterations: u32) -> Option<f64> {
     let int = |v: &Value<'_>| v.as_i64().and_then(|x| i32::try_from(x).ok());
     let float = |v: &Value<'_>| v.as_f64();
     let n = iterations.max(1);
     let median = |f: &dyn Fn()| {
-        let mut rounds: Vec<Duration> = (0..7)
+        let mut rounds: Vec<f64> = (0..7)
             .map(|_| {
                 let start = Instant::now();
                 for _ in 0..n {
                     f();
                 }
-                start.elapsed() / n
+                start.elapsed().as_secs_f64() * 1e9 / f64::from(n)
             })
             .collect();
-        rounds.sort();
+        rounds.sort_by(f64::total_cmp);
         rounds[rounds.len() / 2]
     };
     Some(match (name, values) {

@@ -31,6 +31,7 @@ unsafe impl Sync for PreparedCif {}
 
 impl PreparedCif {
     fn new(key: &CifKey) -> Result<PreparedCif, String> {
+        let _span = tracing::debug_span!(target: "ffi_auto::cif", "prepare_cif", args = key.args.len(), variadic = key.fixed.is_some()).entered();
         let args = key.args.iter().map(|a| ffi_type(*a)).collect::<Vec<_>>();
         let ret = ffi_type(key.ret);
         let cif = match key.fixed {

@@ -14,7 +14,7 @@
 //! ```
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::value::Value;
 use crate::{Target, policy};
@@ -386,8 +386,8 @@ pub fn diagnose<'a>(target: impl Into<Target<'a>>, args: &[Value<'_>]) -> Diagno
 pub struct BenchRow {
     /// The path.
     pub path: &'static str,
-    /// Median time per call.
-    pub per_call: Duration,
+    /// Median nanoseconds per call.
+    pub ns: f64,
 }
 
 /// Calls `target` with `args` through each dynamic path, `iterations` times per round, and
@@ -408,16 +408,16 @@ pub fn bench<'a>(
     func.call_values(args)?;
     let n = iterations.max(1);
     let time = |f: &dyn Fn()| {
-        let mut rounds: Vec<Duration> = (0..7)
+        let mut rounds: Vec<f64> = (0..7)
             .map(|_| {
                 let start = Instant::now();
                 for _ in 0..n {
                     f();
                 }
-                start.elapsed() / n
+                start.elapsed().as_secs_f64() * 1e9 / f64::from(n)
             })
             .collect();
-        rounds.sort();
+        rounds.sort_by(f64::total_cmp);
         rounds[rounds.len() / 2]
     };
     let handle = time(&|| {
@@ -442,15 +442,15 @@ pub fn bench<'a>(
             } else {
                 "handle, Values (libffi)"
             },
-            per_call: handle,
+            ns: handle,
         },
         BenchRow {
             path: "by name, Values",
-            per_call: by_name,
+            ns: by_name,
         },
         BenchRow {
             path: "handle, libffi only",
-            per_call: libffi,
+            ns: libffi,
         },
     ])
 }

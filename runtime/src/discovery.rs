@@ -46,10 +46,12 @@ impl HeaderSource {
         if let Some(d) = &st.loaded {
             return Ok((d.clone(), st.set.clone()));
         }
+        let _span = tracing::debug_span!(target: "ffi_auto::discovery", "discovery", headers = %st.set.describe()).entered();
         let d = self
             .discovery
             .catalog(&st.set)
             .map_err(|e| Error::Discovery(Box::new(e)))?;
+        tracing::debug!(target: "ffi_auto::discovery", functions = d.names().len(), "catalog loaded");
         st.loaded = Some(d.clone());
         Ok((d, st.set.clone()))
     }

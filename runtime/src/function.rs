@@ -322,18 +322,13 @@ impl Function {
         self.inner.provenance
     }
 
-    /// Whether a compile-time wrapper of it may be a safe `fn`: numbers, `bool` and
-    /// `const char *` parameters, a number, `bool` or `void` return, not variadic (the
-    /// macros' rule, README "Macros").
+    /// Whether a name-only compile-time entry of it may be a safe `fn`: numbers and `bool`
+    /// only, not variadic (a name-only entry passes `const char *` as a raw pointer, so it
+    /// must be `unsafe fn`; README "Macros").
     pub(crate) fn safe_wrapper(&self) -> bool {
         let plan = &self.inner.shape.plan;
         let scalar = |c: &Class| !matches!(c, Class::Ptr { .. } | Class::Record(_));
-        !plan.variadic
-            && plan
-                .params
-                .iter()
-                .all(|c| scalar(c) || crate::direct::takes_cstr(*c))
-            && scalar(&plan.ret)
+        !plan.variadic && plan.params.iter().all(scalar) && scalar(&plan.ret)
     }
 
     /// The function's name.

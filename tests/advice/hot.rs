@@ -4,5 +4,6 @@ ffi_auto::defcfuns! {
     pub fn cbrt;  // double cbrt(double __x)
 }
 ffi_auto::defcfuns! {
+    pub unsafe fn strlen;  // size_t strlen(const char *__s)
     pub fn toupper;  // int toupper(int __c)
 }
