@@ -12,7 +12,8 @@
 //! ffi-auto audit report.tsv                 a tracking report, with the policy's verdicts
 //! ```
 //!
-//! Errors go to stderr; bad arguments and unknown names exit with status 2.
+//! Errors go to stderr; bad arguments and unknown names exit with status 2 (`diagnose`
+//! prints its steps and exits 1 when the call would not be made).
 
 use std::ffi::CStr;
 use std::path::PathBuf;
@@ -713,7 +714,10 @@ fn audit(path: &std::path::Path) -> Result<(), Failure> {
     println!(
         "\n{} functions, {} calls; {refused} of the rows refused by the policy in force",
         functions.len(),
-        report.rows.iter().map(|r| r.calls).sum::<u64>()
+        report
+            .rows
+            .iter()
+            .fold(0u64, |n, r| n.saturating_add(r.calls))
     );
     Ok(())
 }

@@ -97,6 +97,9 @@ pub fn add_hook(hook: impl Fn(&Event<'_>) -> Result<(), String> + Send + Sync + 
         .unwrap_or_else(PoisonError::into_inner)
         .push(Arc::new(hook));
     ANY.store(true, Ordering::Release);
+    // Functions cached by name are resolved again, so the new hook sees them. (Handles the
+    // program prepared and holds are its own; the hook sees what is prepared from now on.)
+    crate::generation::invalidate();
 }
 
 /// Runs the hooks on `event`: `Err` with the first veto.

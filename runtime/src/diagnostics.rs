@@ -38,7 +38,7 @@ pub struct Status {
     pub database: Option<Result<String, String>>,
     /// The policy in force (`policy::describe`).
     pub policy: String,
-    /// Whether tracking and tracing are on.
+    /// Whether calls are tracked (`track`).
     pub tracking: bool,
     /// Whether `FFI_AUTO_TRACE` logs calls.
     pub tracing: bool,
@@ -317,6 +317,11 @@ pub fn diagnose<'a>(target: impl Into<Target<'a>>, args: &[Value<'_>]) -> Diagno
     }
     let func = match crate::dynamic::prepare(target) {
         Ok(f) => f,
+        Err(e @ crate::Error::Refused { .. }) => {
+            // Refused once the library or the signature's source was known.
+            step("policy", false, e.to_string());
+            return done(steps);
+        }
         Err(e) => {
             step("resolution", false, e.to_string());
             return done(steps);
@@ -375,6 +380,16 @@ pub fn diagnose<'a>(target: impl Into<Target<'a>>, args: &[Value<'_>]) -> Diagno
             Err(e) => step(&what, false, e.to_string()),
         };
     }
+    if each.len() < args.len() {
+        step(
+            "arguments",
+            false,
+            format!(
+                "{} more not checked past the first that fails",
+                args.len() - each.len()
+            ),
+        );
+    }
     if let Some(e) = whole {
         step("call", false, e.to_string());
     }
@@ -429,12 +444,20 @@ pub fn bench<'a>(
             std::hint::black_box(args),
         ));
     });
-    let forced = crate::tiers::libffi_only();
-    crate::tiers::force_libffi(true);
-    let libffi = time(&|| {
-        let _ = std::hint::black_box(func.call_values(std::hint::black_box(args)));
-    });
-    crate::tiers::force_libffi(forced);
+    let libffi = {
+        // Restores the switch on the way out, also if the function panics (a Rust callee).
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                crate::tiers::force_libffi(self.0);
+            }
+        }
+        let _restore = Restore(crate::tiers::libffi_only());
+        crate::tiers::force_libffi(true);
+        time(&|| {
+            let _ = std::hint::black_box(func.call_values(std::hint::black_box(args)));
+        })
+    };
     Ok(vec![
         BenchRow {
             path: if func.takes_registers() && func.call_values_exact(args) {

@@ -452,6 +452,18 @@ fn prepare_uncached(target: Target<'_>) -> Result<Function> {
         });
     }
     let (found, provenance) = find_with_provenance(target.name, target.library)?;
+    // The name the linker sees is a function too (`__isoc99_sscanf` for `sscanf`): a rule
+    // naming it applies.
+    if let Some(link) = found.link_name.as_deref().filter(|l| *l != target.name) {
+        let v = crate::policy::check_call(link, libs.as_deref(), None);
+        if !v.allowed {
+            return Err(Error::Refused {
+                what: format!("{} (linked as {link})", target.name),
+                rule: v.rule,
+                hint: v.hint,
+            });
+        }
+    }
     if let (Some(addr), None) = (found.addr, target.library) {
         // A function the macros linked into the program: its address is known.
         // SAFETY: a linked function's address is valid for the program's life, and its

@@ -859,8 +859,9 @@ impl Function {
     }
 
     /// Checks `args` against the signature as a safe call would, without calling: for each
-    /// argument, `Ok` or the error the call would return; then any error about the call as a
-    /// whole (the count, a raw-only function, the variadic part, string lengths).
+    /// argument up to the first that fails, `Ok` or the error the call would return; then any
+    /// error about the call as a whole (the count, a raw-only function, the variadic part,
+    /// string lengths).
     pub(crate) fn check_values(
         &self,
         args: &[Value<'_>],
@@ -882,12 +883,20 @@ impl Function {
         let mut each = Vec::with_capacity(n);
         let mut whole = None;
         for (i, v) in args.iter().enumerate() {
-            each.push(match frame.push(i, v) {
-                Ok(()) => Ok(()),
-                Err((i, fault)) => Err(*self.frame_error(&mut frame, i, fault, &Arg::describe(v))),
-            });
+            if let Err((i, fault)) = frame.push(i, v) {
+                each.push(Err(*self.frame_error(
+                    &mut frame,
+                    i,
+                    fault,
+                    &Arg::describe(v),
+                )));
+                // The frame reads earlier slots to check later arguments (a format string,
+                // `open`'s flags): past a failure they may be unwritten, so it stops here.
+                break;
+            }
+            each.push(Ok(()));
         }
-        if each.iter().all(Result::is_ok) {
+        if each.len() == n && each.iter().all(Result::is_ok) {
             if let Err((i, fault)) = frame.finish() {
                 whole = Some(*self.frame_error(&mut frame, i, fault, &args.describe(i)));
             } else if let Some((s, l, n, have)) = frame.check_string_lengths() {

@@ -86,8 +86,16 @@ impl Library {
         #[cfg(feature = "dynamic")]
         {
             // Decided before anything is loaded (a library's initializers run at load), by the
-            // name it is requested by.
-            let v = crate::policy::check_load(&crate::policy::library_names(Some(name), None));
+            // name it is requested by and the files the loader would be asked for.
+            let mut names = crate::policy::library_names(Some(name), None);
+            for c in candidates(name) {
+                for n in crate::policy::library_names(None, Some(Path::new(&c))) {
+                    if !names.contains(&n) {
+                        names.push(n);
+                    }
+                }
+            }
+            let v = crate::policy::check_load(&names);
             if !v.allowed {
                 let _ = crate::audit::emit(&crate::audit::Event::Refused {
                     what: name,
@@ -100,7 +108,30 @@ impl Library {
                 });
             }
         }
+        #[cfg(feature = "dynamic")]
+        if !Library::is_open(name) {
+            // A first load: the audit hooks see it, and may veto it (with no lock held, so a
+            // hook may itself use ffi-auto).
+            crate::audit::emit(&crate::audit::Event::Load {
+                library: name,
+                path: None,
+            })
+            .map_err(|reason| Error::Refused {
+                what: format!("loading library {name}"),
+                rule: format!("the audit hook ({reason})"),
+                hint: String::new(),
+            })?;
+        }
         Library::open_trusted(name)
+    }
+
+    /// Whether `name` was opened and is still held.
+    #[cfg(feature = "dynamic")]
+    fn is_open(name: &str) -> bool {
+        OPEN.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(name)
+            .is_some_and(|w| w.strong_count() > 0)
     }
 
     /// [`Library::open`] without the policy: for the libraries compile-time wrappers name
@@ -118,20 +149,7 @@ impl Library {
         if let Some(inner) = open.get(name).and_then(Weak::upgrade) {
             return Ok(Library { inner });
         }
-        #[cfg(feature = "dynamic")]
-        {
-            let _span =
-                tracing::debug_span!(target: "ffi_auto::load", "load", library = name).entered();
-            crate::audit::emit(&crate::audit::Event::Load {
-                library: name,
-                path: None,
-            })
-            .map_err(|reason| Error::Refused {
-                what: format!("loading library {name}"),
-                rule: format!("the audit hook ({reason})"),
-                hint: String::new(),
-            })?;
-        }
+        let _span = tracing_span(name);
         let mut tried = Vec::new();
         for candidate in candidates(name) {
             match load(&candidate) {
@@ -599,4 +617,19 @@ pub(crate) fn in_c_library(addr: *const c_void) -> bool {
         let file = path.rsplit('/').next().unwrap_or("");
         file.starts_with("libc.so") || file.starts_with("libc-") || file.starts_with("ld-musl")
     })
+}
+
+/// The span a load runs in (`ffi_auto::load`), with the `dynamic` feature's `tracing`.
+#[cfg(feature = "dynamic")]
+fn tracing_span(name: &str) -> tracing::span::EnteredSpan {
+    tracing::debug_span!(target: "ffi_auto::load", "load", library = name).entered()
+}
+
+/// Without `tracing` (the macros-only build), nothing.
+#[cfg(not(feature = "dynamic"))]
+struct NoSpan;
+
+#[cfg(not(feature = "dynamic"))]
+fn tracing_span(_name: &str) -> NoSpan {
+    NoSpan
 }

@@ -355,6 +355,9 @@ impl Layer {
         libs: Option<&[String]>,
         provenance: Option<Provenance>,
     ) -> Decision {
+        if let Some(d) = self.unreadable() {
+            return d;
+        }
         let mut deferred = false;
         for r in &self.deny {
             match r.matches_call(name, libs) {
@@ -382,7 +385,8 @@ impl Layer {
             let mut maybe = false;
             for r in only {
                 match r.matches_call(name, libs) {
-                    Match::Yes => return self.decide_preset(who, name, provenance, true),
+                    // Listed is not allowed by name: the preset's built-in list still applies.
+                    Match::Yes => return self.decide_preset(who, name, provenance),
                     Match::Maybe => maybe = true,
                     Match::No => {}
                 }
@@ -395,31 +399,18 @@ impl Layer {
                 hint: format!("add `{name}` to the list to call it"),
             };
         }
-        self.decide_preset(who, name, provenance, false)
+        self.decide_preset(who, name, provenance)
     }
 
-    fn decide_preset(
-        &self,
-        who: Who,
-        name: &str,
-        provenance: Option<Provenance>,
-        listed: bool,
-    ) -> Decision {
+    fn decide_preset(&self, who: Who, name: &str, provenance: Option<Provenance>) -> Decision {
         match self.preset {
             Preset::Permissive => Decision::Permit,
-            Preset::Disabled if !self.problems.is_empty() => Decision::Refuse {
-                rule: format!(
-                    "the environment's policy, `disabled` because a setting does not parse ({})",
-                    self.problems.join("; ")
-                ),
-                hint: "fix the variable, or unset it".to_owned(),
-            },
             Preset::Disabled => Decision::Refuse {
                 rule: format!("preset `disabled` ({}): the dynamic engine is off", who.preset_source()),
                 hint: "only compile-time wrappers (`#[ffi_auto]`, `defcfuns!`) run; declare the function there, or choose another preset".to_owned(),
             },
             Preset::Conservative => {
-                if !listed && let Some(p) = BUILT_IN_DENY.iter().find(|p| WildMatch::new(p).matches(name)) {
+                if let Some(p) = BUILT_IN_DENY.iter().find(|p| WildMatch::new(p).matches(name)) {
                     return Decision::Refuse {
                         rule: format!(
                             "preset `conservative` ({}): `{name}` is a process-control or privilege function (built-in rule `{p}`)",
@@ -444,7 +435,22 @@ impl Layer {
         }
     }
 
+    /// A layer with a setting that does not parse refuses everything: the strictest reading,
+    /// whatever its other settings say.
+    fn unreadable(&self) -> Option<Decision> {
+        (!self.problems.is_empty()).then(|| Decision::Refuse {
+            rule: format!(
+                "the environment's policy, `disabled` because a setting does not parse ({})",
+                self.problems.join("; ")
+            ),
+            hint: "fix the variable, or unset it".to_owned(),
+        })
+    }
+
     fn decide_load(&self, who: Who, libs: &[String]) -> Decision {
+        if let Some(d) = self.unreadable() {
+            return d;
+        }
         if let Some(r) = self.deny.iter().find(|r| r.matches_load(libs)) {
             return Decision::Refuse {
                 rule: format!("deny rule `{}` ({})", r.text, who.rule_source("deny")),
@@ -583,8 +589,8 @@ pub fn deny(rules: &str) -> Result<(), PolicyError> {
 }
 
 /// Makes the program's layer an allow-only list: only functions the rules name may be
-/// called (still subject to deny rules and the preset's built-in list). Replaces an earlier
-/// list.
+/// called (still subject to deny rules and the preset's built-in list: a glob in the list does
+/// not allow `system` by name; an [`allow`] rule does). Replaces an earlier list.
 ///
 /// # Errors
 /// [`PolicyError::BadRule`]; [`PolicyError::Locked`] after [`lock`].
@@ -796,6 +802,26 @@ mod tests {
         ));
         let d = layer(Preset::Disabled, "", "");
         assert!(!permits(&d, "strlen", None));
+    }
+
+    #[test]
+    fn an_allow_only_glob_does_not_allow_the_built_in_list_by_name() {
+        let mut l = layer(Preset::Conservative, "", "");
+        l.only = Some(Rule::parse_list("s*,strlen").unwrap());
+        assert!(!permits(&l, "system", None));
+        assert!(permits(&l, "strlen", None));
+        assert!(!permits(&l, "abs", None));
+    }
+
+    #[test]
+    fn a_layer_with_an_unreadable_setting_refuses_everything() {
+        let mut l = layer(Preset::Permissive, "str*", "");
+        l.problems = vec!["FFI_AUTO_DENY: bad policy rule `a b`".to_owned()];
+        assert!(!permits(&l, "strcpy", None));
+        assert!(matches!(
+            l.decide_load(Who::Env, &["m".to_owned()]),
+            Decision::Refuse { .. }
+        ));
     }
 
     #[test]

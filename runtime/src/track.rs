@@ -24,7 +24,6 @@
 
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -84,24 +83,26 @@ struct Counts {
 type Key = (usize, Via, Tier);
 
 static COUNTS: LazyLock<Mutex<HashMap<Key, Counts>>> = LazyLock::new(Mutex::default);
-/// `start` calls and open scopes: tracking is on while this is above zero.
-static USERS: AtomicUsize = AtomicUsize::new(0);
+/// `start` calls and open scopes: tracking is on while this is above zero. The count and
+/// the switch change together, under this lock.
+static USERS: Mutex<usize> = Mutex::new(0);
 
 /// Turns tracking on (until as many [`stop`]s).
 pub fn start() {
-    if USERS.fetch_add(1, Ordering::AcqRel) == 0 {
+    let mut n = USERS.lock().unwrap_or_else(PoisonError::into_inner);
+    *n += 1;
+    if *n == 1 {
         tiers::set(tiers::TRACK, true);
     }
 }
 
 /// Undoes one [`start`].
 pub fn stop() {
-    let prev = USERS
-        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
-        .unwrap_or(0);
-    if prev == 1 {
+    let mut n = USERS.lock().unwrap_or_else(PoisonError::into_inner);
+    if *n == 1 {
         tiers::set(tiers::TRACK, false);
     }
+    *n = n.saturating_sub(1);
 }
 
 /// Whether calls are being tracked.
@@ -265,8 +266,7 @@ impl Report {
         self.rows
             .iter()
             .filter(|r| r.function == function)
-            .map(|r| r.calls)
-            .sum()
+            .fold(0u64, |n, r| n.saturating_add(r.calls))
     }
 
     /// The hot functions (at least [`HOT_CALLS`] calls in all), most called first.
@@ -328,8 +328,11 @@ impl Report {
             let _ = writeln!(
                 out,
                 "{}\t{}\t{}\t{}\t{}\t{}\t{:?}\t{}\t{}",
-                r.function,
-                r.library.as_deref().unwrap_or("-"),
+                r.function.replace(['\t', '\n'], " "),
+                r.library
+                    .as_deref()
+                    .unwrap_or("-")
+                    .replace(['\t', '\n'], " "),
                 r.via,
                 r.tier,
                 r.calls,
@@ -355,9 +358,16 @@ impl Report {
         let mut text = String::new();
         std::fs::File::open(path)
             .map_err(io)?
-            .take(REPORT_MAX)
+            .take(REPORT_MAX + 1)
             .read_to_string(&mut text)
             .map_err(io)?;
+        if text.len() as u64 > REPORT_MAX {
+            return Err(ReportError::Format(
+                shown.clone(),
+                0,
+                format!("larger than {} MiB", REPORT_MAX >> 20),
+            ));
+        }
         let bad = |line: usize, why: &str| ReportError::Format(shown.clone(), line, why.to_owned());
         let mut lines = text.lines();
         if lines.next() != Some(REPORT_HEADER) {
@@ -508,8 +518,10 @@ fn advice<'a>(funcs: impl Iterator<Item = &'a Function>) -> Option<String> {
             ));
             continue;
         }
+        let exe = std::env::current_exe().ok();
         let lib = func
             .defined_in()
+            .filter(|f| exe.as_deref() != Some(std::path::Path::new(f)))
             .as_deref()
             .map(crate::policy::short_library_name)
             .filter(|l| *l != "c")
