@@ -9,7 +9,12 @@
 //! `-> f64`: the C function reads the registers it declares and ignores the others, exactly as
 //! when C calls it (a prototype fixes which registers, not how many the caller loads).
 //!
-//! Soundness. The plan exists only where every parameter is a register argument of these
+//! Soundness. Calling a function through a pointer type with more parameters than it
+//! declares is outside what Rust documents for function-pointer casts; it rests on the
+//! platform C ABI, as libffi's own register-only paths do: on x86-64 System V and AAPCS64,
+//! non-variadic arguments of these classes go in fixed registers, the caller owns and
+//! cleans up the stack (no stack arguments are passed here), and a callee reads only the
+//! registers its prototype names. The plan exists only where every parameter is a register argument of these
 //! ABIs (no struct, `long double`, variadic tail, or stack argument: those stay on libffi), and
 //! the signature was vouched for at preparation. Each value is taken only when it is exactly
 //! its parameter's type (`Value::I32` for `int`, `Value::CStr` for `const char *`); anything
