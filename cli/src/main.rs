@@ -75,6 +75,11 @@ enum Command {
         /// The library that defines it (`m`, `z`, a path); default: the program, libc, libm.
         #[arg(long)]
         lib: Option<String>,
+        /// For a function-like macro, the signature to call it with (`"int (int)"`): a C
+        /// shim with this signature is compiled against the headers (numbers and strings
+        /// only). For a function, it must be the declared one.
+        #[arg(long)]
+        sig: Option<String>,
     },
     /// A constant: an object-like macro that evaluates to a number or string, or an
     /// enumerator; its value, C type and the Rust a `const NAME;` entry generates.
@@ -221,7 +226,8 @@ fn main() -> ExitCode {
             args,
             headers,
             lib,
-        } => call(&name, &args, &headers, lib.as_deref()),
+            sig,
+        } => call(&name, &args, &headers, lib.as_deref(), sig.as_deref()),
         Command::Const { name, headers } => constant(&name, &headers),
         Command::Struct { name, headers } => record(&name, &headers),
         Command::Headers => list_headers(),
@@ -548,15 +554,58 @@ fn prepare_args(
     headers: &HeaderArgs,
     lib: Option<&str>,
 ) -> Result<(ffi_auto::Function, Vec<CliArg>), Failure> {
+    prepare_args_sig(name, words, headers, lib, None)
+}
+
+/// [`prepare_args`], with the signature `--sig` gave.
+fn prepare_args_sig(
+    name: &str,
+    words: &[String],
+    headers: &HeaderArgs,
+    lib: Option<&str>,
+    given: Option<&str>,
+) -> Result<(ffi_auto::Function, Vec<CliArg>), Failure> {
     for h in &headers.headers {
         ffi_auto::config::add_header(h);
     }
     for d in &headers.include {
         ffi_auto::config::add_include_dir(d.clone());
     }
-    let f = match lib {
-        Some(l) => ffi_auto::prepare((name, l))?,
-        None => ffi_auto::prepare(name)?,
+    let given: Option<Signature> = given.map(str::parse).transpose()?;
+    let prepared = match lib {
+        Some(l) => ffi_auto::prepare((name, l)),
+        None => ffi_auto::prepare(name),
+    };
+    let f = match (prepared, given) {
+        (Ok(f), Some(g)) if g != *f.signature() && g.to_string() != f.signature().to_string() => {
+            return Err(Failure::from(format!(
+                "`{name}` is declared `{}`, not `{g}`\nhint: leave `--sig` out for a function the headers declare",
+                f.declaration()
+            )));
+        }
+        (Ok(f), _) => f,
+        (Err(ffi_auto::Error::NotCallable { .. }), Some(g)) => {
+            // What the command can pass and print without trusting the macro with pointers.
+            let plain = |t: &CType| match t.pointee() {
+                None => !t.is_pointer(),
+                Some((p, is_const)) => is_const && p.is_byte(),
+            };
+            if g.ret.is_pointer() || g.variadic || !g.params.iter().all(|p| plain(&p.ty)) {
+                return Err(Failure::from(format!(
+                    "`--sig {g}`: the command calls a macro with numbers and strings (`const char *`) only, and a number return\nhint: call it from Rust with `shim_function` for other types"
+                )));
+            }
+            // SAFETY: the macro gets numbers and C strings the command owns, which the C
+            // compiler checked against what the expansion accepts; it returns a number. What
+            // it does with them is the header's, trusted as the headers' functions are.
+            unsafe { ffi_auto::shim_function(name, g)? }
+        }
+        (Err(e @ ffi_auto::Error::NotCallable { .. }), None) => {
+            return Err(Failure::from(format!(
+                "{e}\nhint: for a function-like macro, give the signature to call it with: `ffi-auto call {name} --sig \"int (int)\" ...`"
+            )));
+        }
+        (Err(e), _) => return Err(e.into()),
     };
     let sig = f.signature().clone();
     let variadic = variadic_types(&f, words);
@@ -584,8 +633,9 @@ fn call(
     args: &[String],
     headers: &HeaderArgs,
     lib: Option<&str>,
+    sig: Option<&str>,
 ) -> Result<(), Failure> {
-    let (f, converted) = prepare_args(name, args, headers, lib)?;
+    let (f, converted) = prepare_args_sig(name, args, headers, lib, sig)?;
     let sig = f.signature().clone();
     // The strings stay alive until the return is printed: it may point into one (`strchr`).
     let values: Vec<Value<'_>> = converted.iter().map(CliArg::value).collect();

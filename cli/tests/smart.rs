@@ -230,3 +230,30 @@ fn audit_reads_a_tracking_report_and_gives_the_policy_s_verdict() {
         err(&o)
     );
 }
+
+#[test]
+fn static_inline_functions_and_macros_are_called_through_shims() {
+    let o = run_env(&["call", "__bswap_32", "305419896"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "2018915346\n");
+    let o = run_env(&["call", "WEXITSTATUS", "--sig", "int (int)", "256"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "1\n");
+    // Without a signature, the message says how to give one.
+    let o = run_env(&["call", "WEXITSTATUS", "256"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("hint: for a function-like macro, give the signature to call it with: `ffi-auto call WEXITSTATUS --sig \"int (int)\" ...`"), "{}", err(&o));
+    // Pointers are for Rust code, which can vouch for them.
+    let o = run_env(&["call", "WEXITSTATUS", "--sig", "int (int *)", "256"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("numbers and strings"), "{}", err(&o));
+    // No C compiler: the error says so and what to install.
+    let o = run_env(&["call", "__bswap_32", "1"], &[("CC", "/no/such/cc")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("could not run the C compiler /no/such/cc"),
+        "{}",
+        err(&o)
+    );
+    assert!(err(&o).contains("apt-get install gcc"), "{}", err(&o));
+}

@@ -48,6 +48,9 @@ pub struct NotCallable {
     pub header: PathBuf,
     /// The line.
     pub line: u32,
+    /// For a `static` (inline) function of types ffi-auto can pass, its signature: a C shim
+    /// (an exported function of the same signature that calls it, `shim`) makes it callable.
+    pub shim: Option<ffi_auto_sig::Signature>,
 }
 
 /// A constant a header defines: an object-like macro that evaluates to a number or a string

@@ -12,6 +12,9 @@ pub(crate) use ffi_auto_sig::did_you_mean;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DiscoveryError {
+    /// A C shim (for a `static inline` function or a function-like macro) could not be made.
+    #[error("{0}")]
+    Shim(String),
     /// libclang could not be loaded.
     #[error(
         "libclang could not be loaded: {reason}\nhint: install it (Debian/Ubuntu: `sudo apt-get install libclang-dev`; Fedora: `sudo dnf install clang-devel`; macOS: `xcode-select --install` or `brew install llvm`), or set LIBCLANG_PATH to the directory that holds libclang.so"

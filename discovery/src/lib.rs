@@ -22,6 +22,7 @@ mod discover;
 mod error;
 mod headers;
 mod rust;
+pub mod shim;
 pub mod trust;
 
 pub use build::{Builder, Generated, Source, prepare};

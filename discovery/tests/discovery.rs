@@ -69,6 +69,11 @@ fn reports_macros_and_static_inline_functions_as_not_callable() {
     let err = disc.lookup(&set, "fx_inline_twice").unwrap_err();
     assert!(matches!(&err, DiscoveryError::NotCallable { .. }), "{err}");
     assert!(err.to_string().contains("static"), "{err}");
+    // Its signature is kept, for a C shim.
+    let catalog = disc.catalog(&set).unwrap();
+    let n = catalog.not_callable("fx_inline_twice").unwrap();
+    assert_eq!(n.shim.unwrap().to_string(), "int (int)");
+    assert!(catalog.not_callable("FX_SQUARE").unwrap().shim.is_none());
     let err = disc.lookup(&set, "FX_SQUARE").unwrap_err();
     assert!(err.to_string().contains("function-like macro"), "{err}");
     let alias = disc.lookup(&set, "fx_alias").unwrap();

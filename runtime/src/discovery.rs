@@ -8,6 +8,7 @@
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use ffi_auto_discovery::{Catalog, Discovery, DiscoveryError, HeaderSet};
+use ffi_auto_sig::Signature;
 
 use crate::error::{Error, Result};
 use crate::resolve::{Found, SignatureSource};
@@ -130,11 +131,20 @@ impl SignatureSource for HeaderSource {
                 reason,
                 header,
                 line,
-            }) => Err(Error::NotCallable {
-                name,
-                reason,
-                location: format!("{}:{line}", header.display()),
-            }),
+            }) => {
+                // A `static inline` function of types ffi-auto passes: through a C shim.
+                if let Some(n) = catalog.not_callable(&name)
+                    && let Some(sig) = n.shim
+                {
+                    return shim_found(&set, &name, sig, &format!("{}:{line}", header.display()))
+                        .map(Some);
+                }
+                Err(Error::NotCallable {
+                    name,
+                    reason,
+                    location: format!("{}:{line}", header.display()),
+                })
+            }
             Err(e) => Err(Error::Discovery(Box::new(e))),
         }
     }
@@ -142,6 +152,61 @@ impl SignatureSource for HeaderSource {
     fn names(&self) -> Vec<String> {
         self.catalog().map(|(c, _)| c.names()).unwrap_or_default()
     }
+}
+
+/// The shim library of `name` (compiled on first use, then cached), as a signature source's
+/// answer: its library is the shim library, its linker name the shim's.
+fn shim_found(set: &HeaderSet, name: &str, sig: Signature, location: &str) -> Result<Found> {
+    use ffi_auto_discovery::shim;
+    let lib = shim::compile(set, &[shim::Shim::new(name, sig.clone())])
+        .map_err(|e| Error::Discovery(Box::new(e)))?;
+    Ok(Found {
+        signature: sig,
+        library: Some(lib.display().to_string()),
+        link_name: Some(shim::symbol(name)),
+        origin: format!("{location} (static inline, through a C shim)"),
+        addr: None,
+    })
+}
+
+/// Prepares a function-like macro (or a `static inline` function) as a function of
+/// signature `sig`, through a C shim compiled against the header source's headers: the C
+/// compiler checks that `name(args...)` compiles with these types and converts to the
+/// return type as C does.
+///
+/// ```no_run
+/// use ffi_auto_runtime::shim_function;
+/// // SAFETY: WEXITSTATUS reads its `int` argument's bits and nothing else.
+/// let f = unsafe { shim_function("WEXITSTATUS", "int (int)".parse().unwrap()) }.unwrap();
+/// assert_eq!(f.call::<i32>(256).unwrap(), 1);
+/// ```
+///
+/// # Safety
+/// What the macro does with arguments of these types must be memory-safe: ffi-auto checks
+/// the types, not what the expansion does with them (a macro may cast an integer to a
+/// pointer).
+///
+/// # Errors
+/// [`Error::Discovery`] with the compiler's message when the shim does not compile, or when
+/// there is no C compiler.
+pub unsafe fn shim_function(name: &str, sig: Signature) -> Result<crate::Function> {
+    let (_, set) = SOURCE.catalog()?;
+    let found = shim_found(&set, name, sig, "a function-like macro")?;
+    let lib = found.library.as_deref().unwrap_or_default();
+    let symbol = crate::library::find_symbol(&ffi_auto_discovery::shim::symbol(name), Some(lib))?;
+    // SAFETY: the shim was compiled with exactly this signature; the caller vouches for what
+    // the macro does with its arguments.
+    let code = unsafe {
+        std::mem::transmute::<*const std::ffi::c_void, unsafe extern "C" fn()>(symbol.addr())
+    };
+    crate::Function::build(
+        code,
+        Some(symbol),
+        name,
+        found.signature,
+        format!("{} (through a C shim)", found.origin),
+        crate::policy::Provenance::Explicit,
+    )
 }
 
 /// Adds a header to those by-name calls consult: a name searched in the include paths

@@ -87,7 +87,7 @@ pub use arg::{Arg, Args, SafeArg, SafeArgs};
 pub use callback::{Callback, CallbackArg, CallbackRet, IntoCallback, IntoSharedCallback};
 pub use cstruct::CStruct;
 #[cfg(feature = "discovery")]
-pub use discovery::constant;
+pub use discovery::{constant, shim_function};
 #[cfg(feature = "dynamic")]
 pub use dynamic::{
     Target, ffi_call, ffi_call_errno, ffi_call_raw, ffi_call_raw_errno, ffi_call_values, prepare,

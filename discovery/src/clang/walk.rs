@@ -192,19 +192,28 @@ impl Walker {
             reason,
             header: header.clone(),
             line,
+            shim: None,
         };
+        let Some(ty) = e.get_type() else { return };
         if e.get_storage_class() == Some(StorageClass::Static) {
             if !self.functions.contains_key(&name) {
-                self.not_callable.insert(
-                    name.clone(),
-                    not_callable(
-                        "it is `static` (inline) in the header, so no library exports a symbol for it; call the library function it wraps, or write the equivalent in Rust".to_owned(),
-                    ),
+                // Its signature, when ffi-auto can pass its types: a C shim then calls it.
+                let shim = (ty.get_kind() == TypeKind::FunctionPrototype)
+                    .then(|| {
+                        let pretty = e.get_pretty_printer().print();
+                        let attrs = parse_attributes(&pretty);
+                        let arguments = e.get_arguments().unwrap_or_default();
+                        self.signature(&ty, &arguments, &attrs).ok()
+                    })
+                    .flatten();
+                let mut n = not_callable(
+                    "it is `static` (inline) in the header, so no library exports a symbol for it; by-name calls reach it through a C shim ffi-auto compiles (a C compiler is needed); in a compile-time wrapper, call the library function it wraps".to_owned(),
                 );
+                n.shim = shim;
+                self.not_callable.insert(name.clone(), n);
             }
             return;
         }
-        let Some(ty) = e.get_type() else { return };
         if ty.get_kind() == TypeKind::FunctionNoPrototype {
             self.not_callable.insert(
                 name.clone(),
@@ -346,12 +355,13 @@ impl Walker {
                 if !m.name.starts_with('_') {
                     not_callable.entry(m.name.clone()).or_insert(NotCallable {
                         reason: format!(
-                            "it is a function-like macro (expanding to `{}`), so no library exports a symbol for it; call what it expands to",
+                            "it is a function-like macro (expanding to `{}`), so no library exports a symbol for it; give the signature to call it with (`shim_function`, `ffi-auto call NAME --sig ...`: a C shim is compiled), or call what it expands to",
                             m.body.join(" ").trim_start_matches(|c| c != ')').trim_start_matches(')').trim()
                         ),
                         name: m.name,
                         header: m.header,
                         line: m.line,
+                        shim: None,
                     });
                 }
             } else if let [target] = m.body.as_slice() {

@@ -1,0 +1,285 @@
+//! C shims: what makes a `static inline` function or a function-like macro callable. A shim is
+//! an exported C function with the signature given, whose body calls the name; the system C
+//! compiler (found the way build scripts find it, through the `cc` crate) compiles it against
+//! the header set, and so checks that the call type-checks.
+//!
+//! At run time the shims go to a shared library cached beside the signature database (keyed
+//! by the source, the compiler and its arguments; the source is kept next to the library and
+//! compared on every reuse), so a process pays the compiler once per function and machine.
+//!
+//! ```no_run
+//! use ffi_auto_discovery::{HeaderSet, shim};
+//! let sig = "uint32_t (uint32_t)".parse().unwrap();
+//! let lib = shim::compile(&HeaderSet::system(), &[shim::Shim::new("__bswap_32", sig)]).unwrap();
+//! assert!(lib.exists());
+//! assert_eq!(shim::symbol("__bswap_32"), "ffi_auto_shim___bswap_32");
+//! ```
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ffi_auto_sig::{CType, Signature};
+
+use crate::{DiscoveryError, HeaderSet};
+
+/// One function to shim: the name to call and the signature its shim has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shim {
+    /// The function or function-like macro.
+    pub name: String,
+    /// The shim's signature (for a macro, what the caller asked for; the compiler checks it).
+    pub signature: Signature,
+}
+
+impl Shim {
+    /// A shim calling `name` with `signature`.
+    pub fn new(name: impl Into<String>, signature: Signature) -> Shim {
+        Shim {
+            name: name.into(),
+            signature,
+        }
+    }
+}
+
+/// The exported name of `name`'s shim.
+pub fn symbol(name: &str) -> String {
+    format!("ffi_auto_shim_{name}")
+}
+
+/// A type as a C type name usable before a declarator: `__typeof__(T)` works for every type,
+/// function pointers and arrays included.
+fn type_name(t: &CType) -> String {
+    format!("__typeof__({t})")
+}
+
+/// The C source of the shims of `shims` against `set`'s headers.
+///
+/// # Errors
+/// [`DiscoveryError::Shim`] for a variadic function (a shim cannot forward `...`) or a name
+/// that is not a C identifier.
+pub fn source(set: &HeaderSet, shims: &[Shim]) -> Result<String, DiscoveryError> {
+    let mut s = set.source();
+    s.push_str("\n/* shims: each calls the function or macro it is named after */\n");
+    for shim in shims {
+        let name = &shim.name;
+        let ident = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ident {
+            return Err(DiscoveryError::Shim(format!(
+                "`{name}` is not a C identifier"
+            )));
+        }
+        let sig = &shim.signature;
+        if sig.variadic {
+            return Err(DiscoveryError::Shim(format!(
+                "`{name}` is variadic: a shim cannot forward `...`"
+            )));
+        }
+        let params: Vec<String> = sig
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("{} a{i}", type_name(&p.ty)))
+            .collect();
+        let args: Vec<String> = (0..sig.params.len()).map(|i| format!("a{i}")).collect();
+        let params = if params.is_empty() {
+            "void".to_owned()
+        } else {
+            params.join(", ")
+        };
+        let call = format!("{name}({})", args.join(", "));
+        let body = if sig.ret.is_void() {
+            format!("{call};")
+        } else {
+            format!("return {call};")
+        };
+        let _ = writeln!(
+            s,
+            "__attribute__((visibility(\"default\"))) {} {}({params}) {{ {body} }}",
+            if sig.ret.is_void() {
+                "void".to_owned()
+            } else {
+                type_name(&sig.ret)
+            },
+            symbol(name)
+        );
+    }
+    Ok(s)
+}
+
+/// The C compiler, found as build scripts find it (`CC`, then `cc`), with its arguments.
+fn compiler() -> Result<(PathBuf, Vec<String>), DiscoveryError> {
+    let target = format!(
+        "{}-{}",
+        std::env::consts::ARCH,
+        match (std::env::consts::OS, cfg!(target_env = "musl")) {
+            ("linux", false) => "unknown-linux-gnu",
+            ("linux", true) => "unknown-linux-musl",
+            ("macos", _) => "apple-darwin",
+            (os, _) => os,
+        }
+    );
+    let tool = cc::Build::new()
+        .target(&target)
+        .host(&target)
+        .opt_level(2)
+        .debug(false)
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .try_get_compiler()
+        .map_err(|e| {
+            DiscoveryError::Shim(format!(
+                "no C compiler found ({e}); install one (Debian/Ubuntu: `sudo apt-get install gcc`) or set CC"
+            ))
+        })?;
+    let args = tool
+        .args()
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    Ok((tool.path().to_path_buf(), args))
+}
+
+/// Compiles the shims of `shims` into a shared library in the cache directory (or finds the
+/// one compiled before from the same source, compiler and arguments) and returns its path.
+///
+/// # Errors
+/// [`DiscoveryError::Shim`]: no C compiler, no private cache directory, or the compiler's
+/// own message when the source does not compile (a macro that does not take the types
+/// given, say).
+pub fn compile(set: &HeaderSet, shims: &[Shim]) -> Result<PathBuf, DiscoveryError> {
+    let dir = crate::db::default_dir()
+        .ok_or_else(|| {
+            DiscoveryError::Shim(
+                "no private cache directory to keep the shim library in (see the warning above)"
+                    .to_owned(),
+            )
+        })?
+        .join("shims");
+    compile_in(&dir, set, shims)
+}
+
+/// [`compile`] into `dir` (created private if missing).
+///
+/// # Errors
+/// As [`compile`].
+pub fn compile_in(dir: &Path, set: &HeaderSet, shims: &[Shim]) -> Result<PathBuf, DiscoveryError> {
+    let src = source(set, shims)?;
+    let (cc, cc_args) = compiler()?;
+    let mut args = cc_args;
+    args.extend(set.arguments()?);
+    args.extend(
+        [
+            "-shared",
+            "-fPIC",
+            "-Werror=implicit-function-declaration",
+            "-Werror=int-conversion",
+            "-Werror=incompatible-pointer-types",
+            "-Werror=return-type",
+        ]
+        .map(str::to_owned),
+    );
+    // The key: the source, the compiler (path, size, modification time) and the arguments.
+    let stamp = std::fs::metadata(&cc)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
+        .or_else(|| {
+            which(&cc)
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map(|m| (m.len(), m.modified().ok()))
+        });
+    let key = format!(
+        "{}\n{:?}\n{}\n{src}",
+        cc.display(),
+        stamp,
+        args.join("\u{1f}")
+    );
+    let hash = crc32fast::hash(key.as_bytes());
+    let len = key.len();
+    let stem = format!("shim-{hash:08x}-{len:x}");
+    let lib = dir.join(format!("{stem}.so"));
+    let keyfile = dir.join(format!("{stem}.key"));
+    // Reused only when the kept key is exactly this one (a hash collision compiles anew).
+    if lib.is_file() && std::fs::read_to_string(&keyfile).is_ok_and(|k| k == key) {
+        return Ok(lib);
+    }
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, &e))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    let tmp = dir.join(format!("{stem}.{}.tmp", std::process::id()));
+    let c_file = tmp.with_extension("c");
+    std::fs::write(&c_file, &src).map_err(|e| io(&c_file, &e))?;
+    let _span =
+        tracing::debug_span!(target: "ffi_auto::shim", "compile_shim", functions = shims.len())
+            .entered();
+    let out = Command::new(&cc)
+        .args(&args)
+        .arg("-o")
+        .arg(&tmp)
+        .arg(&c_file)
+        .output()
+        .map_err(|e| {
+            DiscoveryError::Shim(format!(
+                "could not run the C compiler {}: {e}\nhint: install one (Debian/Ubuntu: `sudo apt-get install gcc`) or set CC to it",
+                cc.display()
+            ))
+        });
+    let _ = std::fs::remove_file(&c_file);
+    let out = out?;
+    if !out.status.success() {
+        let _ = std::fs::remove_file(&tmp);
+        let names: Vec<&str> = shims.iter().map(|s| s.name.as_str()).collect();
+        return Err(DiscoveryError::Shim(format!(
+            "the C compiler refused the shim of {}:\n{}",
+            names.join(", "),
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        )));
+    }
+    std::fs::write(&keyfile, &key).map_err(|e| io(&keyfile, &e))?;
+    std::fs::rename(&tmp, &lib).map_err(|e| io(&lib, &e))?;
+    Ok(lib)
+}
+
+fn io(path: &Path, e: &std::io::Error) -> DiscoveryError {
+    DiscoveryError::Shim(format!("{}: {e}", path.display()))
+}
+
+/// `name` looked up in `PATH`.
+fn which(name: &Path) -> Option<PathBuf> {
+    if name.components().count() > 1 {
+        return None;
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shim_calls_its_name_with_every_parameter() {
+        let sig: Signature = "int (int, const char *, double)".parse().unwrap();
+        let s = source(&HeaderSet::new(), &[Shim::new("f", sig)]).unwrap();
+        assert!(
+            s.contains(
+                "__typeof__(int) ffi_auto_shim_f(__typeof__(int) a0, __typeof__(const char *) a1, __typeof__(double) a2) { return f(a0, a1, a2); }"
+            ),
+            "{s}"
+        );
+        let v: Signature = "void (void)".parse().unwrap();
+        let s = source(&HeaderSet::new(), &[Shim::new("g", v)]).unwrap();
+        assert!(s.contains("void ffi_auto_shim_g(void) { g(); }"), "{s}");
+        let var: Signature = "int (const char *, ...)".parse().unwrap();
+        assert!(source(&HeaderSet::new(), &[Shim::new("h", var)]).is_err());
+        let int: Signature = "int (int)".parse().unwrap();
+        assert!(source(&HeaderSet::new(), &[Shim::new("a b", int)]).is_err());
+    }
+}

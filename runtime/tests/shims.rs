@@ -1,0 +1,61 @@
+//! `static inline` functions and function-like macros, called through C shims compiled on
+//! first use (a C compiler is installed by `make test`).
+
+use ffi_auto_runtime::{Error, Value, config, ffi_call, prepare, shim_function};
+
+#[test]
+fn static_inline_functions_are_called_by_name_through_a_shim() {
+    // glibc's `static __inline __uint32_t __bswap_32(__uint32_t)`, in the default set.
+    assert_eq!(
+        ffi_call::<u32>("__bswap_32", 0x1234_5678u32).unwrap(),
+        0x7856_3412
+    );
+    let f = prepare("__bswap_16").unwrap();
+    assert!(
+        f.origin().ends_with("(static inline, through a C shim)"),
+        "{}",
+        f.origin()
+    );
+    assert_eq!(f.call::<u16>(0x1234u16).unwrap(), 0x3412);
+    assert_eq!(
+        f.call_values(&[Value::U16(0xabcd)]).unwrap(),
+        Value::U16(0xcdab)
+    );
+    // The fixture's own, from a header added at run time.
+    config::add_header(&ffi_auto_fixture::header().display().to_string());
+    assert_eq!(ffi_call::<i32>("fx_inline_twice", 21).unwrap(), 42);
+    // Checked as any call is.
+    assert!(matches!(
+        ffi_call::<i32>("fx_inline_twice", 1u64 << 40),
+        Err(Error::OutOfRange { .. })
+    ));
+}
+
+#[test]
+fn a_function_like_macro_is_called_with_the_signature_given() {
+    // SAFETY: WEXITSTATUS and S_ISDIR read their integer argument's bits.
+    let wexitstatus =
+        unsafe { shim_function("WEXITSTATUS", "int (int)".parse().unwrap()) }.unwrap();
+    assert_eq!(wexitstatus.call::<i32>(256).unwrap(), 1);
+    assert_eq!(wexitstatus.call::<i32>(0x2a00).unwrap(), 42);
+    // SAFETY: as above.
+    let is_dir =
+        unsafe { shim_function("S_ISDIR", "int (unsigned int)".parse().unwrap()) }.unwrap();
+    assert_ne!(is_dir.call::<i32>(0o040_755_u32).unwrap(), 0);
+    assert_eq!(is_dir.call::<i32>(0o100_644_u32).unwrap(), 0);
+    // Types the expansion does not take are the compiler's error, quoted.
+    // SAFETY: refused before anything is called.
+    let e =
+        unsafe { shim_function("WEXITSTATUS", "int (const char *)".parse().unwrap()) }.unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("the C compiler refused the shim of WEXITSTATUS"),
+        "{msg}"
+    );
+    assert!(msg.contains("invalid operands"), "{msg}");
+    // By name, a macro stays not callable: its signature is the caller's to give.
+    assert!(matches!(
+        ffi_call::<i32>("WEXITSTATUS", 256),
+        Err(Error::NotCallable { .. })
+    ));
+}
