@@ -32,6 +32,8 @@ use crate::headers::HeaderSet;
 pub struct Builder {
     set: HeaderSet,
     links: Vec<String>,
+    /// Function-like macros to call through C shims, with the signatures given.
+    macro_shims: Vec<(String, String)>,
     database: Option<PathBuf>,
     out_dir: Option<PathBuf>,
     emit: bool,
@@ -73,6 +75,7 @@ impl Builder {
         Builder {
             set: HeaderSet::system(),
             links: Vec::new(),
+            macro_shims: Vec::new(),
             database: None,
             out_dir: None,
             emit: true,
@@ -114,6 +117,16 @@ impl Builder {
     /// Adds a pkg-config package: its include flags, and its libraries to link.
     pub fn pkg_config(mut self, package: impl Into<String>) -> Builder {
         self.set = self.set.pkg_config(package);
+        self
+    }
+
+    /// Makes a function-like macro callable from the macros with the signature given
+    /// (`"int (z_streamp, int)"`): a C shim calling it is compiled with the others (the C
+    /// compiler checks that the macro takes these types) and its declaration is added, so a
+    /// name-only entry (`unsafe fn deflateInit;`) finds it. `static inline` functions of the
+    /// header set get shims without asking.
+    pub fn shim(mut self, name: impl Into<String>, signature: impl Into<String>) -> Builder {
+        self.macro_shims.push((name.into(), signature.into()));
         self
     }
 
@@ -271,6 +284,7 @@ impl Builder {
             libclang,
             warnings,
         } = found;
+        let decls = self.add_shims(decls, path.parent().unwrap_or(Path::new(".")))?;
         let key = disc.key(&self.set)?;
         db::store(&path, &key, &libclang, &decls).map_err(|e| {
             DiscoveryError::Internal(format!("could not write {}: {e}", path.display()))
@@ -288,6 +302,117 @@ impl Builder {
             source,
             warnings,
         })
+    }
+}
+
+impl Builder {
+    /// Compiles C shims for the header set's `static inline` functions and the macros named
+    /// with [`Builder::shim`], into a static library the crate links, and adds their
+    /// declarations (linked under the shims' names) for the macros. A `static inline`
+    /// function the compiler refuses a shim for is left out, with a warning; a macro asked
+    /// for is an error.
+    fn add_shims(
+        &self,
+        decls: Arc<Declarations>,
+        out_dir: &Path,
+    ) -> Result<Arc<Declarations>, DiscoveryError> {
+        use crate::shim::{self, Shim};
+        let mut wanted: Vec<(Shim, PathBuf, u32, bool)> = decls
+            .not_callable
+            .values()
+            .filter_map(|n| {
+                n.shim
+                    .clone()
+                    .map(|sig| (Shim::new(&n.name, sig), n.header.clone(), n.line, false))
+            })
+            .collect();
+        for (name, sig) in &self.macro_shims {
+            let sig = sig.parse().map_err(|e| {
+                DiscoveryError::Shim(format!("Builder::shim(\"{name}\", ...): {e}"))
+            })?;
+            let (header, line) = decls
+                .not_callable
+                .get(name)
+                .map(|n| (n.header.clone(), n.line))
+                .unwrap_or_default();
+            wanted.retain(|(s, ..)| s.name != *name);
+            wanted.push((Shim::new(name, sig), header, line, true));
+        }
+        if wanted.is_empty() {
+            return Ok(decls);
+        }
+        wanted.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        // The compiler's verdict, shim by shim: those it refuses are left out.
+        for _ in 0..4 {
+            let shims: Vec<Shim> = wanted.iter().map(|w| w.0.clone()).collect();
+            match shim::check(&self.set, &shims) {
+                Ok(()) => break,
+                Err(Ok((names, message))) => {
+                    if let Some(asked) = wanted.iter().find(|w| w.3 && names.contains(&w.0.name)) {
+                        return Err(DiscoveryError::Shim(format!(
+                            "the C compiler refused the shim of `{}` (Builder::shim):\n{}",
+                            asked.0.name,
+                            message.trim_end()
+                        )));
+                    }
+                    if names.is_empty() {
+                        self.directive(&format!(
+                            "warning=ffi-auto: no C shims (static inline functions stay uncallable): the C compiler refused them: {}",
+                            message.lines().next().unwrap_or("")
+                        ));
+                        return Ok(decls);
+                    }
+                    self.directive(&format!(
+                        "warning=ffi-auto: no C shim for {} (the C compiler refused it)",
+                        names.join(", ")
+                    ));
+                    wanted.retain(|w| !names.contains(&w.0.name));
+                }
+                Err(Err(e)) => {
+                    if wanted.iter().any(|w| w.3) {
+                        return Err(e);
+                    }
+                    self.directive(&format!(
+                        "warning=ffi-auto: no C shims (static inline functions stay uncallable): {e}"
+                    ));
+                    return Ok(decls);
+                }
+            }
+        }
+        let shims: Vec<Shim> = wanted.iter().map(|w| w.0.clone()).collect();
+        if self.emit {
+            // In a build script: a static library the crate links (cc prints the directives).
+            let src = shim::source(&self.set, &shims)?;
+            let file = out_dir.join("ffi_auto_shims.c");
+            std::fs::write(&file, src).map_err(|e| {
+                DiscoveryError::Internal(format!("could not write {}: {e}", file.display()))
+            })?;
+            let mut build = cc::Build::new();
+            build.file(&file).warnings(false);
+            for a in self.set.arguments()? {
+                if a != "-x" && a != "c" {
+                    build.flag(&a);
+                }
+            }
+            build
+                .try_compile("ffi_auto_shims")
+                .map_err(|e| DiscoveryError::Shim(format!("compiling the C shims: {e}")))?;
+        }
+        let mut d = (*decls).clone();
+        for (s, header, line, _) in wanted {
+            d.not_callable.remove(&s.name);
+            d.functions.insert(
+                s.name.clone(),
+                Arc::new(crate::decl::Decl {
+                    link_name: Some(shim::symbol(&s.name)),
+                    name: s.name,
+                    signature: s.signature,
+                    header,
+                    line,
+                }),
+            );
+        }
+        Ok(Arc::new(d))
     }
 }
 

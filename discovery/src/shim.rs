@@ -244,6 +244,69 @@ pub fn compile_in(dir: &Path, set: &HeaderSet, shims: &[Shim]) -> Result<PathBuf
     Ok(lib)
 }
 
+/// Which of `shims` the C compiler refuses, found without building anything
+/// (`-fsyntax-only`): `Ok` when it takes them all; else the names it names in its errors,
+/// and its message.
+///
+/// # Errors
+/// As [`compile`]; `Err(Ok((names, message)))` when it refuses some shims (names empty when
+/// its message names none).
+#[allow(clippy::type_complexity)]
+pub fn check(
+    set: &HeaderSet,
+    shims: &[Shim],
+) -> Result<(), Result<(Vec<String>, String), DiscoveryError>> {
+    let src = source(set, shims).map_err(Err)?;
+    let (cc, mut args) = compiler().map_err(Err)?;
+    args.extend(set.arguments().map_err(Err)?);
+    args.extend(
+        [
+            "-fsyntax-only",
+            "-Werror=implicit-function-declaration",
+            "-Werror=int-conversion",
+            "-Werror=incompatible-pointer-types",
+            "-Werror=return-type",
+        ]
+        .map(str::to_owned),
+    );
+    let mut child = Command::new(&cc)
+        .args(&args)
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            Err(DiscoveryError::Shim(format!(
+                "could not run the C compiler {}: {e}\nhint: install one (Debian/Ubuntu: `sudo apt-get install gcc`) or set CC to it",
+                cc.display()
+            )))
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write as _;
+        let _ = stdin.write_all(src.as_bytes());
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Err(DiscoveryError::Shim(format!("the C compiler: {e}"))))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let message = String::from_utf8_lossy(&out.stderr).into_owned();
+    let mut names: Vec<String> = Vec::new();
+    for (i, _) in message.match_indices("ffi_auto_shim_") {
+        let rest = &message[i + "ffi_auto_shim_".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if shims.iter().any(|s| s.name == name) && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    Err(Ok((names, message)))
+}
+
 fn io(path: &Path, e: &std::io::Error) -> DiscoveryError {
     DiscoveryError::Shim(format!("{}: {e}", path.display()))
 }

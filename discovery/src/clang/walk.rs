@@ -207,7 +207,7 @@ impl Walker {
                     })
                     .flatten();
                 let mut n = not_callable(
-                    "it is `static` (inline) in the header, so no library exports a symbol for it; by-name calls reach it through a C shim ffi-auto compiles (a C compiler is needed); in a compile-time wrapper, call the library function it wraps".to_owned(),
+                    "it is `static` (inline) in the header, so no library exports a symbol for it; a C shim makes it callable: for the macros, add a build script with `ffi_auto_discovery::Builder` (it compiles the shims); by-name calls compile one on first use (a C compiler is needed)".to_owned(),
                 );
                 n.shim = shim;
                 self.not_callable.insert(name.clone(), n);
@@ -355,7 +355,7 @@ impl Walker {
                 if !m.name.starts_with('_') {
                     not_callable.entry(m.name.clone()).or_insert(NotCallable {
                         reason: format!(
-                            "it is a function-like macro (expanding to `{}`), so no library exports a symbol for it; give the signature to call it with (`shim_function`, `ffi-auto call NAME --sig ...`: a C shim is compiled), or call what it expands to",
+                            "it is a function-like macro (expanding to `{}`), so no library exports a symbol for it; give the signature to call it with and a C shim is compiled (`Builder::shim` in a build script, `shim_function` at run time, `ffi-auto call NAME --sig ...`), or call what it expands to",
                             m.body.join(" ").trim_start_matches(|c| c != ')').trim_start_matches(')').trim()
                         ),
                         name: m.name,

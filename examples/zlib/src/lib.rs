@@ -20,7 +20,27 @@ mod z {
         pub const Z_OK;
         pub const Z_BUF_ERROR;
         pub const ZLIB_VERSION;
+        // A function-like macro and a `static inline` function (glibc's), through the C
+        // shims the build script compiles.
+        pub unsafe fn deflateInit;
+        pub unsafe fn deflateEnd;
+        pub fn __bswap_32;
     }
+}
+
+/// Starts and ends a deflate stream with the `deflateInit` macro: zlib's status for each.
+pub fn deflate_init_and_end(level: i32) -> (i32, i32) {
+    // A zeroed `z_stream` (zlib's defaults for the allocator), larger than the struct.
+    let mut stream = [0u64; 64];
+    let p = stream.as_mut_ptr().cast::<std::ffi::c_void>();
+    // SAFETY: `p` points to a zeroed buffer larger than `z_stream`, which zlib initializes
+    // and `deflateEnd` frees what it allocated for.
+    unsafe { (z::deflateInit(p, level), z::deflateEnd(p.cast())) }
+}
+
+/// glibc's `static inline` `__bswap_32`, called through its shim.
+pub fn bswap32(x: u32) -> u32 {
+    z::__bswap_32(x)
 }
 
 pub use z::{Z_BUF_ERROR, Z_OK, ZLIB_VERSION};

@@ -21,3 +21,12 @@ fn compress_then_uncompress_gives_the_input_back() {
     let major_minor = |v: &str| v.split('.').take(2).collect::<Vec<_>>().join(".");
     assert_eq!(major_minor(header), major_minor(&linked));
 }
+
+#[test]
+fn a_macro_and_a_static_inline_function_are_called_through_the_build_script_s_shims() {
+    use ffi_auto_example_zlib::{Z_OK, bswap32, deflate_init_and_end};
+    assert_eq!(deflate_init_and_end(6), (Z_OK, Z_OK));
+    // An invalid level: the macro passes it on, and zlib refuses it (Z_STREAM_ERROR).
+    assert_eq!(deflate_init_and_end(42).0, -2);
+    assert_eq!(bswap32(0x1234_5678), 0x7856_3412);
+}
