@@ -99,6 +99,16 @@ enum Command {
     },
     /// The default header set and the include paths found.
     Headers,
+    /// Compares what ffi-auto found in a header set (sizes, alignments, field and bitfield
+    /// offsets, constants, enumerators, linker names) with what the C compiler says: a probe
+    /// program compiled against the headers. Exits 1 on any difference.
+    Check {
+        #[command(flatten)]
+        headers: HeaderArgs,
+        /// Also list what was not compared, and why.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// What the engine has: libffi, the call tiers, libclang, the header set and its
     /// database, the policy (`FFI_AUTO_POLICY`, `FFI_AUTO_ALLOW`, `FFI_AUTO_DENY`), tracking.
     Status,
@@ -231,6 +241,7 @@ fn main() -> ExitCode {
         Command::Const { name, headers } => constant(&name, &headers),
         Command::Struct { name, headers } => record(&name, &headers),
         Command::Headers => list_headers(),
+        Command::Check { headers, verbose } => check(&headers, verbose),
         Command::Status => {
             print!("{}", ffi_auto::diagnostics::status());
             Ok(())
@@ -648,6 +659,24 @@ fn call(
     let ret = f.call_values(&values)?;
     print_return(&ret, &sig.ret);
     Ok(())
+}
+
+fn check(headers: &HeaderArgs, verbose: bool) -> Result<(), Failure> {
+    let r = ffi_auto_discovery::check::check(&headers.set())?;
+    print!("{r}");
+    if verbose {
+        for s in &r.skipped {
+            println!("  not compared: {s}");
+        }
+    }
+    if r.differences.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure {
+            message: String::new(),
+            status: 1,
+        })
+    }
 }
 
 fn target<'a>(name: &'a str, lib: Option<&'a str>) -> ffi_auto::Target<'a> {

@@ -257,3 +257,19 @@ fn static_inline_functions_and_macros_are_called_through_shims() {
     );
     assert!(err(&o).contains("apt-get install gcc"), "{}", err(&o));
 }
+
+#[test]
+fn check_compares_a_header_set_with_the_c_compiler() {
+    let o = run_env(
+        &["check", "--header", "zlib.h", "--pkg-config", "zlib"],
+        &[],
+    );
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let s = out(&o);
+    assert!(
+        s.contains("facts compared with the C compiler: 0 differences"),
+        "{s}"
+    );
+    let n: usize = s.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(n > 2000, "{s}");
+}

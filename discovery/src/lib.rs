@@ -15,6 +15,7 @@
 mod api;
 mod build;
 mod catalog;
+pub mod check;
 mod clang;
 pub mod db;
 mod decl;

@@ -110,7 +110,7 @@ pub fn source(set: &HeaderSet, shims: &[Shim]) -> Result<String, DiscoveryError>
 }
 
 /// The C compiler, found as build scripts find it (`CC`, then `cc`), with its arguments.
-fn compiler() -> Result<(PathBuf, Vec<String>), DiscoveryError> {
+pub(crate) fn compiler() -> Result<(PathBuf, Vec<String>), DiscoveryError> {
     let target = format!(
         "{}-{}",
         std::env::consts::ARCH,

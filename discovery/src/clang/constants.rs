@@ -99,6 +99,28 @@ impl Walker {
                 || m.body.is_empty()
                 || self.functions.contains_key(&m.name)
                 || m.body.contains(&m.name)
+                // Different wherever it is used (`#define OPENSSL_LINE __LINE__`), or a fact
+                // about the compiler reading the header rather than about the library
+                // (`(__GNUC__ * 100 + __GNUC_MINOR__)`, which libclang answers as GCC 4.2):
+                // not a constant of the library (both found by the compiler check, `check.rs`).
+                || m.body.iter().any(|t| {
+                    matches!(
+                        t.as_str(),
+                        "__LINE__"
+                            | "__COUNTER__"
+                            | "__FILE__"
+                            | "__DATE__"
+                            | "__TIME__"
+                            | "__TIMESTAMP__"
+                            | "__GNUC__"
+                            | "__GNUC_MINOR__"
+                            | "__GNUC_PATCHLEVEL__"
+                            | "__clang_major__"
+                            | "__clang_minor__"
+                            | "__clang_patchlevel__"
+                            | "__VERSION__"
+                    )
+                })
             {
                 continue;
             }

@@ -172,6 +172,19 @@ impl Walker {
         let r = self.layout(&ty, decl, Some(name.clone()));
         self.in_progress.remove(&name);
         if let Ok(mut r) = r {
+            // A typedef may align the record more than its definition does (glibc's
+            // `typedef struct {...} __pthread_unwind_buf_t __attribute__((__aligned__))`):
+            // the typedef's own size and alignment are what C uses under that name (found
+            // by the compiler check, `check.rs`).
+            if let Some((_, e)) = &alias
+                && let Some(t) = e.get_type()
+                && let (Ok(size), Ok(align)) = (t.get_sizeof(), t.get_alignof())
+                && (align as u64 != r.align || size as u64 != r.size)
+            {
+                let m = Arc::make_mut(&mut r);
+                m.align = align as u64;
+                m.size = size as u64;
+            }
             // A typedef of a tagged struct keeps the tag as the record's name.
             if let Some(tag) = decl
                 .get_name()
