@@ -9,7 +9,7 @@ use ffi_auto_sig::Record;
 use serde::{Deserialize, Serialize};
 
 use crate::db::LibclangFile;
-use crate::decl::{Constant, Decl, Declarations, Dep, NotCallable, OpaqueDecl};
+use crate::decl::{Constant, Decl, Declarations, Dep, Global, NotCallable, OpaqueDecl};
 use crate::error::DiscoveryError;
 use crate::headers::HeaderSet;
 
@@ -22,6 +22,7 @@ pub(crate) enum Kind {
     Record = 2,
     Constant = 3,
     Opaque = 4,
+    Global = 5,
 }
 
 impl Kind {
@@ -32,6 +33,7 @@ impl Kind {
             2 => Kind::Record,
             3 => Kind::Constant,
             4 => Kind::Opaque,
+            5 => Kind::Global,
             _ => return None,
         })
     }
@@ -45,6 +47,7 @@ pub(crate) enum Entry {
     Record(Record),
     Constant(Constant),
     Opaque(OpaqueDecl),
+    Global(Global),
 }
 
 /// Where a name and its entry sit in the file's bytes.
@@ -296,6 +299,24 @@ impl Catalog {
         )
     }
 
+    /// A global variable.
+    pub fn global(&self, name: &str) -> Option<Global> {
+        self.entry_of(
+            Kind::Global,
+            name,
+            |d| d.globals.get(name),
+            |e| match e {
+                Entry::Global(g) => Some(g),
+                _ => None,
+            },
+        )
+    }
+
+    /// The names of every global variable.
+    pub fn global_names(&self) -> Vec<String> {
+        self.kind_names(Kind::Global)
+    }
+
     /// A struct declared but not defined.
     pub fn opaque(&self, name: &str) -> Option<OpaqueDecl> {
         self.entry_of(
@@ -332,6 +353,7 @@ impl Catalog {
                 Kind::Opaque => d.opaque.keys().cloned().collect(),
                 Kind::Function => d.functions.keys().cloned().collect(),
                 Kind::NotCallable => d.not_callable.keys().cloned().collect(),
+                Kind::Global => d.globals.keys().cloned().collect(),
             },
             Inner::Stored(s) => s
                 .index
@@ -409,6 +431,9 @@ impl Catalog {
                             }
                             Some(Entry::Opaque(o)) => {
                                 out.opaque.insert(name, o);
+                            }
+                            Some(Entry::Global(g)) => {
+                                out.globals.insert(name, g);
                             }
                             None => {
                                 if let Some(d) = self.on_damage(&name) {

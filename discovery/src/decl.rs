@@ -53,6 +53,30 @@ pub struct NotCallable {
     pub shim: Option<ffi_auto_sig::Signature>,
 }
 
+/// A global variable a header declares (`extern long timezone;`, `extern char **environ;`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Global {
+    /// The C name.
+    pub name: String,
+    /// Its type.
+    pub ty: ffi_auto_sig::CType,
+    /// Declared `const`: read only.
+    pub is_const: bool,
+    /// The name the linker sees, when the header renames it (`__asm__`).
+    pub link_name: Option<String>,
+    /// Where it is declared.
+    pub header: PathBuf,
+    /// The line.
+    pub line: u32,
+}
+
+impl Global {
+    /// The linker's name for it.
+    pub fn symbol(&self) -> &str {
+        self.link_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
 /// A constant a header defines: an object-like macro that evaluates to a number or a string
 /// (`O_RDONLY`, `ZLIB_VERSION`), or an enumerator (`SEEK_SET` in some libcs, `Z_OK`-style
 /// enums).
@@ -167,6 +191,8 @@ pub struct Declarations {
     pub opaque: HashMap<String, OpaqueDecl>,
     /// Constants: macros that evaluate to numbers or strings, and enumerators.
     pub constants: HashMap<String, Constant>,
+    /// Global variables, by C name.
+    pub globals: HashMap<String, Global>,
     /// The top-level headers of the set, as found.
     pub headers: Vec<PathBuf>,
     /// The files that make up the API of the set's named headers: each named header and

@@ -30,7 +30,8 @@ pub use build::{Builder, Generated, Source, prepare};
 pub use catalog::{Catalog, Stored};
 pub use clang::{Libclang, libclang, offline};
 pub use decl::{
-    ConstValue, Constant, Decl, Declarations, Dep, NotCallable, OpaqueDecl, closest, tag_name,
+    ConstValue, Constant, Decl, Declarations, Dep, Global, NotCallable, OpaqueDecl, closest,
+    tag_name,
 };
 pub use discover::{Discovery, Origin, host_target, include_paths};
 pub use error::DiscoveryError;

@@ -283,6 +283,27 @@ pub fn suggest(c: &CType) -> String {
     )
 }
 
+/// Whether the Rust type of a `static` may stand for the C global's type `c`: `Err` with
+/// what to write instead.
+///
+/// # Errors
+/// When they differ.
+pub fn global_type(ty: &Type, c: &CType, dm: &DataModel, aliases: &Types) -> Result<(), String> {
+    let t = classify(ty, dm);
+    compatible(&t, c, dm, false, aliases).map_err(|why| {
+        let why = if why.is_empty() {
+            format!(", but `{}` is {}", quote::quote!(#ty), describe_rust(&t))
+        } else {
+            format!(": {why}")
+        };
+        format!(
+            "it is `{c}` in C ({}){why}\nhint: write `{}`",
+            describe_c(c, dm),
+            suggest(c)
+        )
+    })
+}
+
 /// Whether Rust type `t` may stand for C type `c`. `Err` explains why not.
 fn compatible(
     t: &Ty,

@@ -65,6 +65,25 @@ pub struct ConstItem {
     pub opts: Options,
 }
 
+/// A global variable: `static timezone: c_long;` or `static mut environ: *mut *mut c_char;`,
+/// checked against the header's declaration.
+pub struct StaticItem {
+    /// Attributes to keep.
+    pub attrs: Vec<Attribute>,
+    /// Visibility.
+    pub vis: Visibility,
+    /// `static mut`: C may change it and so may Rust.
+    pub mutable: bool,
+    /// The Rust name.
+    pub ident: Ident,
+    /// The C name and where it was written.
+    pub c_name: (String, Span),
+    /// The type.
+    pub ty: Type,
+    /// This item's own options.
+    pub opts: Options,
+}
+
 /// One item of a `defcfuns!` block, or under `#[ffi_auto]`.
 pub enum Entry {
     /// A function.
@@ -73,6 +92,8 @@ pub enum Entry {
     Struct(StructItem),
     /// A constant.
     Const(ConstItem),
+    /// A global variable.
+    Static(StaticItem),
 }
 
 impl Entry {
@@ -82,6 +103,7 @@ impl Entry {
             Entry::Fn(f) => &f.opts,
             Entry::Struct(s) => &s.opts,
             Entry::Const(c) => &c.opts,
+            Entry::Static(g) => &g.opts,
         }
     }
 
@@ -91,6 +113,7 @@ impl Entry {
             Entry::Fn(f) => &f.attrs,
             Entry::Struct(s) => &s.item.attrs,
             Entry::Const(c) => &c.attrs,
+            Entry::Static(g) => &g.attrs,
         };
         attrs.iter().filter(|a| is_cfg(a)).collect()
     }
@@ -101,8 +124,24 @@ impl Entry {
             Entry::Fn(f) => &f.ident,
             Entry::Struct(s) => &s.ident,
             Entry::Const(c) => &c.ident,
+            Entry::Static(g) => &g.ident,
         }
     }
+}
+
+/// `[attrs] [vis] static [mut] NAME: Type;`
+fn static_entry(item: syn::ForeignItemStatic, extra: Options) -> syn::Result<Entry> {
+    let (attrs, opts) = take_options(item.attrs)?;
+    let opts = merge_own(opts, extra);
+    Ok(Entry::Static(StaticItem {
+        attrs,
+        vis: item.vis,
+        mutable: matches!(item.mutability, syn::StaticMutability::Mut(_)),
+        c_name: c_name(&opts, &item.ident),
+        ident: item.ident,
+        ty: *item.ty,
+        opts,
+    }))
 }
 
 fn c_name(opts: &Options, ident: &Ident) -> (String, Span) {
@@ -381,6 +420,15 @@ fn parse_entry(input: ParseStream<'_>) -> syn::Result<Entry> {
     if fork.peek(Token![const]) {
         return parse_const(input, Options::default());
     }
+    if fork.peek(Token![static]) {
+        let item: syn::ForeignItemStatic = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                format!("{e}; a global is `static NAME: Type;` or `static mut NAME: Type;`, with no value"),
+            )
+        })?;
+        return static_entry(item, Options::default());
+    }
     parse_fn_entry(input, fork, attrs, vis).map(Entry::Fn)
 }
 
@@ -437,6 +485,9 @@ pub fn parse_attribute_item(args: TokenStream, item: TokenStream) -> syn::Result
     if let Ok(s) = syn::parse2::<ItemStruct>(item.clone()) {
         return struct_entry(s, opts);
     }
+    if let Ok(g) = syn::parse2::<syn::ForeignItemStatic>(item.clone()) {
+        return static_entry(g, opts);
+    }
     let as_const = syn::parse::Parser::parse2(
         |input: ParseStream<'_>| parse_const(input, opts.clone()),
         item.clone(),
@@ -446,7 +497,7 @@ pub fn parse_attribute_item(args: TokenStream, item: TokenStream) -> syn::Result
         Err(e) if item.to_string().contains("const") => Err(e),
         Err(e) => Err(syn::Error::new(
             e.span(),
-            "#[ffi_auto] goes on a function without a body (`fn strlen(s: &CStr) -> usize;`), a struct (`struct timeval;`, or a `#[repr(C)]` struct to check) or a constant (`const O_RDONLY: c_int;`)",
+            "#[ffi_auto] goes on a function without a body (`fn strlen(s: &CStr) -> usize;`), a struct (`struct timeval;`, or a `#[repr(C)]` struct to check), a constant (`const O_RDONLY: c_int;`) or a global (`static timezone: c_long;`)",
         )),
     }
 }

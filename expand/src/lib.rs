@@ -223,6 +223,91 @@ fn expand_entry(
             Ok((c, set)) => types::expand_const(k, &c, &set, &ctx.data_model, headers),
             Err(e) => syn::Error::new(k.c_name.1, e.to_string()).into_compile_error(),
         },
+        Entry::Static(g) => match (catalog(opts, ctx), pkg_config_links(opts, notes)) {
+            (Ok((c, set)), Ok(links)) => {
+                expand_static(g, opts, &c, &set, ctx, types, links, headers)
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                syn::Error::new(g.c_name.1, e.to_string()).into_compile_error()
+            }
+        },
+    }
+}
+
+/// `static NAME: Type;` / `static mut NAME: Type;`: the header's global, its type checked,
+/// declared in an `extern` block under its linker name.
+#[allow(clippy::too_many_arguments)]
+fn expand_static(
+    g: &item::StaticItem,
+    opts: &Options,
+    catalog: &Catalog,
+    set: &HeaderSet,
+    ctx: &Context,
+    types: &types::Types,
+    links: Vec<String>,
+    headers: &mut BTreeSet<PathBuf>,
+) -> TokenStream {
+    let (c_name, span) = &g.c_name;
+    let Some(global) = catalog.global(c_name) else {
+        let maybe = did_you_mean(&ffi_auto_sig::closest(
+            c_name,
+            catalog.global_names().iter().map(String::as_str),
+        ));
+        let also = if catalog.function(c_name).is_some() {
+            format!("\nhint: `{c_name}` is a function: declare it with `fn`")
+        } else if catalog.constant(c_name).is_some() {
+            format!("\nhint: `{c_name}` is a constant: declare it with `const`")
+        } else {
+            "\nhint: name the header that declares it (`extern T name;`) with `header = \"...\"`"
+                .to_owned()
+        };
+        return syn::Error::new(
+            *span,
+            format!(
+                "no global variable `{c_name}` in {}{maybe}{also}",
+                set.describe()
+            ),
+        )
+        .into_compile_error();
+    };
+    headers.insert(global.header.clone());
+    let at = format!("{}:{}", global.header.display(), global.line);
+    if let Err(why) = check::global_type(&g.ty, &global.ty, &ctx.data_model, types) {
+        return syn::Error::new(g.ty.span(), format!("`{c_name}` ({at}): {why}"))
+            .into_compile_error();
+    }
+    if g.mutable && global.is_const {
+        return syn::Error::new(
+            *span,
+            format!("`{c_name}` is `const` in C ({at}): declare it `static`, not `static mut`"),
+        )
+        .into_compile_error();
+    }
+    let item::StaticItem {
+        attrs,
+        vis,
+        ident,
+        ty,
+        ..
+    } = g;
+    let link_name = global.symbol();
+    let mutability = g.mutable.then(|| quote::quote!(mut));
+    let link = opts
+        .lib
+        .iter()
+        .map(syn::LitStr::value)
+        .filter(|_| !opts.lazy)
+        .chain(links)
+        .map(|l| quote::quote!(#[link(name = #l)]));
+    let doc = format!("`{}` ({at}).", global.ty);
+    quote::quote! {
+        #(#link)*
+        unsafe extern "C" {
+            #[doc = #doc]
+            #(#attrs)*
+            #[link_name = #link_name]
+            #vis static #mutability #ident: #ty;
+        }
     }
 }
 

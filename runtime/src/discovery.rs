@@ -154,6 +154,29 @@ impl SignatureSource for HeaderSource {
     }
 }
 
+/// The declaration of global variable `name` in the header source's headers.
+pub(crate) fn global_decl(name: &str) -> Result<ffi_auto_discovery::Global> {
+    let (catalog, set) = SOURCE.catalog()?;
+    catalog.global(name).ok_or_else(|| {
+        let maybe =
+            ffi_auto_discovery::closest(name, catalog.global_names().iter().map(String::as_str));
+        Error::Global {
+            name: name.to_owned(),
+            reason: format!(
+                "no header declares it as a variable (read {}){}",
+                set.describe(),
+                if maybe.is_empty() {
+                    String::new()
+                } else {
+                    let names: Vec<String> = maybe.iter().map(|m| format!("`{m}`")).collect();
+                    format!("; did you mean {}?", names.join(", "))
+                }
+            ),
+            hint: "name its header with config::add_header".to_owned(),
+        }
+    })
+}
+
 /// The shim library of `name` (compiled on first use, then cached), as a signature source's
 /// answer: its library is the shim library, its linker name the shim's.
 fn shim_found(set: &HeaderSet, name: &str, sig: Signature, location: &str) -> Result<Found> {

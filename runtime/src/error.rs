@@ -420,6 +420,17 @@ pub enum Error {
     #[error(transparent)]
     BadSignature(#[from] ffi_auto_sig::ParseTypeError),
 
+    /// A global variable that could not be had as asked.
+    #[error("global `{name}`: {reason}{}", hint_suffix(.hint))]
+    Global {
+        /// The variable.
+        name: String,
+        /// What is wrong.
+        reason: String,
+        /// What to do.
+        hint: String,
+    },
+
     /// The policy (`policy`) or an audit hook (`audit`) refused a call or a library load;
     /// nothing was called or loaded.
     #[error("`{what}` refused by {rule}; nothing was called{}", hint_suffix(.hint))]

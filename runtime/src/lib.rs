@@ -62,6 +62,8 @@ mod dynamic;
 pub mod format;
 #[cfg(feature = "dynamic")]
 mod function;
+#[cfg(feature = "discovery")]
+mod global;
 #[cfg(feature = "dynamic")]
 mod layout;
 #[cfg(feature = "dynamic")]
@@ -101,6 +103,8 @@ pub use ffi_auto_discovery::{ConstValue, Constant};
 pub use ffi_auto_sig as sig;
 #[cfg(feature = "dynamic")]
 pub use function::Function;
+#[cfg(feature = "discovery")]
+pub use global::{Global, global};
 pub use library::{Library, Symbol, find_symbol};
 
 /// Where by-name calls look: the libraries searched, the signature sources consulted (the

@@ -16,7 +16,7 @@ use super::attributes::{Attributes, parse_attributes};
 use super::dep;
 use super::types::tag_of;
 use crate::api::{Inclusion, api_files};
-use crate::decl::{Constant, Decl, Declarations, Dep, NotCallable, OpaqueDecl};
+use crate::decl::{Constant, Decl, Declarations, Dep, Global, NotCallable, OpaqueDecl};
 
 /// What the walk has found so far, by name.
 #[derive(Default)]
@@ -34,6 +34,8 @@ pub(super) struct Walker {
     pub(super) in_progress: HashSet<String>,
     pub(super) opaque: HashMap<String, OpaqueDecl>,
     pub(super) constants: HashMap<String, Constant>,
+    /// Global variables (`extern` declarations).
+    pub(super) globals: HashMap<String, Global>,
     /// Every `#include`, for the named headers' API (`api::api_files`).
     pub(super) inclusions: Vec<Inclusion>,
     /// Anonymous structs, unions and enums named by a typedef (`typedef struct {...} foo;`),
@@ -65,6 +67,7 @@ impl Walker {
     pub(super) fn visit(&mut self, e: Entity<'_>) {
         match e.get_kind() {
             EntityKind::FunctionDecl => self.function(&e),
+            EntityKind::VarDecl => self.global(&e),
             EntityKind::MacroDefinition if !e.is_builtin_macro() => self.macro_definition(&e),
             EntityKind::StructDecl | EntityKind::UnionDecl => self.record_decl(&e, None),
             EntityKind::TypedefDecl => self.typedef_decl(&e),
@@ -72,6 +75,37 @@ impl Walker {
             EntityKind::InclusionDirective => self.inclusion(&e),
             _ => {}
         }
+    }
+
+    /// An `extern` variable declaration: a global the program can read (and write, unless
+    /// `const`). Types ffi-auto cannot represent are left out.
+    fn global(&mut self, e: &Entity<'_>) {
+        let Some(name) = e.get_name() else { return };
+        if e.get_storage_class() != Some(StorageClass::Extern) || self.globals.contains_key(&name) {
+            return;
+        }
+        let Some(ty) = e.get_type() else { return };
+        let Ok(cty) = self.conv(&ty, 0, None) else {
+            return;
+        };
+        let (header, line) = location(e);
+        let link_name = e
+            .get_children()
+            .into_iter()
+            .find(|c| c.get_kind() == EntityKind::AsmLabelAttr)
+            .and_then(|c| c.get_name())
+            .filter(|l| *l != name);
+        self.globals.insert(
+            name.clone(),
+            Global {
+                name,
+                is_const: ty.is_const_qualified(),
+                ty: cty,
+                link_name,
+                header,
+                line,
+            },
+        );
     }
 
     /// A macro, kept with its body's tokens: constants, function-like macros (not callable)
@@ -357,6 +391,7 @@ impl Walker {
             records,
             mut opaque,
             constants,
+            globals,
             ..
         } = self;
         opaque.retain(|n, _| !records.contains_key(n));
@@ -407,6 +442,7 @@ impl Walker {
                 .collect(),
             opaque,
             constants,
+            globals,
             headers,
             api,
             deps,
