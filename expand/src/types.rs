@@ -163,6 +163,18 @@ fn field_type(ty: &CType, types: &Types) -> Result<TokenStream, String> {
 
 /// Compile-time assertions that the Rust type has the header's layout.
 fn layout_asserts(ident: &Ident, r: &Record, key: &str, fields: &[Ident]) -> TokenStream {
+    let at: Vec<(Ident, u64)> = r
+        .fields
+        .iter()
+        .zip(fields)
+        .map(|(f, id)| (id.clone(), f.offset))
+        .collect();
+    layout_asserts_at(ident, r, key, &at)
+}
+
+/// [`layout_asserts`] with each Rust field's offset given (a bitfield run's storage sits
+/// where its first byte is).
+fn layout_asserts_at(ident: &Ident, r: &Record, key: &str, fields: &[(Ident, u64)]) -> TokenStream {
     let size = Literal::u64_unsuffixed(r.size);
     let align = Literal::u64_unsuffixed(r.align);
     let size_msg = format!(
@@ -174,11 +186,10 @@ fn layout_asserts(ident: &Ident, r: &Record, key: &str, fields: &[Ident]) -> Tok
         r.align
     );
     let offsets = (r.kind == RecordKind::Struct).then(|| {
-        let checks = r.fields.iter().zip(fields).map(|(f, id)| {
-            let off = Literal::u64_unsuffixed(f.offset);
+        let checks = fields.iter().map(|(id, offset)| {
+            let off = Literal::u64_unsuffixed(*offset);
             let msg = format!(
-                "ffi-auto: field `{id}` of `{ident}` is not at the offset C's `{key}` has it ({})",
-                f.offset
+                "ffi-auto: field `{id}` of `{ident}` is not at the offset C's `{key}` has it ({offset})"
             );
             quote!(::core::assert!(::core::mem::offset_of!(#ident, #id) as u64 == #off, #msg);)
         });
@@ -267,18 +278,14 @@ impl Generator<'_> {
         key: &str,
         attrs: &[syn::Attribute],
     ) -> Result<TokenStream, String> {
-        if r.has_bitfields() {
-            let bits: Vec<String> = r
-                .fields
-                .iter()
-                .filter(|f| f.bit_width.is_some())
-                .map(|f| format!("`{}`", f.name))
-                .collect();
+        if r.has_bitfields() && r.kind == RecordKind::Union {
             return Err(format!(
-                "`{}` has bitfields ({}), whose layout Rust cannot express field by field; ffi-auto does not generate it\nhint: use it behind a pointer (`*mut c_void`) with the C library's accessors, or generate this one type with bindgen",
-                r.c_name(),
-                bits.join(", ")
+                "`{}` is a union with bitfields, which ffi-auto does not generate\nhint: use it behind a pointer (`*mut c_void`) with the C library's accessors",
+                r.c_name()
             ));
+        }
+        if r.has_bitfields() {
+            return self.bitfield_record(ident, r, key, attrs);
         }
         let repr = repr(r, self.dm).map_err(|why| format!("`{key}` cannot be generated: {why}"))?;
         let (nested, idents, fields) = self.fields(ident, r, key)?;
@@ -316,6 +323,170 @@ impl Generator<'_> {
                     // SAFETY: every field is an integer, float, raw pointer, `Option` of a
                     // function pointer, or an array or struct of those: all-zero bytes are a
                     // valid value of each.
+                    unsafe { ::core::mem::zeroed() }
+                }
+            }
+            #asserts
+            #impls
+        })
+    }
+
+    /// A struct with bitfields: each run of consecutive bitfields is one byte array
+    /// (`_bitfield_N`) over the bytes its bits occupy, with an accessor pair per named
+    /// bitfield (`ip_v()`, `set_ip_v(v)`, range-checked); the other fields as usual. The
+    /// struct keeps C's layout (its alignment given explicitly where the arrays would lower
+    /// it), asserted at compile time.
+    fn bitfield_record(
+        &self,
+        ident: &Ident,
+        r: &Record,
+        key: &str,
+        attrs: &[syn::Attribute],
+    ) -> Result<TokenStream, String> {
+        if cfg!(target_endian = "big") {
+            return Err(format!(
+                "`{key}` has bitfields, laid out here only for little-endian targets"
+            ));
+        }
+        let krate = self.krate;
+        let vis = self.vis;
+        let mut fields = Vec::new();
+        let mut at: Vec<(Ident, u64)> = Vec::new();
+        let mut accessors = Vec::new();
+        let mut natural_align = 1u64;
+        let mut i = 0;
+        let mut run = 0;
+        while i < r.fields.len() {
+            let f = &r.fields[i];
+            if f.bit_width.is_none() {
+                let Some(id) = field_ident(&f.name) else {
+                    return Err(format!(
+                        "`{key}` has an anonymous member beside its bitfields, which ffi-auto does not generate"
+                    ));
+                };
+                if anonymous_record(&f.ty).is_some() {
+                    return Err(format!(
+                        "`{key}` has a member of anonymous type beside its bitfields, which ffi-auto does not generate"
+                    ));
+                }
+                let ty = field_type(&f.ty, self.types)
+                    .map_err(|why| format!("field `{}` of `{key}` is {why}", f.name))?;
+                natural_align = natural_align.max(f.ty.layout(self.dm).map_or(1, |l| l.align));
+                let doc = format!("`{}` in C.", f.ty.declare(&f.name));
+                fields.push(quote!(#[doc = #doc] pub #id: #ty));
+                at.push((id, f.offset));
+                i += 1;
+                continue;
+            }
+            // A run of bitfields, and the bytes it spans.
+            let start = i;
+            while i < r.fields.len() && r.fields[i].bit_width.is_some() {
+                i += 1;
+            }
+            let bits = &r.fields[start..i];
+            let first = bits.iter().map(|b| b.bit_offset).min().unwrap_or(0) / 8;
+            let end = bits
+                .iter()
+                .map(|b| (b.bit_offset + u64::from(b.bit_width.unwrap_or(0))).div_ceil(8))
+                .max()
+                .unwrap_or(first)
+                .max(first + 1);
+            run += 1;
+            let storage = format_ident!("_bitfield_{run}");
+            let len = Literal::u64_unsuffixed(end - first);
+            let doc = format!(
+                "The bytes {first}..{end} of C's `{key}`, holding its bitfields {}: read and write them with the accessors.",
+                bits.iter()
+                    .filter(|b| !b.name.is_empty())
+                    .map(|b| format!("`{}`", b.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            fields.push(quote!(#[doc = #doc] pub #storage: [u8; #len]));
+            at.push((storage.clone(), first));
+            for b in bits
+                .iter()
+                .filter(|b| !b.name.is_empty() && b.bit_width != Some(0))
+            {
+                let width = b.bit_width.unwrap_or(0);
+                let getter = field_ident(&b.name)
+                    .ok_or_else(|| format!("bitfield `{}` of `{key}` has no Rust name", b.name))?;
+                let setter = format_ident!("set_{}", b.name);
+                let (rust, signed, is_bool) = match b.ty.canonical() {
+                    CType::Bool => (quote!(bool), false, true),
+                    CType::Int(k) => {
+                        let t = rust_type_with(&b.ty, false, self.types)?;
+                        (t, k.is_signed(self.dm), false)
+                    }
+                    other => {
+                        return Err(format!(
+                            "bitfield `{}` of `{key}` has type `{other}`, which ffi-auto does not generate",
+                            b.name
+                        ));
+                    }
+                };
+                let rel = Literal::u64_unsuffixed(b.bit_offset - first * 8);
+                let w = Literal::u32_unsuffixed(width);
+                let name = &b.name;
+                let get_doc = format!(
+                    "Bitfield `{}` ({width} bits at bit {} of the struct).",
+                    b.ty.declare(&b.name),
+                    b.bit_offset
+                );
+                let set_doc = format!(
+                    "Sets bitfield `{name}`; a value outside its {width} bits is an error, not a wrap."
+                );
+                let (from_raw, to_raw) = if is_bool {
+                    (quote!(raw != 0), quote!(i128::from(v)))
+                } else {
+                    (quote!(raw as #rust), quote!(v as i128))
+                };
+                accessors.push(quote! {
+                    #[doc = #get_doc]
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    #vis fn #getter(&self) -> #rust {
+                        let raw = #krate::__private::sig::bits_get(&self.#storage, #rel, #w, #signed);
+                        #from_raw
+                    }
+                    #[doc = #set_doc]
+                    ///
+                    /// # Errors
+                    /// When the value does not fit.
+                    #[allow(clippy::cast_lossless)]
+                    #vis fn #setter(&mut self, v: #rust) -> ::core::result::Result<(), #krate::__private::sig::BitfieldRange> {
+                        #krate::__private::sig::BitfieldRange::check(#name, #to_raw, #w, #signed)?;
+                        #krate::__private::sig::bits_set(&mut self.#storage, #rel, #w, #to_raw);
+                        ::core::result::Result::Ok(())
+                    }
+                });
+            }
+        }
+        let repr = if r.align > natural_align {
+            let a = Literal::u64_unsuffixed(r.align);
+            quote!(#[repr(C, align(#a))])
+        } else {
+            quote!(#[repr(C)])
+        };
+        let doc = format!(
+            "`{key}`, laid out as the header does ({} bytes, aligned to {}); its bitfields through accessors.",
+            r.size, r.align
+        );
+        let asserts = layout_asserts_at(ident, r, key, &at);
+        let impls = runtime_impls(ident, r, krate);
+        Ok(quote! {
+            #[doc = #doc]
+            #(#attrs)*
+            #repr
+            #[derive(Clone, Copy, Debug)]
+            #vis struct #ident { #(#fields),* }
+            impl #ident {
+                #(#accessors)*
+            }
+            impl ::core::default::Default for #ident {
+                /// All fields zero.
+                fn default() -> Self {
+                    // SAFETY: every field is an integer, float, raw pointer, byte array, or
+                    // `Option` of a function pointer: all-zero bytes are a valid value of each.
                     unsafe { ::core::mem::zeroed() }
                 }
             }
@@ -544,9 +715,10 @@ fn field_type_error(
         return Some(syn::Error::new(
             ty.span(),
             format!(
-                "`{}` is a bitfield (`{}`), which Rust cannot lay out field by field\nhint: use the type behind a pointer, or generate it with bindgen",
+                "`{}` is a bitfield (`{}`), which a hand-written struct cannot declare field by field\nhint: write `struct {};` without fields: ffi-auto generates the type, with an accessor pair per bitfield",
                 cf.name,
-                cf.ty.declare(&cf.name)
+                cf.ty.declare(&cf.name),
+                found.key
             ),
         ));
     }

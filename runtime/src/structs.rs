@@ -138,12 +138,44 @@ impl Struct {
         Ok((f, class))
     }
 
+    /// The bitfield `name`, with its class and width; `None` for another field.
+    fn bitfield(&self, name: &str) -> Result<Option<(ffi_auto_sig::Field, Class, u32)>> {
+        let Some(f) = self.record.lookup(name) else {
+            return Ok(None);
+        };
+        let Some(width) = f.bit_width.filter(|w| *w > 0) else {
+            return Ok(None);
+        };
+        if cfg!(target_endian = "big") {
+            return Err(Error::Unsupported {
+                function: self.record.c_name(),
+                what: format!("bitfield `{name}` on a big-endian target"),
+                hint: "read it from `as_bytes()`".to_owned(),
+            });
+        }
+        let class = scalar_class(&f.ty)
+            .filter(|c| !matches!(c, Class::F32 | Class::F64 | Class::Ptr { .. }))
+            .ok_or_else(|| Error::Unsupported {
+                function: self.record.c_name(),
+                what: format!("bitfield `{name}` of type `{}`", f.ty),
+                hint: "read it from `as_bytes()`".to_owned(),
+            })?;
+        Ok(Some((f, class, width)))
+    }
+
     /// A scalar field's value.
     ///
     /// # Errors
     /// [`Error::UnknownField`] (with the fields it has), or [`Error::Unsupported`] for an
     /// array, nested struct or bitfield.
     pub fn get(&self, name: &str) -> Result<Value<'static>> {
+        if let Some((f, class, width)) = self.bitfield(name)? {
+            let raw = ffi_auto_sig::bits_get(self.as_bytes(), f.bit_offset, width, signed(class));
+            // The value fits its class (its width is at most the type's).
+            let mut ret = [0u8; 16];
+            ret.copy_from_slice(&raw.to_le_bytes());
+            return Ok(crate::callback::read_bytes(class, &ret));
+        }
         let (f, class) = self.field(name)?;
         let mut ret = [0u8; 16];
         let size = class_size(class);
@@ -160,9 +192,48 @@ impl Struct {
     /// As [`Struct::get`], and [`Error::ArgType`] / [`Error::OutOfRange`] for a value that
     /// does not fit the field.
     pub fn set<'v>(&mut self, name: &str, v: impl Into<Value<'v>>) -> Result<()> {
+        let v = v.into();
+        if let Some((f, class, width)) = self.bitfield(name)? {
+            let n: i128 = match v {
+                Value::Bool(b) => i128::from(b),
+                Value::I8(x) => x.into(),
+                Value::I16(x) => x.into(),
+                Value::I32(x) => x.into(),
+                Value::I64(x) => x.into(),
+                Value::U8(x) => x.into(),
+                Value::U16(x) => x.into(),
+                Value::U32(x) => x.into(),
+                Value::U64(x) => x.into(),
+                _ => {
+                    return Err(field_error(
+                        &self.record,
+                        name,
+                        &v,
+                        "set a bitfield to an integer",
+                    ));
+                }
+            };
+            let (min, max) = ffi_auto_sig::bits_range(width, signed(class));
+            if !(min..=max).contains(&n) {
+                return Err(field_error(
+                    &self.record,
+                    name,
+                    &v,
+                    &format!("it is out of the bitfield's range ({width} bits: {min}..={max})"),
+                ));
+            }
+            // SAFETY: `data` holds at least `record.size` bytes.
+            let dst = unsafe {
+                std::slice::from_raw_parts_mut(
+                    self.data.as_mut_ptr().cast::<u8>(),
+                    self.record.size as usize,
+                )
+            };
+            ffi_auto_sig::bits_set(dst, f.bit_offset, width, n);
+            return Ok(());
+        }
         let (f, class) = self.field(name)?;
         let (at, size) = (f.offset, class_size(class));
-        let v = v.into();
         if matches!(class, Class::Ptr { .. }) && !matches!(v, Value::Null | Value::Ptr(_)) {
             return Err(field_error(
                 &self.record,
@@ -422,4 +493,9 @@ pub fn read_record<T: CStruct>(
             hint: "read it as the struct type its declaration names",
         }),
     }
+}
+
+/// Whether an integer class is signed.
+fn signed(class: Class) -> bool {
+    matches!(class, Class::I8 | Class::I16 | Class::I32 | Class::I64)
 }

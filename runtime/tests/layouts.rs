@@ -115,7 +115,7 @@ fn a_valid_hand_built_layout_reads_and_writes_every_field() {
     let mut p = Struct::zeroed(Arc::new(packed)).unwrap();
     p.set("y", 1.25).unwrap();
     assert_eq!(p.get("y").unwrap(), Value::F64(1.25));
-    // Bitfields are laid out, but not read by name.
+    // Bitfields are read and written by name, their bits only.
     let mut bits = point();
     bits.fields.push(Field {
         name: "flag".into(),
@@ -124,8 +124,12 @@ fn a_valid_hand_built_layout_reads_and_writes_every_field() {
         bit_width: Some(1),
         bit_offset: 8 * 17,
     });
-    let b = Struct::zeroed(Arc::new(bits)).unwrap();
-    assert!(matches!(b.get("flag"), Err(Error::Unsupported { .. })));
+    let mut b = Struct::zeroed(Arc::new(bits)).unwrap();
+    assert_eq!(b.get("flag").unwrap(), Value::U32(0));
+    b.set("flag", 1u32).unwrap();
+    assert_eq!(b.get("flag").unwrap(), Value::U32(1));
+    assert_eq!(b.as_bytes()[17], 1);
+    assert!(matches!(b.set("flag", 2u32), Err(Error::FieldValue { .. })));
 }
 
 #[test]

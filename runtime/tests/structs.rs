@@ -168,3 +168,27 @@ fn a_struct_holding_pointers_passes_by_value_only_through_unsafe_calls() {
     let e = unsafe { ffi_call_raw::<i32>("printf", ("%d\n", &p)) }.unwrap_err();
     assert!(matches!(e, Error::ArgType { .. }), "{e}");
 }
+
+#[test]
+fn bitfields_read_and_write_at_run_time_as_c_does() {
+    use ffi_auto_runtime::{Struct, config, ffi_call_raw};
+    config::add_header(&ffi_auto_fixture::header().display().to_string());
+    let lib = ffi_auto_fixture::LIB;
+    let mut s = Struct::new("fx_bits").unwrap();
+    // SAFETY: `fx_bits_fill` writes a `struct fx_bits`, which `s` holds.
+    let () = unsafe { ffi_call_raw(("fx_bits_fill", lib), (s.as_mut_ptr(),)) }.unwrap();
+    assert_eq!(s.get("a").unwrap(), Value::U32(5));
+    assert_eq!(s.get("b").unwrap(), Value::I32(-7));
+    assert_eq!(s.get("c").unwrap(), Value::Bool(true));
+    assert_eq!(s.get("d").unwrap(), Value::U64(0x12_3456_789a));
+    s.set("b", -16).unwrap();
+    s.set("a", 7u32).unwrap();
+    let read = |s: &mut Struct, which: i32| -> i64 {
+        // SAFETY: `s` holds a `struct fx_bits`.
+        unsafe { ffi_call_raw(("fx_bits_read", lib), (s.as_mut_ptr(), which)) }.unwrap()
+    };
+    assert_eq!((read(&mut s, 0), read(&mut s, 1)), (7, -16));
+    let e = s.set("a", 8).unwrap_err();
+    assert!(e.to_string().contains("3 bits: 0..=7"), "{e}");
+    assert!(s.set("b", 1.5).is_err());
+}

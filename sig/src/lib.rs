@@ -26,7 +26,9 @@ mod types;
 
 pub use model::{DataModel, Scalar};
 pub use parse::ParseTypeError;
-pub use record::{Field, LayoutError, Record, RecordKind};
+pub use record::{
+    BitfieldRange, Field, LayoutError, Record, RecordKind, bits_get, bits_range, bits_set,
+};
 pub use rust::{FnPointer, RustType, SafeFnPointer};
 pub use signature::{FnAttrs, FormatAttr, Param, Signature};
 pub use spell::RustTy;

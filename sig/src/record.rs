@@ -394,3 +394,106 @@ fn validate_type(ty: &CType, dm: &DataModel, depth: usize) -> Result<(), LayoutE
         _ => Ok(()),
     }
 }
+
+/// The bits `bit..bit + width` of `bytes` (little-endian bit order, as x86-64 and aarch64
+/// lay out bitfields), sign-extended when `signed`; 0 for bits outside `bytes`.
+///
+/// ```
+/// use ffi_auto_sig::{bits_get, bits_set};
+/// let mut b = [0u8; 4];
+/// bits_set(&mut b, 3, 5, -1i128);
+/// assert_eq!(b, [0b1111_1000, 0, 0, 0]);
+/// assert_eq!(bits_get(&b, 3, 5, true), -1);
+/// assert_eq!(bits_get(&b, 3, 5, false), 31);
+/// ```
+pub fn bits_get(bytes: &[u8], bit: u64, width: u32, signed: bool) -> i128 {
+    let mut v: u128 = 0;
+    for i in 0..u64::from(width.min(64)) {
+        let at = bit + i;
+        let byte = usize::try_from(at / 8)
+            .ok()
+            .and_then(|b| bytes.get(b))
+            .copied()
+            .unwrap_or(0);
+        if byte >> (at % 8) & 1 == 1 {
+            v |= 1 << i;
+        }
+    }
+    let w = width.min(64);
+    if signed && w > 0 && v >> (w - 1) & 1 == 1 {
+        (v as i128) - (1i128 << w)
+    } else {
+        v as i128
+    }
+}
+
+/// Writes the low `width` bits of `value` to bits `bit..bit + width` of `bytes` (the other
+/// bits unchanged; bits outside `bytes` are not written).
+pub fn bits_set(bytes: &mut [u8], bit: u64, width: u32, value: i128) {
+    for i in 0..u64::from(width.min(64)) {
+        let at = bit + i;
+        let Some(byte) = usize::try_from(at / 8).ok().and_then(|b| bytes.get_mut(b)) else {
+            continue;
+        };
+        let mask = 1u8 << (at % 8);
+        if value >> i & 1 == 1 {
+            *byte |= mask;
+        } else {
+            *byte &= !mask;
+        }
+    }
+}
+
+/// The values a bitfield of `width` bits holds: `(min, max)`.
+pub fn bits_range(width: u32, signed: bool) -> (i128, i128) {
+    let w = width.min(64);
+    if w == 0 {
+        (0, 0)
+    } else if signed {
+        (-(1i128 << (w - 1)), (1i128 << (w - 1)) - 1)
+    } else {
+        (0, (1i128 << w) - 1)
+    }
+}
+
+/// A value that does not fit a bitfield (what a generated `set_` accessor returns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{value} does not fit bitfield `{field}` ({width} bits: {min}..={max})")]
+pub struct BitfieldRange {
+    /// The field.
+    pub field: &'static str,
+    /// The value given.
+    pub value: i128,
+    /// Its width.
+    pub width: u32,
+    /// The smallest value it holds.
+    pub min: i128,
+    /// The largest.
+    pub max: i128,
+}
+
+impl BitfieldRange {
+    /// `Ok` when `value` fits a bitfield `field` of `width` bits, else the error.
+    ///
+    /// # Errors
+    /// When it does not fit.
+    pub fn check(
+        field: &'static str,
+        value: i128,
+        width: u32,
+        signed: bool,
+    ) -> Result<(), BitfieldRange> {
+        let (min, max) = bits_range(width, signed);
+        if (min..=max).contains(&value) {
+            Ok(())
+        } else {
+            Err(BitfieldRange {
+                field,
+                value,
+                width,
+                min,
+                max,
+            })
+        }
+    }
+}

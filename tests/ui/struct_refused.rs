@@ -2,8 +2,11 @@ use ffi_auto::defcfuns;
 
 defcfuns! {
     #![ffi_auto(header = "../fixture/c/fixture.h")]
-    // Bitfields: refused rather than laid out wrong.
-    struct fx_flags;
+    // Bitfields in a hand-written struct: refused, with how to have it generated.
+    #[repr(C)]
+    struct fx_bits {
+        a: u32,
+    }
     // No such struct.
     struct fx_pointt;
     // A struct returned by value, whose type is not declared in the block.
