@@ -579,6 +579,40 @@ impl Function {
         self.call_boxed(args, via)
     }
 
+    /// [`Function::call_values`], returning `errno` as the call left it (cleared right before
+    /// the C function runs, read right after it returns). The register tier takes it as it
+    /// takes `call_values`, with errno captured around the thunk.
+    ///
+    /// ```
+    /// use ffi_auto_runtime::{Function, Value, find_symbol, sig::Signature};
+    /// let sig: Signature = "double (double)".parse().unwrap();
+    /// // SAFETY: `double log(double)` in <math.h>.
+    /// let log = unsafe { Function::new(find_symbol("log", Some("m")).unwrap(), "log", sig) }.unwrap();
+    /// let (v, e) = log.call_values_errno(&[Value::F64(-1.0)]).unwrap();
+    /// assert!(v.as_f64().unwrap().is_nan());
+    /// assert_eq!(e.code(), libc::EDOM);
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Function::call_values`].
+    pub fn call_values_errno(&self, args: &[Value<'_>]) -> Result<(Value<'static>, Errno)> {
+        let inner = &*self.inner;
+        if let Some(regs) = &inner.regs
+            && tiers::word() == inner.approved.load(Ordering::Relaxed)
+            && regs.takes(args)
+        {
+            crate::errno::set_errno(0);
+            // SAFETY: `regs` is the register plan of this function's signature, and the
+            // values are exactly its parameters' types (`takes`).
+            let r = unsafe { crate::thunk::call(inner.code as *const c_void, regs, args) };
+            let e = crate::errno::errno();
+            if let Some(v) = r {
+                return Ok((v, Errno(e)));
+            }
+        }
+        self.call_errno_via(args, Via::Handle).map_err(|e| *e)
+    }
+
     /// Calls with dynamic values, raw pointers included.
     ///
     /// # Safety

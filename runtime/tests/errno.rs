@@ -51,3 +51,28 @@ fn strtol_overflow_is_erange_and_a_stale_errno_is_not_reported() {
         unsafe { ffi_call_raw_errno("strtol", (c"-12", &mut end, 10)) }.unwrap();
     assert_eq!((v, e), (-12, Errno(0)));
 }
+
+#[test]
+fn value_calls_capture_errno_in_the_register_tier_and_in_libffi() {
+    use ffi_auto_runtime::Value;
+    let sig: ffi_auto_runtime::sig::Signature = "double (double)".parse().unwrap();
+    // SAFETY: `double log(double)` in <math.h>.
+    let log = unsafe {
+        ffi_auto_runtime::Function::new(
+            ffi_auto_runtime::find_symbol("log", Some("m")).unwrap(),
+            "log",
+            sig,
+        )
+    }
+    .unwrap();
+    // Exactly a `double`: the register tier.
+    let (v, e) = log.call_values_errno(&[Value::F64(-1.0)]).unwrap();
+    assert!(v.as_f64().unwrap().is_nan());
+    assert_eq!(e.code(), libc::EDOM);
+    // An `int` converted to `double`: the checked path, through libffi.
+    let (_, e) = log.call_values_errno(&[Value::I32(-1)]).unwrap();
+    assert_eq!(e.code(), libc::EDOM);
+    // No error: errno was cleared before the call.
+    let (v, e) = log.call_values_errno(&[Value::F64(1.0)]).unwrap();
+    assert_eq!((v, e.code()), (Value::F64(0.0), 0));
+}
