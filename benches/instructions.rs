@@ -49,6 +49,7 @@ macro_rules! bench_callback {
 bench_callback!(bench_callback_plain_fn, "plain_fn");
 bench_callback!(bench_callback_closure_typed, "closure_typed");
 bench_callback!(bench_callback_closure_shared, "closure_shared");
+bench_callback!(bench_callback_closure_forever, "closure_forever");
 bench_callback!(bench_callback_closure_dynamic, "closure_dynamic");
 bench_callback!(bench_callback_libffi_closure, "libffi_closure");
 
@@ -321,6 +322,7 @@ fn main() {
         bench_callback_plain_fn,
         bench_callback_closure_typed,
         bench_callback_closure_shared,
+        bench_callback_closure_forever,
         bench_callback_closure_dynamic,
         bench_callback_libffi_closure,
     ] {

@@ -36,7 +36,7 @@ def callbacks():
     print("|---|---:|---:|---:|")
     plain = median("callback", "plain_fn")
     raw = median("callback", "libffi_closure")
-    for p in ["plain_fn", "closure_typed", "closure_shared", "closure_dynamic", "libffi_closure"]:
+    for p in ["plain_fn", "closure_typed", "closure_shared", "closure_forever", "closure_dynamic", "libffi_closure"]:
         v = median("callback", p)
         if v is None:
             continue

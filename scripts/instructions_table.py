@@ -39,7 +39,7 @@ def callbacks(cost):
     print("| callback (C calls it 64 times per iteration) | instructions per call | ratio to libffi closure |")
     print("|---|---:|---:|")
     raw = cost.get("callback_libffi_closure")
-    for p in ["plain_fn", "closure_typed", "closure_shared", "closure_dynamic", "libffi_closure"]:
+    for p in ["plain_fn", "closure_typed", "closure_shared", "closure_forever", "closure_dynamic", "libffi_closure"]:
         v = cost.get("callback_" + p)
         if v is None:
             continue

@@ -55,3 +55,19 @@ fn glibc_s_struct_ip_has_its_version_and_header_length_in_one_byte() {
     assert_eq!((h.ip_v(), h.ip_hl()), (4, 5));
     assert!(h.set_ip_v(16).is_err());
 }
+
+// A gap before a run, a zero-width bitfield, and bytes after the last field: padding arrays
+// keep C's layout (asserted at compile time by the expansion).
+ffi_auto::defcfuns! {
+    #![ffi_auto(lib = "ffiauto_fixture", header = "fixture/c/fixture.h")]
+    struct fx_gaps;
+}
+
+#[test]
+fn gaps_and_zero_width_bitfields_keep_c_s_layout() {
+    let mut g = fx_gaps::default();
+    g.set_x(0x3fff_ffff).unwrap();
+    g.set_y(5).unwrap();
+    assert_eq!((g.x(), g.y(), g.c), (0x3fff_ffff, 5, 0));
+    assert_eq!(std::mem::size_of::<fx_gaps>(), 12);
+}

@@ -5,8 +5,8 @@ use std::ffi::{c_char, c_int, c_long};
 
 ffi_auto::defcfuns! {
     fn tzset();
-    static timezone: c_long;
-    static daylight: c_int;
+    static mut timezone: c_long;
+    static mut daylight: c_int;
     static mut optind: c_int;
 }
 
@@ -23,8 +23,9 @@ fn globals_declared_at_compile_time_read_the_c_library_s_variables() {
     unsafe {
         std::env::set_var("TZ", "UTC+3");
         tzset();
-        assert_eq!(timezone, 3 * 3600);
-        assert_eq!(daylight, 0);
+        let (tz, dst) = (timezone, daylight);
+        assert_eq!(tz, 3 * 3600);
+        assert_eq!(dst, 0);
         // getopt's index starts at 1; a `static mut` can be written.
         let first = optind;
         assert_eq!(first, 1);

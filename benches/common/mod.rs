@@ -59,6 +59,7 @@ pub struct Callbacks {
     pub values: [c_int; 64],
     typed: Callback<'static, Visit>,
     shared: Callback<'static, Visit>,
+    forever: &'static Callback<'static, Visit>,
     dynamic: Callback<'static>,
     libffi: libffi::middle::Closure<'static>,
 }
@@ -88,6 +89,7 @@ impl Callbacks {
             values: std::array::from_fn(|i| i as c_int),
             typed: Callback::new(|v: c_int, _ctx: *mut c_void| -> c_int { v + 1 }).unwrap(),
             shared: Callback::shared(|v: c_int, _ctx: *mut c_void| -> c_int { v + 1 }).unwrap(),
+            forever: Callback::forever(|v: c_int, _ctx: *mut c_void| -> c_int { v + 1 }).unwrap(),
             dynamic: Callback::dynamic(&"int (int, void *)".parse().unwrap(), |a| {
                 Value::I64(a[0].as_i64().unwrap_or(0) + 1)
             })
@@ -101,11 +103,12 @@ impl Callbacks {
     }
 
     /// Each callback's pointer, by the name the tables use.
-    pub fn visits(&self) -> [(&'static str, Visit); 5] {
+    pub fn visits(&self) -> [(&'static str, Visit); 6] {
         [
             ("plain_fn", plain_visit as Visit),
             ("closure_typed", self.typed.code()),
             ("closure_shared", self.shared.code()),
+            ("closure_forever", self.forever.code()),
             (
                 "closure_dynamic",
                 // SAFETY: the dynamic callback was prepared for `int (int, void *)`.

@@ -380,9 +380,11 @@ impl Builder {
             }
         }
         let shims: Vec<Shim> = wanted.iter().map(|w| w.0.clone()).collect();
+        // Named for this crate: two crates' shims in one program never clash.
+        let scope = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
         if self.emit {
             // In a build script: a static library the crate links (cc prints the directives).
-            let src = shim::source(&self.set, &shims)?;
+            let src = shim::source_in(&self.set, &shims, &scope)?;
             let file = out_dir.join("ffi_auto_shims.c");
             std::fs::write(&file, src).map_err(|e| {
                 DiscoveryError::Internal(format!("could not write {}: {e}", file.display()))
@@ -394,8 +396,12 @@ impl Builder {
                     build.flag(&a);
                 }
             }
+            let lib: String = format!("ffi_auto_shims_{scope}")
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
             build
-                .try_compile("ffi_auto_shims")
+                .try_compile(&lib)
                 .map_err(|e| DiscoveryError::Shim(format!("compiling the C shims: {e}")))?;
         }
         let mut d = (*decls).clone();
@@ -404,7 +410,7 @@ impl Builder {
             d.functions.insert(
                 s.name.clone(),
                 Arc::new(crate::decl::Decl {
-                    link_name: Some(shim::symbol(&s.name)),
+                    link_name: Some(shim::symbol_in(&scope, &s.name)),
                     name: s.name,
                     signature: s.signature,
                     header,

@@ -10,7 +10,7 @@
 //! ```no_run
 //! use ffi_auto_discovery::{HeaderSet, shim};
 //! let sig = "uint32_t (uint32_t)".parse().unwrap();
-//! let lib = shim::compile(&HeaderSet::system(), &[shim::Shim::new("__bswap_32", sig)]).unwrap();
+//! let lib = shim::compile(&HeaderSet::system(), &[shim::Shim::new("__bswap_32", sig)], "").unwrap();
 //! assert!(lib.exists());
 //! assert_eq!(shim::symbol("__bswap_32"), "ffi_auto_shim___bswap_32");
 //! ```
@@ -42,9 +42,23 @@ impl Shim {
     }
 }
 
-/// The exported name of `name`'s shim.
+/// The exported name of `name`'s shim, at run time.
 pub fn symbol(name: &str) -> String {
-    format!("ffi_auto_shim_{name}")
+    symbol_in("", name)
+}
+
+/// The exported name of `name`'s shim in the shims of `scope` (a build script's crate, so
+/// that two crates' static libraries of shims never define one symbol twice).
+pub fn symbol_in(scope: &str, name: &str) -> String {
+    if scope.is_empty() {
+        format!("ffi_auto_shim_{name}")
+    } else {
+        let scope: String = scope
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        format!("ffi_auto_shim_{scope}_{name}")
+    }
 }
 
 /// A type as a C type name usable before a declarator: `__typeof__(T)` works for every type,
@@ -59,6 +73,14 @@ fn type_name(t: &CType) -> String {
 /// [`DiscoveryError::Shim`] for a variadic function (a shim cannot forward `...`) or a name
 /// that is not a C identifier.
 pub fn source(set: &HeaderSet, shims: &[Shim]) -> Result<String, DiscoveryError> {
+    source_in(set, shims, "")
+}
+
+/// [`source`], the shims named for `scope` ([`symbol_in`]).
+///
+/// # Errors
+/// As [`source`].
+pub fn source_in(set: &HeaderSet, shims: &[Shim], scope: &str) -> Result<String, DiscoveryError> {
     let mut s = set.source();
     s.push_str("\n/* shims: each calls the function or macro it is named after */\n");
     for shim in shims {
@@ -103,7 +125,7 @@ pub fn source(set: &HeaderSet, shims: &[Shim]) -> Result<String, DiscoveryError>
             } else {
                 type_name(&sig.ret)
             },
-            symbol(name)
+            symbol_in(scope, name)
         );
     }
     Ok(s)
@@ -149,7 +171,7 @@ pub(crate) fn compiler() -> Result<(PathBuf, Vec<String>), DiscoveryError> {
 /// [`DiscoveryError::Shim`]: no C compiler, no private cache directory, or the compiler's
 /// own message when the source does not compile (a macro that does not take the types
 /// given, say).
-pub fn compile(set: &HeaderSet, shims: &[Shim]) -> Result<PathBuf, DiscoveryError> {
+pub fn compile(set: &HeaderSet, shims: &[Shim], stamp: &str) -> Result<PathBuf, DiscoveryError> {
     let dir = crate::db::default_dir()
         .ok_or_else(|| {
             DiscoveryError::Shim(
@@ -158,31 +180,35 @@ pub fn compile(set: &HeaderSet, shims: &[Shim]) -> Result<PathBuf, DiscoveryErro
             )
         })?
         .join("shims");
-    compile_in(&dir, set, shims)
+    compile_in(&dir, set, shims, stamp)
 }
 
-/// [`compile`] into `dir` (created private if missing).
+/// [`compile`] into `dir` (created private if missing). `stamp` identifies the headers'
+/// contents (the database's dependency checksums): a header that changes compiles anew.
 ///
 /// # Errors
 /// As [`compile`].
-pub fn compile_in(dir: &Path, set: &HeaderSet, shims: &[Shim]) -> Result<PathBuf, DiscoveryError> {
+pub fn compile_in(
+    dir: &Path,
+    set: &HeaderSet,
+    shims: &[Shim],
+    stamp: &str,
+) -> Result<PathBuf, DiscoveryError> {
     let src = source(set, shims)?;
     let (cc, cc_args) = compiler()?;
     let mut args = cc_args;
     args.extend(set.arguments()?);
-    args.extend(
-        [
-            "-shared",
-            "-fPIC",
-            "-Werror=implicit-function-declaration",
-            "-Werror=int-conversion",
-            "-Werror=incompatible-pointer-types",
-            "-Werror=return-type",
-        ]
-        .map(str::to_owned),
-    );
+    args.extend(["-shared", "-fPIC"].map(str::to_owned));
+    args.extend(strict_flags(&cc));
+    // What the shims call is linked in, and nothing is left undefined.
+    for p in &set.pkg_config {
+        for l in crate::headers::pkg_config(p)?.libs {
+            args.push(format!("-l{l}"));
+        }
+    }
+    args.extend(["-lm", "-Wl,--no-undefined"].map(str::to_owned));
     // The key: the source, the compiler (path, size, modification time) and the arguments.
-    let stamp = std::fs::metadata(&cc)
+    let compiler_stamp = std::fs::metadata(&cc)
         .ok()
         .map(|m| (m.len(), m.modified().ok()))
         .or_else(|| {
@@ -190,11 +216,13 @@ pub fn compile_in(dir: &Path, set: &HeaderSet, shims: &[Shim]) -> Result<PathBuf
                 .and_then(|p| std::fs::metadata(p).ok())
                 .map(|m| (m.len(), m.modified().ok()))
         });
+    let cwd = std::env::current_dir().unwrap_or_default();
     let key = format!(
-        "{}\n{:?}\n{}\n{src}",
+        "{}\n{:?}\n{}\n{}\n{stamp}\n{src}",
         cc.display(),
-        stamp,
-        args.join("\u{1f}")
+        compiler_stamp,
+        args.join("\u{1f}"),
+        cwd.display()
     );
     let hash = crc32fast::hash(key.as_bytes());
     let len = key.len();
@@ -307,6 +335,30 @@ pub fn check(
     Err(Ok((names, message)))
 }
 
+/// The warnings that are errors in a shim: a call that does not type-check exactly (an
+/// implicit declaration, a pointer for an integer, a pointer of another type, a `const`
+/// pointer where the macro writes through it, a missing return).
+fn strict_flags(cc: &Path) -> Vec<String> {
+    let mut f: Vec<String> = [
+        "-Werror=implicit-function-declaration",
+        "-Werror=int-conversion",
+        "-Werror=incompatible-pointer-types",
+        "-Werror=return-type",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let clang = cc
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.contains("clang"));
+    f.push(if clang {
+        "-Werror=incompatible-pointer-types-discards-qualifiers".to_owned()
+    } else {
+        "-Werror=discarded-qualifiers".to_owned()
+    });
+    f
+}
+
 fn io(path: &Path, e: &std::io::Error) -> DiscoveryError {
     DiscoveryError::Shim(format!("{}: {e}", path.display()))
 }
@@ -321,6 +373,15 @@ fn which(name: &Path) -> Option<PathBuf> {
             .map(|d| d.join(name))
             .find(|p| p.is_file())
     })
+}
+
+/// A stamp of the headers `deps` lists (paths and contents' checksums), for [`compile`]'s key.
+pub fn stamp(deps: &[crate::Dep]) -> String {
+    let mut s = String::new();
+    for d in deps {
+        let _ = writeln!(s, "{} {} {:08x}", d.path.display(), d.size, d.crc);
+    }
+    s
 }
 
 #[cfg(test)]

@@ -907,18 +907,6 @@ const BINDGEN_FIELD_IS_WRONG: &[(&str, &str)] = &[(
      *const i8) -> fn() -> ()`",
 )];
 
-/// Records whose alignment bindgen gives wrong, with the alignment the C compiler gives
-/// (`compiler_check.rs` compares every layout with gcc's) and the reason. Their size and
-/// fields are compared all the same.
-const BINDGEN_ALIGN_IS_WRONG: &[(&str, u64, &str)] = &[(
-    "__pthread_unwind_buf_t",
-    16,
-    "glibc writes `typedef struct {...} __pthread_unwind_buf_t __attribute__((__aligned__))`: \
-     the typedef aligns the struct to the target's largest alignment (16 on x86-64, what gcc \
-     and clang's typedef type say); bindgen lays out the anonymous struct under the typedef's \
-     name, with the struct's own alignment (8)",
-)];
-
 /// Structs and unions bindgen lays out and discovery, by its rule, does not, each with the
 /// reason. Discovery keeps no layout for a struct whose tag is a reserved name (`__` prefix)
 /// that no typedef names and no signature uses: an implementation detail of the C library,
@@ -1079,10 +1067,7 @@ fn compare_layouts(
             continue;
         };
         compared += 1;
-        let bindgen_align_wrong = BINDGEN_ALIGN_IS_WRONG
-            .iter()
-            .any(|(n, ours, _)| *n == name && r.align == *ours);
-        if (r.size, r.align) != (size, align) && !bindgen_align_wrong {
+        if (r.size, r.align) != (size, align) {
             mismatches.push(format!(
                 "{name}: discovery {} bytes aligned to {}, bindgen {size} aligned to {align}",
                 r.size, r.align

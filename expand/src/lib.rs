@@ -276,6 +276,15 @@ fn expand_static(
         return syn::Error::new(g.ty.span(), format!("`{c_name}` ({at}): {why}"))
             .into_compile_error();
     }
+    if !g.mutable && !global.is_const {
+        // An immutable extern static must never change while Rust runs; C may change this one
+        // at any time (`tzset` writes `timezone`), so Rust must not assume it constant.
+        return syn::Error::new(
+            *span,
+            format!("`{c_name}` is not `const` in C ({at}): C may change it, so declare it `static mut` (each access is then `unsafe`)"),
+        )
+        .into_compile_error();
+    }
     if g.mutable && global.is_const {
         return syn::Error::new(
             *span,

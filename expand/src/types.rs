@@ -356,6 +356,20 @@ impl Generator<'_> {
         let mut natural_align = 1u64;
         let mut i = 0;
         let mut run = 0;
+        // Where `repr(C)` has placed the fields so far: a run's byte array goes where its bits
+        // start, after padding bytes written out when C leaves a gap.
+        let mut cursor = 0u64;
+        let mut pads = 0;
+        let mut pad =
+            |fields: &mut Vec<TokenStream>, at: &mut Vec<(Ident, u64)>, from: u64, to: u64| {
+                if to > from {
+                    pads += 1;
+                    let id = format_ident!("_pad_{pads}");
+                    let n = Literal::u64_unsuffixed(to - from);
+                    fields.push(quote!(#[doc = "Padding, as C lays it out."] pub #id: [u8; #n]));
+                    at.push((id, from));
+                }
+            };
         while i < r.fields.len() {
             let f = &r.fields[i];
             if f.bit_width.is_none() {
@@ -371,7 +385,17 @@ impl Generator<'_> {
                 }
                 let ty = field_type(&f.ty, self.types)
                     .map_err(|why| format!("field `{}` of `{key}` is {why}", f.name))?;
-                natural_align = natural_align.max(f.ty.layout(self.dm).map_or(1, |l| l.align));
+                let layout =
+                    f.ty.layout(self.dm)
+                        .ok_or_else(|| format!("field `{}` of `{key}` has no size", f.name))?;
+                natural_align = natural_align.max(layout.align);
+                if cursor.next_multiple_of(layout.align.max(1)) != f.offset {
+                    return Err(format!(
+                        "`{key}` is packed or laid out in a way `repr(C)` does not reproduce beside its bitfields (field `{}` at {})",
+                        f.name, f.offset
+                    ));
+                }
+                cursor = f.offset + layout.size;
                 let doc = format!("`{}` in C.", f.ty.declare(&f.name));
                 fields.push(quote!(#[doc = #doc] pub #id: #ty));
                 at.push((id, f.offset));
@@ -383,14 +407,28 @@ impl Generator<'_> {
             while i < r.fields.len() && r.fields[i].bit_width.is_some() {
                 i += 1;
             }
-            let bits = &r.fields[start..i];
+            // Zero-width bitfields only move the next one to a new unit: no bits of their own.
+            let bits: Vec<&Field> = r.fields[start..i]
+                .iter()
+                .filter(|b| b.bit_width != Some(0))
+                .collect();
+            if bits.is_empty() {
+                continue;
+            }
             let first = bits.iter().map(|b| b.bit_offset).min().unwrap_or(0) / 8;
+            if first < cursor {
+                return Err(format!(
+                    "`{key}` has bitfields sharing bytes with the field before them, which ffi-auto does not generate"
+                ));
+            }
             let end = bits
                 .iter()
                 .map(|b| (b.bit_offset + u64::from(b.bit_width.unwrap_or(0))).div_ceil(8))
                 .max()
                 .unwrap_or(first)
                 .max(first + 1);
+            pad(&mut fields, &mut at, cursor, first);
+            cursor = end;
             run += 1;
             let storage = format_ident!("_bitfield_{run}");
             let len = Literal::u64_unsuffixed(end - first);
@@ -460,6 +498,15 @@ impl Generator<'_> {
                     }
                 });
             }
+        }
+        if r.align < natural_align {
+            return Err(format!(
+                "`{key}` is packed, with bitfields, which ffi-auto does not generate"
+            ));
+        }
+        // Bytes C has after the last field beyond what alignment adds.
+        if r.size > cursor.next_multiple_of(r.align.max(1)) {
+            pad(&mut fields, &mut at, cursor, r.size);
         }
         let repr = if r.align > natural_align {
             let a = Literal::u64_unsuffixed(r.align);

@@ -409,6 +409,39 @@ impl<'a, F: Copy> Callback<'a, F> {
         Self::build(signature, &classes, ret, Run::Shared(f.into_shared()))
     }
 
+    /// A callback from a `'static` closure that is `Fn + Sync`, for the rest of the program:
+    /// its guard is never dropped, so a call neither counts itself in nor out (what lets the
+    /// other callbacks free their closure safely while C may still call it). A call costs what
+    /// the `libffi` crate's closure costs (README, callbacks); the closure and libffi's
+    /// trampoline (some 100 bytes) are never freed. For the callbacks a program installs once
+    /// (a log handler, an allocator hook). `calls` is not counted.
+    ///
+    /// ```
+    /// use std::ffi::c_int;
+    /// use ffi_auto_runtime::Callback;
+    /// let twice: &'static Callback<'static, _> = Callback::forever(|x: c_int| -> c_int { 2 * x })?;
+    /// // SAFETY: the code pointer has the closure's own signature.
+    /// assert_eq!(unsafe { (twice.code())(21) }, 42);
+    /// # Ok::<(), ffi_auto_runtime::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Callback::new`].
+    pub fn forever<M, C>(f: C) -> Result<&'static Callback<'static, F>>
+    where
+        C: IntoSharedCallback<'static, M, Fn = F>,
+        F: 'static,
+    {
+        const {
+            assert!(size_of::<F>() == size_of::<*const c_void>());
+        }
+        let signature = C::signature();
+        let (classes, ret) = callback_classes(&signature)?;
+        let guard =
+            Callback::<'static, F>::build(signature, &classes, ret, Run::Forever(f.into_shared()))?;
+        Ok(Box::leak(Box::new(guard)))
+    }
+
     /// The C function pointer, valid while this guard lives.
     pub fn code(&self) -> F {
         // SAFETY: `F` is the function pointer type of the signature the closure was prepared
@@ -529,6 +562,7 @@ impl<'a, F> Callback<'a, F> {
         let (invoke, shared, entry): (Invoke<'a>, _, Trampoline) = match run {
             Run::Locked(i) => (i, None, trampoline),
             Run::Shared(s) => (Box::new(|_, _| {}), Some(s), trampoline_shared),
+            Run::Forever(s) => (Box::new(|_, _| {}), Some(s), trampoline_forever),
         };
         let state = Box::into_raw(Box::new(State {
             word: AtomicUsize::new(0),
@@ -728,6 +762,8 @@ enum Run<'a> {
     Locked(Invoke<'a>),
     /// Concurrently (`Fn + Sync`), without a lock.
     Shared(SharedInvoke<'a>),
+    /// Concurrently, for the rest of the program (`Callback::forever`): nothing to count.
+    Forever(SharedInvoke<'a>),
 }
 
 /// libffi's closure entry point type.
@@ -762,6 +798,30 @@ fn running_here(state: *const ()) -> bool {
         r = node.outer;
     }
     false
+}
+
+/// What libffi calls for a callback that lives for the rest of the program: the guard is
+/// never dropped, so there is nothing to count and nothing to wait for; the closure runs
+/// (any panic caught: the callback returns zero from then on, as for the others).
+unsafe extern "C" fn trampoline_forever(
+    _cif: *mut libffi::low::ffi_cif,
+    ret: *mut c_void,
+    args: *mut *mut c_void,
+    data: *mut c_void,
+) {
+    // SAFETY: the state of a leaked guard lives for the rest of the program.
+    let st = unsafe { &*data.cast::<State<'static>>().cast_const() };
+    match (&st.shared, st.poisoned.load(Ordering::Relaxed)) {
+        (Some(f), false) => {
+            if let Err(p) = catch_unwind(AssertUnwindSafe(|| f(ret, args.cast_const().cast()))) {
+                // SAFETY: `ret` is libffi's return buffer for the state's return class.
+                unsafe { zero_ret(st.ret, ret) };
+                fail(st, p);
+            }
+        }
+        // SAFETY: as above.
+        _ => unsafe { zero_ret(st.ret, ret) },
+    }
 }
 
 /// What libffi calls for a shared callback: counts itself in, runs the closure (catching any

@@ -136,8 +136,15 @@ impl SignatureSource for HeaderSource {
                 if let Some(n) = catalog.not_callable(&name)
                     && let Some(sig) = n.shim
                 {
-                    return shim_found(&set, &name, sig, &format!("{}:{line}", header.display()))
-                        .map(Some);
+                    let stamp = ffi_auto_discovery::shim::stamp(catalog.deps());
+                    return shim_found(
+                        &set,
+                        &name,
+                        sig,
+                        &format!("{}:{line}", header.display()),
+                        &stamp,
+                    )
+                    .map(Some);
                 }
                 Err(Error::NotCallable {
                     name,
@@ -179,9 +186,15 @@ pub(crate) fn global_decl(name: &str) -> Result<ffi_auto_discovery::Global> {
 
 /// The shim library of `name` (compiled on first use, then cached), as a signature source's
 /// answer: its library is the shim library, its linker name the shim's.
-fn shim_found(set: &HeaderSet, name: &str, sig: Signature, location: &str) -> Result<Found> {
+fn shim_found(
+    set: &HeaderSet,
+    name: &str,
+    sig: Signature,
+    location: &str,
+    stamp: &str,
+) -> Result<Found> {
     use ffi_auto_discovery::shim;
-    let lib = shim::compile(set, &[shim::Shim::new(name, sig.clone())])
+    let lib = shim::compile(set, &[shim::Shim::new(name, sig.clone())], stamp)
         .map_err(|e| Error::Discovery(Box::new(e)))?;
     Ok(Found {
         signature: sig,
@@ -213,8 +226,9 @@ fn shim_found(set: &HeaderSet, name: &str, sig: Signature, location: &str) -> Re
 /// [`Error::Discovery`] with the compiler's message when the shim does not compile, or when
 /// there is no C compiler.
 pub unsafe fn shim_function(name: &str, sig: Signature) -> Result<crate::Function> {
-    let (_, set) = SOURCE.catalog()?;
-    let found = shim_found(&set, name, sig, "a function-like macro")?;
+    let (catalog, set) = SOURCE.catalog()?;
+    let stamp = ffi_auto_discovery::shim::stamp(catalog.deps());
+    let found = shim_found(&set, name, sig, "a function-like macro", &stamp)?;
     let lib = found.library.as_deref().unwrap_or_default();
     let symbol = crate::library::find_symbol(&ffi_auto_discovery::shim::symbol(name), Some(lib))?;
     // SAFETY: the shim was compiled with exactly this signature; the caller vouches for what

@@ -69,10 +69,22 @@ pub fn global<'a, T: RustType + Copy>(target: impl Into<Target<'a>>) -> Result<G
         reason,
         hint,
     };
+    if let ffi_auto_sig::CType::Array { .. } = g.ty.canonical() {
+        return Err(bad(
+            format!(
+                "it is the array `{}` ({}:{}): a handle holds one value, not an array",
+                g.ty,
+                g.header.display(),
+                g.line
+            ),
+            "take its address from the symbol (`find_symbol`) and index it in `unsafe` code"
+                .to_owned(),
+        ));
+    }
     let ours = T::c_type();
     let same = matches!(
         (Class::of(&ours, Null::Unknown), Class::of(&g.ty, Null::Unknown)),
-        (Ok(a), Ok(b)) if a == b
+        (Ok(a), Ok(b)) if a == b && !matches!(a, Class::Ptr { target: crate::class::Target::Fn(_), .. })
     );
     if !same {
         return Err(bad(

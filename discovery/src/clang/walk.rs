@@ -81,7 +81,11 @@ impl Walker {
     /// `const`). Types ffi-auto cannot represent are left out.
     fn global(&mut self, e: &Entity<'_>) {
         let Some(name) = e.get_name() else { return };
-        if e.get_storage_class() != Some(StorageClass::Extern) || self.globals.contains_key(&name) {
+        // A thread-local variable has one address per thread: no handle can hold it.
+        if e.get_storage_class() != Some(StorageClass::Extern)
+            || e.get_tls_kind().is_some()
+            || self.globals.contains_key(&name)
+        {
             return;
         }
         let Some(ty) = e.get_type() else { return };
@@ -206,14 +210,17 @@ impl Walker {
         let r = self.layout(&ty, decl, Some(name.clone()));
         self.in_progress.remove(&name);
         if let Ok(mut r) = r {
-            // A typedef may align the record more than its definition does (glibc's
-            // `typedef struct {...} __pthread_unwind_buf_t __attribute__((__aligned__))`):
-            // the typedef's own size and alignment are what C uses under that name (found
-            // by the compiler check, `check.rs`).
+            // A typedef may align (and so size) the record otherwise than its definition
+            // does: the typedef's own size and alignment are what C uses under that name.
             if let Some((_, e)) = &alias
                 && let Some(t) = e.get_type()
                 && let (Ok(size), Ok(align)) = (t.get_sizeof(), t.get_alignof())
                 && (align as u64 != r.align || size as u64 != r.size)
+                // gcc and clang keep the struct's size under a typedef that raises its
+                // alignment (glibc's `__pthread_unwind_buf_t`: 104 bytes aligned to 16): no
+                // record has such a layout (an array of them is not possible), so the
+                // struct's own is kept; the compiler check reports it as not compared.
+                && align > 0 && size.is_multiple_of(align)
             {
                 let m = Arc::make_mut(&mut r);
                 m.align = align as u64;
@@ -253,9 +260,11 @@ impl Walker {
                         self.signature(&ty, &arguments, &attrs).ok()
                     })
                     .flatten();
-                let mut n = not_callable(
-                    "it is `static` (inline) in the header, so no library exports a symbol for it; a C shim makes it callable: for the macros, add a build script with `ffi_auto_discovery::Builder` (it compiles the shims); by-name calls compile one on first use (a C compiler is needed)".to_owned(),
-                );
+                let mut n = not_callable(if shim.is_some() {
+                    "it is `static` (inline) in the header, so no library exports a symbol for it; a C shim makes it callable: for the macros, add a build script with `ffi_auto_discovery::Builder` (it compiles the shims); by-name calls compile one on first use (a C compiler is needed)".to_owned()
+                } else {
+                    "it is `static` (inline) in the header, so no library exports a symbol for it, and it uses types ffi-auto cannot pass, so no C shim is made for it; call the library function it wraps".to_owned()
+                });
                 n.shim = shim;
                 self.not_callable.insert(name.clone(), n);
             }
