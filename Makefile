@@ -21,6 +21,7 @@ test: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
+	$(CARGO) test --features track-wrappers --test tracked_wrappers
 	@sh scripts/macros_only.sh
 	@sh scripts/memcheck.sh
 

@@ -124,7 +124,11 @@ fn convert(name: &Ident, ty: &Ty) -> TokenStream {
 /// signature is the C one, else a wrapper around one (or around a symbol loaded at the first
 /// call, `lazy`).
 pub fn emit(w: &Wrapper, krate: &Path) -> TokenStream {
-    let needs_wrapper = w.lazy
+    // Tracked wrappers (feature `track-wrappers`) need a body to time the call in; a
+    // variadic one cannot have one and stays untracked.
+    let tracked = cfg!(feature = "track-wrappers") && w.variadic != Variadic::Yes;
+    let needs_wrapper = tracked
+        || w.lazy
         || w.errno.is_some()
         || w.variadic == Variadic::FixedOnly
         || w.params
@@ -248,6 +252,12 @@ fn wrapper(w: &Wrapper, krate: &Path) -> TokenStream {
     } else {
         linked_call(w, &shim, krate)
     };
+    let call = if cfg!(feature = "track-wrappers") {
+        let name = w.link_name.clone();
+        quote!(#krate::__private::track_wrapper(#name, || { #call }))
+    } else {
+        call
+    };
     let params = w.rust_params();
     let unsafety = w.is_unsafe.then(|| quote!(unsafe));
     let r = w.ret.as_ref().map_or_else(|| quote!(()), |r| quote!(#r));
@@ -260,6 +270,8 @@ fn wrapper(w: &Wrapper, krate: &Path) -> TokenStream {
     };
     quote! {
         #(#attrs)*
+        // Named and shaped as C has it, as the `extern` declaration it stands for would be.
+        #[allow(non_snake_case, clippy::too_many_arguments)]
         #[inline]
         #vis #unsafety fn #ident(#(#params),*) #wret {
             #call

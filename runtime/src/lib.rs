@@ -165,4 +165,6 @@ pub mod __private {
     pub use crate::ret::sealed::Sealed as RetSealed;
     #[cfg(feature = "dynamic")]
     pub use crate::structs::{read_record, record_ref_of, store_record};
+    #[cfg(feature = "dynamic")]
+    pub use crate::track::track_wrapper;
 }

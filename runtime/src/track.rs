@@ -39,6 +39,9 @@ pub enum Via {
     Handle,
     /// A by-name call (`ffi_call` and its relatives).
     Name,
+    /// A compile-time wrapper (`#[ffi_auto]`, `defcfuns!`), counted with the `ffi-auto`
+    /// crate's feature `track-wrappers` only.
+    Wrapper,
 }
 
 /// Which tier made the call (ARCHITECTURE: "Call tiers").
@@ -58,6 +61,7 @@ impl fmt::Display for Via {
         f.write_str(match self {
             Via::Handle => "handle",
             Via::Name => "by name",
+            Via::Wrapper => "wrapper",
         })
     }
 }
@@ -124,7 +128,8 @@ pub fn scope<T>(f: impl FnOnce() -> T) -> (T, Report) {
     let guard = Stop;
     let t = f();
     drop(guard);
-    let after = snapshot();
+    let (after, after_wrappers) = snapshot();
+    let (before, before_wrappers) = before;
     let rows = after
         .into_iter()
         .filter_map(|(k, mut c)| {
@@ -135,19 +140,61 @@ pub fn scope<T>(f: impl FnOnce() -> T) -> (T, Report) {
             (c.calls > 0).then_some((k, c))
         })
         .collect();
-    (t, Report::from_counts(rows))
+    let wrappers = after_wrappers
+        .into_iter()
+        .filter_map(|(k, (mut n, mut ns))| {
+            if let Some((bn, bns)) = before_wrappers.get(k) {
+                n -= bn;
+                ns -= bns;
+            }
+            (n > 0).then_some((k, (n, ns)))
+        })
+        .collect();
+    (t, Report::from_counts(rows, wrappers))
 }
 
 /// Everything tracked since the process started tracking.
 pub fn report() -> Report {
-    Report::from_counts(snapshot())
+    let (counts, wrappers) = snapshot();
+    Report::from_counts(counts, wrappers)
 }
 
-fn snapshot() -> HashMap<Key, Counts> {
-    COUNTS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
+/// What was counted: by handle, path and tier; and compile-time wrappers by name.
+type Snapshot = (HashMap<Key, Counts>, HashMap<&'static str, (u64, u128)>);
+
+fn snapshot() -> Snapshot {
+    (
+        COUNTS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone(),
+        WRAPPERS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone(),
+    )
+}
+
+/// Calls of compile-time wrappers, by C name: calls and nanoseconds.
+static WRAPPERS: LazyLock<Mutex<HashMap<&'static str, (u64, u128)>>> =
+    LazyLock::new(Mutex::default);
+
+/// Runs a compile-time wrapper's call `f` (feature `track-wrappers`), counting it when
+/// tracking is on: one relaxed load when it is off.
+#[doc(hidden)]
+#[inline(always)]
+pub fn track_wrapper<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
+    if tiers::word() & tiers::TRACK == 0 {
+        return f();
+    }
+    let start = std::time::Instant::now();
+    let r = f();
+    let elapsed = start.elapsed().as_nanos();
+    let mut w = WRAPPERS.lock().unwrap_or_else(PoisonError::into_inner);
+    let e = w.entry(name).or_insert((0, 0));
+    e.0 += 1;
+    e.1 += elapsed;
+    r
 }
 
 /// Records one call (tracking on).
@@ -229,7 +276,10 @@ pub struct Report {
 pub const HOT_CALLS: u64 = 1000;
 
 impl Report {
-    fn from_counts(counts: HashMap<Key, Counts>) -> Report {
+    fn from_counts(
+        counts: HashMap<Key, Counts>,
+        wrappers: HashMap<&'static str, (u64, u128)>,
+    ) -> Report {
         // Rows of one function, path and tier from different handles are one row.
         let mut merged: HashMap<(String, Via, Tier), Row> = HashMap::new();
         for ((_, via, tier), c) in counts {
@@ -252,6 +302,20 @@ impl Report {
             row.total += Duration::from_nanos(u64::try_from(c.nanos).unwrap_or(u64::MAX));
         }
         let mut rows: Vec<Row> = merged.into_values().collect();
+        for (name, (calls, nanos)) in wrappers {
+            rows.push(Row {
+                function: name.to_owned(),
+                declaration: String::new(),
+                library: None,
+                origin: "a compile-time wrapper".to_owned(),
+                via: Via::Wrapper,
+                tier: Tier::Direct,
+                calls,
+                total: Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX)),
+                provenance: Provenance::Compiled,
+                func: None,
+            });
+        }
         rows.sort_by(|a, b| {
             b.calls
                 .cmp(&a.calls)
@@ -406,6 +470,7 @@ impl Report {
             let via = match via {
                 "handle" => Via::Handle,
                 "by name" => Via::Name,
+                "wrapper" => Via::Wrapper,
                 _ => return Err(bad(n, "unknown path")),
             };
             let tier = match tier {
