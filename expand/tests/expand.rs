@@ -363,6 +363,7 @@ fn a_cstr_parameter_gets_a_thin_wrapper() {
     ast::assert_same(
         ast::item_fn(&file, "strlen"),
         &ast::expected(quote!(
+            #[allow(non_snake_case, clippy::too_many_arguments)]
             #[inline]
             pub fn strlen(s: &::core::ffi::CStr) -> usize {
                 unsafe extern "C" {
