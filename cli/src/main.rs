@@ -755,13 +755,7 @@ fn audit(path: &std::path::Path) -> Result<(), Failure> {
         println!("the report holds no calls");
         return Ok(());
     }
-    let w = report
-        .rows
-        .iter()
-        .map(|r| r.function.len())
-        .max()
-        .unwrap_or(8)
-        .max(8);
+    let w = report.name_width();
     println!(
         "{:<w$}  {:<8}  {:<9}  {:>10}  {:<10}  policy now",
         "function", "via", "tier", "calls", "library"

@@ -3,7 +3,6 @@
 
 use std::ffi::{CStr, c_int};
 use std::hint::black_box;
-use std::time::Instant;
 
 use ffi_auto::Value;
 
@@ -46,20 +45,7 @@ pub const FUNCTIONS: &[&str] = &[
 pub fn time(name: &str, values: &[Value<'_>], iterations: u32) -> Option<f64> {
     let int = |v: &Value<'_>| v.as_i64().and_then(|x| i32::try_from(x).ok());
     let float = |v: &Value<'_>| v.as_f64();
-    let n = iterations.max(1);
-    let median = |f: &dyn Fn()| {
-        let mut rounds: Vec<f64> = (0..7)
-            .map(|_| {
-                let start = Instant::now();
-                for _ in 0..n {
-                    f();
-                }
-                start.elapsed().as_secs_f64() * 1e9 / f64::from(n)
-            })
-            .collect();
-        rounds.sort_by(f64::total_cmp);
-        rounds[rounds.len() / 2]
-    };
+    let median = |f: &dyn Fn()| ffi_auto::diagnostics::median_ns(iterations, f);
     Some(match (name, values) {
         ("strlen", [Value::CStr(s)]) => median(&|| {
             black_box(strlen(black_box(s)));

@@ -421,20 +421,7 @@ pub fn bench<'a>(
     let target = target.into();
     let func = crate::dynamic::prepare(target)?;
     func.call_values(args)?;
-    let n = iterations.max(1);
-    let time = |f: &dyn Fn()| {
-        let mut rounds: Vec<f64> = (0..7)
-            .map(|_| {
-                let start = Instant::now();
-                for _ in 0..n {
-                    f();
-                }
-                start.elapsed().as_secs_f64() * 1e9 / f64::from(n)
-            })
-            .collect();
-        rounds.sort_by(f64::total_cmp);
-        rounds[rounds.len() / 2]
-    };
+    let time = |f: &dyn Fn()| median_ns(iterations, f);
     let handle = time(&|| {
         let _ = std::hint::black_box(func.call_values(std::hint::black_box(args)));
     });
@@ -476,6 +463,30 @@ pub fn bench<'a>(
             ns: libffi,
         },
     ])
+}
+
+/// The median nanoseconds per call of `f` over 7 rounds of `iterations` calls (what
+/// [`bench`] and `ffi-auto bench` report).
+///
+/// ```
+/// let ns = ffi_auto_runtime::diagnostics::median_ns(100, &|| {
+///     std::hint::black_box(21 * 2);
+/// });
+/// assert!(ns.is_finite() && ns >= 0.0);
+/// ```
+pub fn median_ns(iterations: u32, f: &dyn Fn()) -> f64 {
+    let n = iterations.max(1);
+    let mut rounds: Vec<f64> = (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            start.elapsed().as_secs_f64() * 1e9 / f64::from(n)
+        })
+        .collect();
+    rounds.sort_by(f64::total_cmp);
+    rounds[rounds.len() / 2]
 }
 
 /// The original's API and ffi-auto's, side by side (the README's mapping, short).

@@ -325,6 +325,16 @@ impl Report {
         Report { rows }
     }
 
+    /// The width of the widest function name (at least 8), for tables of the rows.
+    pub fn name_width(&self) -> usize {
+        self.rows
+            .iter()
+            .map(|r| r.function.len())
+            .max()
+            .unwrap_or(8)
+            .max(8)
+    }
+
     /// Calls of `function`, through every path.
     pub fn calls(&self, function: &str) -> u64 {
         self.rows
@@ -530,13 +540,7 @@ impl fmt::Display for Report {
         if self.rows.is_empty() {
             return writeln!(f, "no dynamic calls tracked");
         }
-        let w = self
-            .rows
-            .iter()
-            .map(|r| r.function.len())
-            .max()
-            .unwrap_or(8)
-            .max(8);
+        let w = self.name_width();
         writeln!(
             f,
             "{:<w$}  {:<8}  {:<9}  {:>10}  {:>12}  {:>10}",

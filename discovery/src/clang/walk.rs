@@ -53,6 +53,16 @@ pub(super) struct Macro {
     pub(super) line: u32,
 }
 
+/// The name an `__asm__` label gives a declaration for the linker, when it differs from
+/// `name` (glibc's `__REDIRECT`).
+fn asm_label(e: &Entity<'_>, name: &str) -> Option<String> {
+    e.get_children()
+        .into_iter()
+        .find(|c| c.get_kind() == EntityKind::AsmLabelAttr)
+        .and_then(|c| c.get_name())
+        .filter(|l| l != name)
+}
+
 /// Where an entity is written: its file and line.
 pub(super) fn location(e: &Entity<'_>) -> (PathBuf, u32) {
     e.get_location()
@@ -93,12 +103,7 @@ impl Walker {
             return;
         };
         let (header, line) = location(e);
-        let link_name = e
-            .get_children()
-            .into_iter()
-            .find(|c| c.get_kind() == EntityKind::AsmLabelAttr)
-            .and_then(|c| c.get_name())
-            .filter(|l| *l != name);
+        let link_name = asm_label(e, &name);
         self.globals.insert(
             name.clone(),
             Global {
@@ -284,12 +289,7 @@ impl Walker {
         if ty.get_display_name().contains("noreturn") {
             attrs.noreturn = true;
         }
-        let link_name = e
-            .get_children()
-            .into_iter()
-            .find(|c| c.get_kind() == EntityKind::AsmLabelAttr)
-            .and_then(|c| c.get_name())
-            .filter(|l| *l != name);
+        let link_name = asm_label(e, &name);
         let arguments = e.get_arguments().unwrap_or_default();
         let sig = match self.signature(&ty, &arguments, &attrs) {
             Ok(sig) => sig,
