@@ -105,9 +105,7 @@ pub fn convert(word: &str, ty: Option<&CType>, pos: usize) -> Result<CliArg, Arg
                 .map(CliArg::Value)
                 .ok_or_else(|| err(format!("is out of range: {}", range())))
         }
-        CType::Float(FloatKind::LongDouble) => Err(err(
-            "is for a `long double`, which ffi-auto cannot pass yet".to_owned(),
-        )),
+        CType::Float(FloatKind::LongDouble) => long_double(word).map_err(&err),
         CType::Float(_) => match parse_float(word) {
             Ok(f) => Ok(CliArg::Value(Value::F64(f))),
             Err(FloatError::Overflow) => Err(err(format!(
@@ -212,6 +210,32 @@ pub fn parse_float(s: &str) -> Result<f64, FloatError> {
         return Err(FloatError::Overflow);
     }
     Ok(f)
+}
+
+/// `word` as a `long double`, read by the C library's `strtold` so that every digit counts
+/// (`0.1` is not the `double` nearest 0.1 widened). `Err` says why not.
+fn long_double(word: &str) -> Result<CliArg, String> {
+    use ffi_auto::{Errno, LongDouble};
+    use std::ffi::c_char;
+    // The same grammar as for a `double`; only a `double`'s overflow is no error here.
+    if let Err(FloatError::NotANumber) = parse_float(word) {
+        return Err("is not a number, for `long double`".to_owned());
+    }
+    let c = CString::new(word).map_err(|_| "holds a NUL byte".to_owned())?;
+    let mut end: *mut c_char = std::ptr::null_mut();
+    // SAFETY: `strtold(const char *, char **)` reads the NUL-terminated `c` and writes one
+    // pointer into it to `end`, which outlives the call.
+    let (v, e): (LongDouble, Errno) =
+        unsafe { ffi_auto::ffi_call_raw_errno("strtold", (c.as_c_str(), &raw mut end)) }
+            .map_err(|e| e.to_string())?;
+    let used = (end as usize).wrapping_sub(c.as_ptr() as usize);
+    if used != word.len() {
+        return Err("is not a number, for `long double`".to_owned());
+    }
+    if e.code() == libc::ERANGE && v.to_f64().is_infinite() {
+        return Err("is out of range: it overflows a `long double`".to_owned());
+    }
+    Ok(CliArg::Value(Value::LongDouble(v)))
 }
 
 #[cfg(test)]

@@ -810,9 +810,43 @@ fn variadic_types(f: &ffi_auto::Function, words: &[String]) -> Vec<ffi_auto::for
         .unwrap_or_default()
 }
 
+/// A `long double` with the 21 significant digits that read back to the same value (the C
+/// library's `strfroml`); the nearest `double` where the C library has no `strfroml`.
+fn long_double_text(v: ffi_auto::LongDouble) -> String {
+    let sig: Result<ffi_auto::sig::Signature, _> =
+        "int (char *, size_t, const char *, long double)".parse();
+    let f = sig.ok().and_then(|sig| {
+        let sym = ffi_auto::find_symbol("strfroml", None).ok()?;
+        // SAFETY: `int strfroml(char *, size_t, const char *, long double)` (ISO/IEC TS
+        // 18661-1, glibc 2.25).
+        unsafe { ffi_auto::Function::new(sym, "strfroml", sig) }.ok()
+    });
+    let mut buf = [0u8; 64];
+    if let Some(f) = f {
+        // SAFETY: `buf` holds 64 bytes, which strfroml writes at most of, NUL included; the
+        // format is a constant `strfroml` accepts.
+        let n: Result<i32, _> = unsafe {
+            f.call_raw((
+                buf.as_mut_ptr().cast::<std::ffi::c_char>(),
+                buf.len(),
+                c"%.21g",
+                v,
+            ))
+        };
+        if let Ok(n) = n
+            && let Ok(n) = usize::try_from(n)
+            && n < buf.len()
+        {
+            return String::from_utf8_lossy(&buf[..n]).into_owned();
+        }
+    }
+    format!("{:?}", v.to_f64())
+}
+
 fn print_return(ret: &Value<'_>, ty: &CType) {
     match ret {
         Value::Void => {}
+        Value::LongDouble(v) => println!("{}", long_double_text(*v)),
         Value::Ptr(p) if ty.pointee().is_some_and(|(t, _)| t.is_byte()) => {
             // SAFETY: the header declares a `char *` return and it is not null (`Value::Null`
             // is null): it is read as the C string it points to, as C code printing it would.

@@ -321,7 +321,7 @@ fn compatible(
         | (Ty::F32, CType::Float(FloatKind::Float))
         | (Ty::F64, CType::Float(FloatKind::Double)) => Ok(()),
         (_, CType::Float(FloatKind::LongDouble)) => Err(
-            "Rust has no `long double`; this function cannot have a typed wrapper (call it through the runtime, which reports it unsupported, or use the `double` variant)".to_owned(),
+            "Rust has no type with `long double`'s ABI; write the entry name-only (`fn sqrtl;`): it then calls the function through the runtime, with `ffi_auto::LongDouble` values".to_owned(),
         ),
         // Plain `char`, alone or pointed to: any one-byte integer, or `c_char`.
         (Ty::Char | Ty::Int { size: 1, .. }, CType::Int(IntKind::Char)) => Ok(()),

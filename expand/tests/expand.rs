@@ -546,20 +546,35 @@ fn unknown_names_fail_with_suggestions_or_go_unchecked_as_unsafe_with_a_warning(
 }
 
 #[test]
-fn long_double_functions_are_refused() {
+fn long_double_functions_go_through_the_runtime() {
+    // Name only: a wrapper calling through the runtime (Rust has no `long double` type).
     let out = expand::defcfuns(quote!(#![ffi_auto(lib = "m")] fn sinl;), &ctx()).unwrap();
     let file = ast::parse(&out);
-    let errors = ast::compile_errors(&file);
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.contains("`sinl`") && e.contains("long double")),
-        "{errors:#?}"
+    let [dynamic] = ast::macro_calls(&file, "__dynamic_item")[..] else {
+        panic!("one `__dynamic_item!` expected: {}", ast::show(&file));
+    };
+    let f: syn::ItemFn = dynamic.parse_body().unwrap();
+    ast::assert_same(
+        &*f.block,
+        &ast::expected(quote!({ ::ffi_auto::ffi_call(("sinl", "m"), args) })),
     );
     assert!(
         ast::extern_fns(&file, "sinl").is_empty(),
         "{}",
         ast::show(&file)
+    );
+    // A written signature cannot spell `long double`: refused, saying what to write.
+    let out = expand::defcfuns(
+        quote!(#![ffi_auto(lib = "m")] fn sinl(x: f64) -> f64;),
+        &ctx(),
+    )
+    .unwrap();
+    let errors = ast::compile_errors(&ast::parse(&out));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("long double") && e.contains("name-only")),
+        "{errors:#?}"
     );
 }
 

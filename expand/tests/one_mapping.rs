@@ -113,8 +113,11 @@ fn sig_dump_and_name_only_expansions_agree_on_every_default_function() {
             (Err(_), _) => {
                 refused += 1;
                 let s = out.to_string();
+                // A `long double` function has no typed signature; its name-only entry calls
+                // it through the runtime instead.
+                let long_double = sig.to_string().contains("long double");
                 assert!(
-                    s.contains("compile_error"),
+                    s.contains("compile_error") || (long_double && s.contains("__dynamic_item")),
                     "{name}: sig refuses it, the expansion does not: {s}"
                 );
             }

@@ -771,7 +771,7 @@ impl RetBuf {
     /// # Safety
     /// Every bit pattern of `T`'s size is a valid `T` (an integer, a float, a raw pointer):
     /// the bytes are whatever the C function returned.
-    unsafe fn read<T: Copy>(&self) -> T {
+    pub(crate) unsafe fn read<T: Copy>(&self) -> T {
         const { assert!(size_of::<T>() <= 16) };
         // SAFETY: the buffer is 16 bytes, aligned to 16, and initialized (zeroed, then written
         // by `ffi_call`); `T` is valid for any bits (the caller's contract).

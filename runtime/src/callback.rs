@@ -525,12 +525,12 @@ fn callback_classes(signature: &Signature) -> Result<(Vec<Class>, Class)> {
     if let Some(c) = classes
         .iter()
         .chain([&ret])
-        .find(|c| matches!(c, Class::Record(_)))
+        .find(|c| matches!(c, Class::Record(_) | Class::LongDouble))
     {
         return Err(unsupported(
             signature,
             format!("`{}` by value in a callback", c.c_spelling()),
-            "take a pointer to the struct instead".to_owned(),
+            "take a pointer to it instead".to_owned(),
         ));
     }
     Ok((classes, ret))
@@ -972,6 +972,9 @@ unsafe fn read_arg(class: Class, p: *const c_void) -> Value<'static> {
             Class::U64 => Value::U64(p.cast::<u64>().read_unaligned()),
             Class::F32 => Value::F32(p.cast::<f32>().read_unaligned()),
             Class::F64 => Value::F64(p.cast::<f64>().read_unaligned()),
+            Class::LongDouble => Value::LongDouble(crate::LongDouble::from_bytes(
+                p.cast::<[u8; 16]>().read_unaligned(),
+            )),
             Class::Ptr { .. } => {
                 let v = p.cast::<*mut c_void>().read_unaligned();
                 if v.is_null() {

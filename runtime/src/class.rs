@@ -35,6 +35,8 @@ pub enum Class {
     F32,
     /// `double`.
     F64,
+    /// `long double` (x86-64: the x87 80-bit format, in 16 bytes).
+    LongDouble,
     /// A struct passed or returned by value: an index into the process's table of record
     /// layouts (`layout::record`).
     Record(u32),
@@ -120,6 +122,7 @@ pub(crate) enum Abi {
     U64,
     F32,
     F64,
+    LongDouble,
     Ptr,
     /// A struct by value: index into the record table.
     Record(u32),
@@ -144,10 +147,13 @@ impl Class {
             CType::Int(k) => Class::int(k.size(&DM), k.is_signed(&DM)),
             CType::Float(FloatKind::Float) => Class::F32,
             CType::Float(FloatKind::Double) => Class::F64,
+            CType::Float(FloatKind::LongDouble) if crate::longdouble::SUPPORTED => {
+                Class::LongDouble
+            }
             CType::Float(FloatKind::LongDouble) => {
                 return Err(unsupported(
-                    "`long double`".to_owned(),
-                    "Rust has no `long double`; call a `double` variant of the function (e.g. `sin` rather than `sinl`)",
+                    "`long double` on this target".to_owned(),
+                    "`LongDouble` holds the x86-64 (x87) format only; call a `double` variant of the function (e.g. `sin` rather than `sinl`)",
                 ));
             }
             CType::Pointer { pointee, is_const } => Class::Ptr {
@@ -241,6 +247,7 @@ impl Class {
             Class::U64 => Abi::U64,
             Class::F32 => Abi::F32,
             Class::F64 => Abi::F64,
+            Class::LongDouble => Abi::LongDouble,
             Class::Ptr { .. } => Abi::Ptr,
             Class::Record(id) => Abi::Record(id),
         }
@@ -265,6 +272,7 @@ impl Class {
             }
             Class::F32 => "float".to_owned(),
             Class::F64 => "double".to_owned(),
+            Class::LongDouble => "long double".to_owned(),
             Class::Record(id) => crate::layout::record(id).c_name(),
             Class::Ptr {
                 target, is_const, ..

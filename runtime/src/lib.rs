@@ -67,6 +67,8 @@ mod global;
 #[cfg(feature = "dynamic")]
 mod layout;
 #[cfg(feature = "dynamic")]
+mod longdouble;
+#[cfg(feature = "dynamic")]
 pub mod policy;
 #[cfg(feature = "dynamic")]
 mod resolve;
@@ -135,6 +137,8 @@ pub mod introspect {
     #[cfg(feature = "dynamic")]
     pub use crate::resolve::find_signature;
 }
+#[cfg(feature = "dynamic")]
+pub use longdouble::LongDouble;
 #[cfg(feature = "dynamic")]
 pub use ret::FromRet;
 #[cfg(feature = "dynamic")]

@@ -116,6 +116,9 @@ impl FromRet for f64 {
         match class {
             Class::F64 => Ok(ret.f64()),
             Class::F32 => Ok(f64::from(ret.f32())),
+            Class::LongDouble => Err(Fault::Type {
+                hint: "read a `long double` as `LongDouble` (then `to_f64()`)",
+            }),
             Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
             Class::Record(_) => Err(Fault::Type { hint: HINT_STRUCT }),
             _ => Err(Fault::Type { hint: HINT_INT }),
@@ -253,6 +256,10 @@ pub(crate) fn read_value(class: Class, ret: &RetBuf) -> crate::Value<'static> {
         },
         Class::F32 => Value::F32(ret.f32()),
         Class::F64 => Value::F64(ret.f64()),
+        // SAFETY: any 16 bytes are a `LongDouble`; libffi wrote the return there.
+        Class::LongDouble => Value::LongDouble(crate::LongDouble::from_bytes(unsafe {
+            ret.read::<[u8; 16]>()
+        })),
         Class::Record(_) => Value::Void,
         Class::Ptr { .. } => {
             let p: *mut c_void = ret.ptr();

@@ -113,7 +113,8 @@ fn plan(params: &[Class], ret: Class, fast: bool) -> Option<Box<[Op]>> {
     if !fast || INT_REGS == 0 || cfg!(target_endian = "big") {
         return None;
     }
-    if matches!(ret, Class::Record(_)) {
+    // A struct or a `long double` return is not in the first register.
+    if matches!(ret, Class::Record(_) | Class::LongDouble) {
         return None;
     }
     let (mut ints, mut sses) = (0u8, 0u8);
@@ -135,7 +136,9 @@ fn plan(params: &[Class], ret: Class, fast: bool) -> Option<Box<[Op]>> {
                 // Only `const char *` takes a safe value exactly (a `&CStr`); other pointers
                 // need the checked path's conversions.
                 c if crate::direct::takes_cstr(c) => Load::CStr,
-                Class::Ptr { .. } | Class::Record(_) | Class::Void => return None,
+                Class::Ptr { .. } | Class::Record(_) | Class::Void | Class::LongDouble => {
+                    return None;
+                }
             };
             let (count, max) = if matches!(load, Load::F32 | Load::F64) {
                 (&mut sses, SSE_REGS)
@@ -337,7 +340,8 @@ fn value(ret: Class, r: u64) -> Value<'static> {
 fn value(ret: Class, r: u64) -> Value<'static> {
     use crate::value::tags;
     let (tag, payload) = match ret {
-        Class::Void | Class::Record(_) => (tags::VOID, 0),
+        // Never a register plan's return (`plan`).
+        Class::Void | Class::Record(_) | Class::LongDouble => (tags::VOID, 0),
         Class::Bool => (tags::BOOL, u64::from(r as u8 != 0)),
         Class::I8 => (tags::I8, r),
         Class::U8 => (tags::U8, r),

@@ -64,6 +64,8 @@ pub enum Value<'a> {
     Bytes(&'a [u8]),
     /// A struct, passed by value (to a parameter of the same layout).
     Struct(&'a crate::Struct),
+    /// `long double` (its exact bytes).
+    LongDouble(crate::LongDouble),
 }
 
 /// A variant's tag: the first byte of a `#[repr(C, u8)]` enum.
@@ -162,6 +164,7 @@ impl Value<'_> {
             Value::U32(_) => "Value::U32",
             Value::U64(_) => "Value::U64",
             Value::F32(_) => "Value::F32",
+            Value::LongDouble(_) => "Value::LongDouble",
             Value::F64(_) => "Value::F64",
             Value::Null => "Value::Null",
             Value::Ptr(_) => "Value::Ptr",
@@ -190,6 +193,7 @@ impl fmt::Display for Value<'_> {
             Value::U64(v) => write!(f, "{v}"),
             Value::F32(v) => write!(f, "{v:?}"),
             Value::F64(v) => write!(f, "{v:?}"),
+            Value::LongDouble(v) => write!(f, "{:?}", v.to_f64()),
             Value::Null => f.write_str("NULL"),
             Value::Ptr(p) => write!(f, "{:p}", *p),
             Value::Str(s) => f.write_str(s),
@@ -211,7 +215,7 @@ macro_rules! from_value {
 }
 
 from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16,
-    u32 => U32, u64 => U64, f32 => F32, f64 => F64);
+    u32 => U32, u64 => U64, f32 => F32, f64 => F64, crate::LongDouble => LongDouble);
 
 impl<'a> From<&'a str> for Value<'a> {
     fn from(s: &'a str) -> Self {
@@ -248,6 +252,7 @@ impl Arg for Value<'_> {
             Value::U64(v) => v.store_exact(class, slot),
             Value::F32(v) => v.store_exact(class, slot),
             Value::F64(v) => v.store_exact(class, slot),
+            Value::LongDouble(v) => v.store_exact(class, slot),
             Value::Bool(v) => v.store_exact(class, slot),
             Value::CStr(v) => v.store_exact(class, slot),
             _ => false,
@@ -270,6 +275,7 @@ impl Arg for Value<'_> {
             Value::U64(v) => v.store(class, slot, ctx),
             Value::F32(v) => v.store(class, slot, ctx),
             Value::F64(v) => v.store(class, slot, ctx),
+            Value::LongDouble(v) => v.store(class, slot, ctx),
             Value::Null => arg::store_null(class, slot, ctx),
             Value::Ptr(p) => arg::store_ptr(p, false, None, class, slot, ctx),
             Value::Str(s) => s.store(class, slot, ctx),
@@ -297,6 +303,7 @@ impl Arg for Value<'_> {
             Value::U64(v) => v.variadic_class(),
             Value::F32(v) => v.variadic_class(),
             Value::F64(v) => v.variadic_class(),
+            Value::LongDouble(v) => v.variadic_class(),
             Value::Str(s) => s.variadic_class(),
             Value::CStr(s) => s.variadic_class(),
             Value::Bytes(b) => b.variadic_class(),

@@ -115,7 +115,11 @@ pub(super) fn store_int(v: Int, class: Class, slot: &mut Slot) -> Stored {
             slot.put(v.to_f32());
             Ok(())
         }
-        Class::F64 | Class::F32 => Err(Fault::Range(v.num())),
+        Class::LongDouble if v.fits_mantissa(f64::MANTISSA_DIGITS) => {
+            slot.put(crate::LongDouble::from_f64(v.to_f64()));
+            Ok(())
+        }
+        Class::F64 | Class::F32 | Class::LongDouble => Err(Fault::Range(v.num())),
         Class::Bool => Err(Fault::Type { hint: HINT_TO_BOOL }),
         Class::Ptr { .. } | Class::Void => Err(Fault::Type {
             hint: HINT_INT_TO_PTR,
@@ -130,6 +134,11 @@ pub(super) fn store_f64(v: f64, class: Class, slot: &mut Slot) -> Stored {
     match class {
         Class::F64 => {
             slot.put(v);
+            Ok(())
+        }
+        // Every `double` is a `long double`, exactly.
+        Class::LongDouble => {
+            slot.put(crate::LongDouble::from_f64(v));
             Ok(())
         }
         Class::F32 => {
