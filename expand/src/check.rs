@@ -186,9 +186,9 @@ fn named(name: &str, dm: &DataModel) -> Ty {
         "f64" | "c_double" => Ty::F64,
         "bool" => Ty::Bool,
         "c_void" => Ty::Void,
-        "i128" | "u128" => {
-            Ty::Unsupported(format!("`{name}` (C has no portable 128-bit integer ABI)"))
-        }
+        // `__int128`: Rust's `i128` has its ABI (x86-64 and aarch64).
+        "i128" => int(16, true),
+        "u128" => int(16, false),
         "String" | "Vec" | "str" | "CString" | "Box" | "Result" => {
             Ty::Unsupported(format!("`{name}` (not a C type)"))
         }

@@ -144,6 +144,12 @@ impl Class {
         Ok(match ty.canonical() {
             CType::Void => Class::Void,
             CType::Bool => Class::Bool,
+            CType::Int(k) if k.size(&DM) > 8 => {
+                return Err(unsupported(
+                    format!("`{}`", k.c_name()),
+                    "libffi has no 128-bit integer type; declare the function in the macros (`defcfuns!`), where it is `i128` / `u128`",
+                ));
+            }
             CType::Int(k) => Class::int(k.size(&DM), k.is_signed(&DM)),
             CType::Float(FloatKind::Float) => Class::F32,
             CType::Float(FloatKind::Double) => Class::F64,

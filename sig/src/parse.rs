@@ -47,6 +47,8 @@ fn named_base(word: &str) -> Option<CType> {
         "ptrdiff_t" => CType::Int(IntKind::PtrDiff),
         "intptr_t" => CType::Int(IntKind::IntPtr),
         "uintptr_t" => CType::Int(IntKind::UIntPtr),
+        "__int128" | "__int128_t" => CType::Int(IntKind::I128),
+        "__uint128_t" => CType::Int(IntKind::U128),
         "pointer" => CType::void_ptr(),
         "string" => CType::string(),
         "uchar" => CType::Int(IntKind::UChar),
@@ -158,6 +160,8 @@ impl FromStr for CType {
         }
         let base = match words.as_slice() {
             [] => return Err(err(input, "it names no type")),
+            ["signed", "__int128"] => CType::Int(IntKind::I128),
+            ["unsigned", "__int128"] => CType::Int(IntKind::U128),
             [one] => match named_base(one) {
                 Some(t) => t,
                 None => arithmetic(&words, input)?,

@@ -72,11 +72,15 @@ pub enum IntKind {
     IntPtr,
     /// `uintptr_t`.
     UIntPtr,
+    /// `__int128` (GCC and clang; Rust's `i128` has its ABI on x86-64 and aarch64).
+    I128,
+    /// `unsigned __int128`.
+    U128,
 }
 
 impl IntKind {
     /// Every integer kind, for tests and tables.
-    pub const ALL: [IntKind; 24] = [
+    pub const ALL: [IntKind; 26] = [
         IntKind::Char,
         IntKind::SChar,
         IntKind::UChar,
@@ -101,6 +105,8 @@ impl IntKind {
         IntKind::PtrDiff,
         IntKind::IntPtr,
         IntKind::UIntPtr,
+        IntKind::I128,
+        IntKind::U128,
     ];
 
     /// Size and alignment on a target.
@@ -118,6 +124,7 @@ impl IntKind {
             IntKind::I64 | IntKind::U64 => Scalar::new(8, dm.int64_align),
             IntKind::Size | IntKind::SSize | IntKind::PtrDiff => dm.size_t,
             IntKind::IntPtr | IntKind::UIntPtr => dm.pointer,
+            IntKind::I128 | IntKind::U128 => Scalar::new(16, 16),
         }
     }
 
@@ -141,7 +148,8 @@ impl IntKind {
             | IntKind::I64
             | IntKind::SSize
             | IntKind::PtrDiff
-            | IntKind::IntPtr => true,
+            | IntKind::IntPtr
+            | IntKind::I128 => true,
             IntKind::UChar
             | IntKind::UShort
             | IntKind::UInt
@@ -152,7 +160,8 @@ impl IntKind {
             | IntKind::U32
             | IntKind::U64
             | IntKind::Size
-            | IntKind::UIntPtr => false,
+            | IntKind::UIntPtr
+            | IntKind::U128 => false,
         }
     }
 
@@ -166,6 +175,14 @@ impl IntKind {
     /// ```
     pub fn range(self, dm: &DataModel) -> (i128, i128) {
         let bits = u32::from(self.size(dm)) * 8;
+        if bits >= 128 {
+            // The largest `unsigned __int128` does not fit an `i128`: its range is cut there.
+            return if self.is_signed(dm) {
+                (i128::MIN, i128::MAX)
+            } else {
+                (0, i128::MAX)
+            };
+        }
         if self.is_signed(dm) {
             (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
         } else {
@@ -200,6 +217,8 @@ impl IntKind {
             IntKind::PtrDiff => "ptrdiff_t",
             IntKind::IntPtr => "intptr_t",
             IntKind::UIntPtr => "uintptr_t",
+            IntKind::I128 => "__int128",
+            IntKind::U128 => "unsigned __int128",
         }
     }
 
@@ -228,6 +247,8 @@ impl IntKind {
             IntKind::U64 => "u64",
             IntKind::Size | IntKind::UIntPtr => "usize",
             IntKind::SSize | IntKind::PtrDiff | IntKind::IntPtr => "isize",
+            IntKind::I128 => "i128",
+            IntKind::U128 => "u128",
         }
     }
 }

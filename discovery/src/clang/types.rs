@@ -34,6 +34,8 @@ impl Walker {
             K::ULong => CType::Int(IntKind::ULong),
             K::LongLong => CType::Int(IntKind::LongLong),
             K::ULongLong => CType::Int(IntKind::ULongLong),
+            K::Int128 => CType::Int(IntKind::I128),
+            K::UInt128 => CType::Int(IntKind::U128),
             K::Float => CType::Float(FloatKind::Float),
             K::Double => CType::Float(FloatKind::Double),
             K::LongDouble => CType::Float(FloatKind::LongDouble),
@@ -78,7 +80,6 @@ impl Walker {
                 }
                 self.conv(&canon, depth, anon)?
             }
-            K::Int128 | K::UInt128 => return Err("`__int128`".to_owned()),
             K::Float128 => return Err("`_Float128`".to_owned()),
             K::Half | K::Float16 => return Err("`_Float16`".to_owned()),
             K::Complex => return Err(format!("`{}` (complex)", ty.get_display_name())),

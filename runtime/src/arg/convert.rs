@@ -379,6 +379,14 @@ mod tests {
     fn every_int_kind_takes_its_range_and_refuses_one_past_it() {
         let mut checked = 0;
         for kind in IntKind::ALL {
+            if kind.size(&DM) > 8 {
+                // `__int128`: the runtime refuses it (no libffi type), the macros take it.
+                assert!(
+                    Class::of(&CType::Int(kind), Null::Unknown).is_err(),
+                    "{kind:?}"
+                );
+                continue;
+            }
             let Ok(class) = Class::of(&CType::Int(kind), Null::Unknown) else {
                 panic!("{kind:?} has no class");
             };
