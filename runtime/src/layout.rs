@@ -127,7 +127,12 @@ fn check_shape(r: &Record) -> Result<(), String> {
         return Err("libffi cannot pass unions by value".to_owned());
     }
     if r.has_bitfields() {
-        return Err("it has bitfields, which libffi cannot describe".to_owned());
+        // Described by its bytes: each run of bitfields as the bytes it occupies (`u8`s,
+        // integer-class data wherever C's storage units are), where that view lays the
+        // other fields out exactly as C does.
+        let view = storage_view(r)
+            .ok_or_else(|| "its bitfields' storage cannot be described to libffi".to_owned())?;
+        return check_shape(&view);
     }
     for f in &r.fields {
         check_field(&f.ty).map_err(|e| format!("field `{}`: {e}", f.name))?;
@@ -137,6 +142,61 @@ fn check_shape(r: &Record) -> Result<(), String> {
     } else {
         Err("it is packed or over-aligned, which libffi cannot describe".to_owned())
     }
+}
+
+/// `r` with each run of bitfields replaced by the bytes it occupies (`unsigned char` arrays,
+/// and padding bytes where C leaves a gap before a run), when that view has `r`'s size,
+/// alignment and other fields' offsets; `None` otherwise.
+fn storage_view(r: &Record) -> Option<Record> {
+    let mut fields: Vec<(String, CType)> = Vec::new();
+    let mut cursor = 0u64;
+    let bytes = |n: u64| CType::Array {
+        elem: Box::new(CType::Int(ffi_auto_sig::IntKind::UChar)),
+        len: n,
+    };
+    let mut i = 0;
+    while i < r.fields.len() {
+        let f = &r.fields[i];
+        if f.bit_width.is_none() {
+            cursor = f.offset + f.ty.layout(&DM)?.size;
+            fields.push((f.name.clone(), f.ty.clone()));
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < r.fields.len() && r.fields[i].bit_width.is_some() {
+            i += 1;
+        }
+        let run: Vec<_> = r.fields[start..i]
+            .iter()
+            .filter(|b| b.bit_width != Some(0))
+            .collect();
+        let Some(first) = run.iter().map(|b| b.bit_offset / 8).min() else {
+            continue;
+        };
+        let end = run
+            .iter()
+            .map(|b| (b.bit_offset + u64::from(b.bit_width.unwrap_or(0))).div_ceil(8))
+            .max()?;
+        if first < cursor {
+            return None;
+        }
+        if first > cursor {
+            fields.push((String::new(), bytes(first - cursor)));
+        }
+        fields.push((String::new(), bytes(end - first)));
+        cursor = end;
+    }
+    if r.size > cursor.next_multiple_of(r.align.max(1)) {
+        fields.push((String::new(), bytes(r.size - cursor)));
+    }
+    let view = Record::with_c_layout(r.kind, r.name.as_deref(), fields, &DM).ok()?;
+    let offsets_agree = r.fields.iter().filter(|f| f.bit_width.is_none()).all(|f| {
+        view.fields
+            .iter()
+            .any(|v| v.name == f.name && v.offset == f.offset)
+    });
+    (view.size == r.size && view.align == r.align && offsets_agree).then_some(view)
 }
 
 fn check_field(ty: &CType) -> Result<(), String> {
@@ -155,6 +215,11 @@ pub(crate) fn ffi_record(id: u32) -> Type {
 }
 
 fn record_type(r: &Record) -> Type {
+    if r.has_bitfields()
+        && let Some(view) = storage_view(r)
+    {
+        return record_type(&view);
+    }
     let mut elems = Vec::new();
     for f in &r.fields {
         push_field(&f.ty, &mut elems);
