@@ -316,14 +316,46 @@ impl Builder {
         decls: Arc<Declarations>,
         out_dir: &Path,
     ) -> Result<Arc<Declarations>, DiscoveryError> {
-        use crate::shim::{self, Shim};
-        let mut wanted: Vec<(Shim, PathBuf, u32, bool)> = decls
+        let mut wanted = self.wanted_shims(&decls)?;
+        if wanted.is_empty() || !self.keep_compilable(&mut wanted)? {
+            return Ok(decls);
+        }
+        // Named for this crate: two crates' shims in one program never clash.
+        let scope = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
+        if self.emit {
+            self.compile_shims(&wanted, out_dir, &scope)?;
+        }
+        let mut d = (*decls).clone();
+        for w in wanted {
+            d.not_callable.remove(&w.shim.name);
+            d.functions.insert(
+                w.shim.name.clone(),
+                Arc::new(crate::decl::Decl {
+                    link_name: Some(crate::shim::symbol_in(&scope, &w.shim.name)),
+                    name: w.shim.name,
+                    signature: w.shim.signature,
+                    header: w.header,
+                    line: w.line,
+                }),
+            );
+        }
+        Ok(Arc::new(d))
+    }
+
+    /// The set's static inline functions with a shim signature, and the macros asked for
+    /// with [`Builder::shim`], sorted by name.
+    fn wanted_shims(&self, decls: &Declarations) -> Result<Vec<WantedShim>, DiscoveryError> {
+        use crate::shim::Shim;
+        let mut wanted: Vec<WantedShim> = decls
             .not_callable
             .values()
             .filter_map(|n| {
-                n.shim
-                    .clone()
-                    .map(|sig| (Shim::new(&n.name, sig), n.header.clone(), n.line, false))
+                n.shim.clone().map(|sig| WantedShim {
+                    shim: Shim::new(&n.name, sig),
+                    header: n.header.clone(),
+                    line: n.line,
+                    asked: false,
+                })
             })
             .collect();
         for (name, sig) in &self.macro_shims {
@@ -335,91 +367,97 @@ impl Builder {
                 .get(name)
                 .map(|n| (n.header.clone(), n.line))
                 .unwrap_or_default();
-            wanted.retain(|(s, ..)| s.name != *name);
-            wanted.push((Shim::new(name, sig), header, line, true));
+            wanted.retain(|w| w.shim.name != *name);
+            wanted.push(WantedShim {
+                shim: Shim::new(name, sig),
+                header,
+                line,
+                asked: true,
+            });
         }
-        if wanted.is_empty() {
-            return Ok(decls);
-        }
-        wanted.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-        // The compiler's verdict, shim by shim: those it refuses are left out.
+        wanted.sort_by(|a, b| a.shim.name.cmp(&b.shim.name));
+        Ok(wanted)
+    }
+
+    /// Leaves out the shims the C compiler refuses (with a warning; a macro asked for is an
+    /// error); `false` when none can be compiled.
+    fn keep_compilable(&self, wanted: &mut Vec<WantedShim>) -> Result<bool, DiscoveryError> {
         for _ in 0..4 {
-            let shims: Vec<Shim> = wanted.iter().map(|w| w.0.clone()).collect();
-            match shim::check(&self.set, &shims) {
-                Ok(()) => break,
-                Err(Ok((names, message))) => {
-                    if let Some(asked) = wanted.iter().find(|w| w.3 && names.contains(&w.0.name)) {
-                        return Err(DiscoveryError::Shim(format!(
-                            "the C compiler refused the shim of `{}` (Builder::shim):\n{}",
-                            asked.0.name,
-                            message.trim_end()
-                        )));
-                    }
-                    if names.is_empty() {
-                        self.directive(&format!(
-                            "warning=ffi-auto: no C shims (static inline functions stay uncallable): the C compiler refused them: {}",
-                            message.lines().next().unwrap_or("")
-                        ));
-                        return Ok(decls);
-                    }
-                    self.directive(&format!(
-                        "warning=ffi-auto: no C shim for {} (the C compiler refused it)",
-                        names.join(", ")
-                    ));
-                    wanted.retain(|w| !names.contains(&w.0.name));
-                }
+            let shims: Vec<_> = wanted.iter().map(|w| w.shim.clone()).collect();
+            let (names, message) = match crate::shim::check(&self.set, &shims) {
+                Ok(()) => return Ok(true),
+                Err(Ok(refused)) => refused,
                 Err(Err(e)) => {
-                    if wanted.iter().any(|w| w.3) {
+                    if wanted.iter().any(|w| w.asked) {
                         return Err(e);
                     }
                     self.directive(&format!(
                         "warning=ffi-auto: no C shims (static inline functions stay uncallable): {e}"
                     ));
-                    return Ok(decls);
+                    return Ok(false);
                 }
+            };
+            if let Some(asked) = wanted
+                .iter()
+                .find(|w| w.asked && names.contains(&w.shim.name))
+            {
+                return Err(DiscoveryError::Shim(format!(
+                    "the C compiler refused the shim of `{}` (Builder::shim):\n{}",
+                    asked.shim.name,
+                    message.trim_end()
+                )));
             }
-        }
-        let shims: Vec<Shim> = wanted.iter().map(|w| w.0.clone()).collect();
-        // Named for this crate: two crates' shims in one program never clash.
-        let scope = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
-        if self.emit {
-            // In a build script: a static library the crate links (cc prints the directives).
-            let src = shim::source_in(&self.set, &shims, &scope)?;
-            let file = out_dir.join("ffi_auto_shims.c");
-            std::fs::write(&file, src).map_err(|e| {
-                DiscoveryError::Internal(format!("could not write {}: {e}", file.display()))
-            })?;
-            let mut build = cc::Build::new();
-            build.file(&file).warnings(false);
-            for a in self.set.arguments()? {
-                if a != "-x" && a != "c" {
-                    build.flag(&a);
-                }
+            if names.is_empty() {
+                self.directive(&format!(
+                    "warning=ffi-auto: no C shims (static inline functions stay uncallable): the C compiler refused them: {}",
+                    message.lines().next().unwrap_or("")
+                ));
+                return Ok(false);
             }
-            let lib: String = format!("ffi_auto_shims_{scope}")
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect();
-            build
-                .try_compile(&lib)
-                .map_err(|e| DiscoveryError::Shim(format!("compiling the C shims: {e}")))?;
+            self.directive(&format!(
+                "warning=ffi-auto: no C shim for {} (the C compiler refused it)",
+                names.join(", ")
+            ));
+            wanted.retain(|w| !names.contains(&w.shim.name));
         }
-        let mut d = (*decls).clone();
-        for (s, header, line, _) in wanted {
-            d.not_callable.remove(&s.name);
-            d.functions.insert(
-                s.name.clone(),
-                Arc::new(crate::decl::Decl {
-                    link_name: Some(shim::symbol_in(&scope, &s.name)),
-                    name: s.name,
-                    signature: s.signature,
-                    header,
-                    line,
-                }),
-            );
-        }
-        Ok(Arc::new(d))
+        Ok(true)
     }
+
+    /// In a build script: the shims as a static library the crate links (`cc` prints the
+    /// directives).
+    fn compile_shims(
+        &self,
+        wanted: &[WantedShim],
+        out_dir: &Path,
+        scope: &str,
+    ) -> Result<(), DiscoveryError> {
+        let shims: Vec<_> = wanted.iter().map(|w| w.shim.clone()).collect();
+        let src = crate::shim::source_in(&self.set, &shims, scope)?;
+        let file = out_dir.join("ffi_auto_shims.c");
+        std::fs::write(&file, src).map_err(|e| {
+            DiscoveryError::Internal(format!("could not write {}: {e}", file.display()))
+        })?;
+        let mut build = cc::Build::new();
+        build.file(&file).warnings(false);
+        for a in self.set.arguments()? {
+            if a != "-x" && a != "c" {
+                build.flag(&a);
+            }
+        }
+        let lib = format!("ffi_auto_shims_{}", crate::shim::c_ident(scope));
+        build
+            .try_compile(&lib)
+            .map_err(|e| DiscoveryError::Shim(format!("compiling the C shims: {e}")))
+    }
+}
+
+/// A shim the build script compiles: where its function is declared, and whether the user
+/// asked for it (a macro) rather than the header set offering it (a static inline function).
+struct WantedShim {
+    shim: crate::shim::Shim,
+    header: PathBuf,
+    line: u32,
+    asked: bool,
 }
 
 /// What [`Builder::generate`] found, before writing it.

@@ -107,78 +107,16 @@ fn probes(
             skipped.push(format!("{key}: not a C name"));
             continue;
         }
-        let ty = spellings(key, r)[usize::from(typedef.get(key).copied().unwrap_or(false))].clone();
-        let of = |p: Probe| Probe {
-            record: Some(key.clone()),
-            ..p
-        };
-        out.push(of(Probe::new(
-            format!("sizeof({ty})"),
-            r.size.to_string(),
-            format!("printf(\"sizeof({ty}) %zu\\n\", sizeof({ty}));"),
-        )));
-        out.push(of(Probe::new(
-            format!("_Alignof({ty})"),
-            r.align.to_string(),
-            format!("printf(\"_Alignof({ty}) %zu\\n\", _Alignof({ty}));"),
-        )));
-        for field in &r.fields {
-            if field.name.is_empty() {
-                skipped.push(format!("{ty}: an anonymous member"));
-                continue;
-            }
-            let f = &field.name;
-            match field.bit_width {
-                None => out.push(of(Probe::new(
-                    format!("offsetof({ty}, {f})"),
-                    field.offset.to_string(),
-                    format!("printf(\"offsetof({ty}, {f}) %zu\\n\", offsetof({ty}, {f}));"),
-                ))),
-                Some(0) => {}
-                Some(w) => out.push(of(Probe::new(
-                    // Every bit of the field set in a zeroed record: its first set bit is its
-                    // offset, the count of set bits its width.
-                    format!("bits({ty}, {f})"),
-                    format!("{}+{w}", field.bit_offset),
-                    format!(
-                        "{{ {ty} v; memset(&v, 0, sizeof v); v.{f} = ~0; unsigned char *b = (unsigned char *)&v; size_t first = (size_t)-1, n = 0; for (size_t i = 0; i < sizeof v * 8; i++) if (b[i / 8] >> (i % 8) & 1) {{ if (first == (size_t)-1) first = i; n++; }} printf(\"bits({ty}, {f}) %zu+%zu\\n\", first, n); }}"
-                    ),
-                ))),
-            }
-        }
+        let ty = &spellings(key, r)[usize::from(typedef.get(key).copied().unwrap_or(false))];
+        out.extend(record_probes(key, r, ty, skipped));
     }
     let mut names: Vec<&String> = decls.constants.keys().collect();
     names.sort();
-    for name in names {
-        let c = &decls.constants[name];
-        let (ours, code) = match &c.value {
-            ConstValue::Int(v) => (
-                v.to_string(),
-                format!("printf(\"{name} %lld\\n\", (long long)({name}));"),
-            ),
-            ConstValue::UInt(v) => (
-                v.to_string(),
-                format!("printf(\"{name} %llu\\n\", (unsigned long long)({name}));"),
-            ),
-            ConstValue::Float(v) => (
-                format!("{v:e}"),
-                format!("printf(\"{name} %.17e\\n\", (double)({name}));"),
-            ),
-            ConstValue::Str(s) => (
-                s.len().to_string(),
-                format!("printf(\"{name} %zu\\n\", sizeof({name}) - 1);"),
-            ),
-            ConstValue::Ptr(v) => (
-                v.to_string(),
-                format!(
-                    "printf(\"{name} %llu\\n\", (unsigned long long)(__UINTPTR_TYPE__)({name}));"
-                ),
-            ),
-        };
-        let mut p = Probe::new(name.clone(), ours, code);
-        p.float = matches!(c.value, ConstValue::Float(_));
-        out.push(p);
-    }
+    out.extend(
+        names
+            .into_iter()
+            .map(|n| constant_probe(n, &decls.constants[n].value)),
+    );
     // Linker names: a function the header renames (`__asm__("__isoc99_sscanf")`).
     let mut fns: Vec<_> = decls
         .functions
@@ -199,6 +137,80 @@ fn probes(
         ));
     }
     out
+}
+
+/// The size, alignment and field (and bitfield) offsets of record `key`, spelled `ty` in C.
+fn record_probes(key: &str, r: &Record, ty: &str, skipped: &mut Vec<String>) -> Vec<Probe> {
+    let of = |p: Probe| Probe {
+        record: Some(key.to_owned()),
+        ..p
+    };
+    let mut out = vec![
+        of(Probe::new(
+            format!("sizeof({ty})"),
+            r.size.to_string(),
+            format!("printf(\"sizeof({ty}) %zu\\n\", sizeof({ty}));"),
+        )),
+        of(Probe::new(
+            format!("_Alignof({ty})"),
+            r.align.to_string(),
+            format!("printf(\"_Alignof({ty}) %zu\\n\", _Alignof({ty}));"),
+        )),
+    ];
+    for field in &r.fields {
+        if field.name.is_empty() {
+            skipped.push(format!("{ty}: an anonymous member"));
+            continue;
+        }
+        let f = &field.name;
+        match field.bit_width {
+            None => out.push(of(Probe::new(
+                format!("offsetof({ty}, {f})"),
+                field.offset.to_string(),
+                format!("printf(\"offsetof({ty}, {f}) %zu\\n\", offsetof({ty}, {f}));"),
+            ))),
+            Some(0) => {}
+            Some(w) => out.push(of(Probe::new(
+                // Every bit of the field set in a zeroed record: its first set bit is its
+                // offset, the count of set bits its width.
+                format!("bits({ty}, {f})"),
+                format!("{}+{w}", field.bit_offset),
+                format!(
+                    "{{ {ty} v; memset(&v, 0, sizeof v); v.{f} = ~0; unsigned char *b = (unsigned char *)&v; size_t first = (size_t)-1, n = 0; for (size_t i = 0; i < sizeof v * 8; i++) if (b[i / 8] >> (i % 8) & 1) {{ if (first == (size_t)-1) first = i; n++; }} printf(\"bits({ty}, {f}) %zu+%zu\\n\", first, n); }}"
+                ),
+            ))),
+        }
+    }
+    out
+}
+
+/// The value of constant `name` (a string's length).
+fn constant_probe(name: &str, value: &ConstValue) -> Probe {
+    let (ours, code) = match value {
+        ConstValue::Int(v) => (
+            v.to_string(),
+            format!("printf(\"{name} %lld\\n\", (long long)({name}));"),
+        ),
+        ConstValue::UInt(v) => (
+            v.to_string(),
+            format!("printf(\"{name} %llu\\n\", (unsigned long long)({name}));"),
+        ),
+        ConstValue::Float(v) => (
+            format!("{v:e}"),
+            format!("printf(\"{name} %.17e\\n\", (double)({name}));"),
+        ),
+        ConstValue::Str(s) => (
+            s.len().to_string(),
+            format!("printf(\"{name} %zu\\n\", sizeof({name}) - 1);"),
+        ),
+        ConstValue::Ptr(v) => (
+            v.to_string(),
+            format!("printf(\"{name} %llu\\n\", (unsigned long long)(__UINTPTR_TYPE__)({name}));"),
+        ),
+    };
+    let mut p = Probe::new(name.to_owned(), ours, code);
+    p.float = matches!(value, ConstValue::Float(_));
+    p
 }
 
 fn program(set: &HeaderSet, probes: &[Probe]) -> String {
@@ -237,12 +249,7 @@ fn run(
         .args(libs)
         .args(["-lm", "-ldl"])
         .output()
-        .map_err(|e| {
-            DiscoveryError::Shim(format!(
-                "could not run the C compiler {}: {e}",
-                cc.display()
-            ))
-        })?;
+        .map_err(|e| crate::shim::no_compiler(&cc, &e))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         // Every probe line the compiler mentions (an error there, or a macro expanded there).
@@ -313,115 +320,137 @@ pub fn check_declarations(
     decls: &Declarations,
     libs: &[String],
 ) -> Result<Report, DiscoveryError> {
-    let mut report = Report::default();
-    // A record is named by its tag first; where C refuses that, by its typedef; where it
-    // refuses both, it is not compared. Probes C refuses otherwise are dropped the same way.
-    let mut typedef: HashMap<String, bool> = HashMap::new();
-    let mut dropped: Vec<String> = Vec::new();
-    let mut unnamed: Vec<String> = Vec::new();
+    let mut refused = Refused::default();
     for _ in 0..6 {
         let mut skipped = Vec::new();
-        let probes: Vec<Probe> = probes(decls, &typedef, &mut skipped)
+        let probes: Vec<Probe> = probes(decls, &refused.typedef, &mut skipped)
             .into_iter()
-            .filter(|p| !dropped.contains(&p.key))
-            .filter(|p| p.record.as_ref().is_none_or(|r| !unnamed.contains(r)))
+            .filter(|p| !refused.dropped.contains(&p.key))
+            .filter(|p| {
+                p.record
+                    .as_ref()
+                    .is_none_or(|r| !refused.unnamed.contains(r))
+            })
             .collect();
         match run(set, &probes, libs)? {
             Ok(out) => {
-                let said: HashMap<&str, &str> =
-                    out.lines().filter_map(|l| l.rsplit_once(' ')).collect();
-                // Records the compiler gives a size that is not a multiple of their alignment
-                // (a typedef raising a struct's alignment keeps its size): no layout ffi-auto
-                // can hold, so compared on their fields only.
-                let odd: Vec<&str> = probes
-                    .iter()
-                    .filter(|p| p.key.starts_with("sizeof("))
-                    .filter_map(|p| {
-                        let ty = &p.key["sizeof(".len()..p.key.len() - 1];
-                        let size: u64 = said.get(p.key.as_str())?.parse().ok()?;
-                        let align: u64 =
-                            said.get(format!("_Alignof({ty})").as_str())?.parse().ok()?;
-                        (align != 0 && !size.is_multiple_of(align)).then_some(ty)
-                    })
-                    .collect();
-                for p in &probes {
-                    let Some(theirs) = said.get(p.key.as_str()) else {
-                        report
-                            .skipped
-                            .push(format!("{}: the probe printed nothing", p.key));
-                        continue;
-                    };
-                    if odd.iter().any(|ty| {
-                        p.key == format!("sizeof({ty})") || p.key == format!("_Alignof({ty})")
-                    }) {
-                        report.skipped.push(format!(
-                            "{}: the compiler's size is not a multiple of its alignment (a typedef's `aligned` attribute); ffi-auto keeps the struct's own layout",
-                            p.key
-                        ));
-                        continue;
-                    }
-                    report.checked += 1;
-                    let same = if p.float {
-                        match (p.ours.parse::<f64>(), theirs.parse::<f64>()) {
-                            (Ok(a), Ok(b)) => a == b || (a.is_nan() && b.is_nan()),
-                            _ => false,
-                        }
-                    } else {
-                        p.ours == *theirs
-                    };
-                    if !same {
-                        report.differences.push(Difference {
-                            what: p.key.clone(),
-                            ours: p.ours.clone(),
-                            compiler: (*theirs).to_owned(),
-                        });
-                    }
-                }
+                let mut report = compare(&probes, &out);
                 skipped.dedup();
                 report.skipped.extend(skipped);
-                report.skipped.extend(
-                    dropped
-                        .iter()
-                        .map(|k| format!("{k}: C does not take it as written")),
-                );
-                report.skipped.extend(
-                    unnamed
-                        .iter()
-                        .map(|k| format!("{k}: C names it neither as a tag nor as a typedef")),
-                );
+                report.skipped.extend(refused.explained());
                 return Ok(report);
             }
-            Err(bad) => {
-                // A record C does not name as a tag: try its typedef, then give up on it. Its
-                // other probes failed with it; they are tried again with the new spelling.
-                let naming: Vec<&Probe> = bad
-                    .iter()
-                    .filter_map(|&i| probes.get(i))
-                    .filter(|p| p.key.starts_with("sizeof(") || p.key.starts_with("_Alignof("))
-                    .collect();
-                let mut renamed: Vec<String> =
-                    naming.iter().filter_map(|p| p.record.clone()).collect();
-                renamed.sort();
-                renamed.dedup();
-                for k in &renamed {
-                    if typedef.get(k).copied().unwrap_or(false) {
-                        if !unnamed.contains(k) {
-                            unnamed.push(k.clone());
-                        }
-                    } else {
-                        typedef.insert(k.clone(), true);
-                    }
-                }
-                for p in bad.iter().filter_map(|&i| probes.get(i)) {
-                    if p.record.as_ref().is_none_or(|r| !renamed.contains(r)) {
-                        dropped.push(p.key.clone());
-                    }
-                }
-            }
+            Err(bad) => refused.learn(&probes, &bad),
         }
     }
     Err(DiscoveryError::Shim(
         "the probe did not compile after six rounds of dropping what the compiler refused"
             .to_owned(),
     ))
+}
+
+/// What the compiler refused in the probe so far: records C names by typedef rather than
+/// tag, records it names neither way, and other probes it does not take as written.
+#[derive(Default)]
+struct Refused {
+    typedef: HashMap<String, bool>,
+    dropped: Vec<String>,
+    unnamed: Vec<String>,
+}
+
+impl Refused {
+    /// Learns from the probes the compiler refused (`bad`, indices into `probes`): a record
+    /// C does not name as a tag is tried by its typedef, then given up; its other probes
+    /// failed with it and are tried again with the new spelling. Others are dropped.
+    fn learn(&mut self, probes: &[Probe], bad: &[usize]) {
+        let mut renamed: Vec<String> = bad
+            .iter()
+            .filter_map(|&i| probes.get(i))
+            .filter(|p| p.key.starts_with("sizeof(") || p.key.starts_with("_Alignof("))
+            .filter_map(|p| p.record.clone())
+            .collect();
+        renamed.sort();
+        renamed.dedup();
+        for k in &renamed {
+            if self.typedef.get(k).copied().unwrap_or(false) {
+                if !self.unnamed.contains(k) {
+                    self.unnamed.push(k.clone());
+                }
+            } else {
+                self.typedef.insert(k.clone(), true);
+            }
+        }
+        for p in bad.iter().filter_map(|&i| probes.get(i)) {
+            if p.record.as_ref().is_none_or(|r| !renamed.contains(r)) {
+                self.dropped.push(p.key.clone());
+            }
+        }
+    }
+
+    /// Why what was left out was left out.
+    fn explained(&self) -> impl Iterator<Item = String> + '_ {
+        let dropped = self
+            .dropped
+            .iter()
+            .map(|k| format!("{k}: C does not take it as written"));
+        let unnamed = self
+            .unnamed
+            .iter()
+            .map(|k| format!("{k}: C names it neither as a tag nor as a typedef"));
+        dropped.chain(unnamed)
+    }
+}
+
+/// Each probe's value against what the probe program printed (`out`).
+fn compare(probes: &[Probe], out: &str) -> Report {
+    let mut report = Report::default();
+    let said: HashMap<&str, &str> = out.lines().filter_map(|l| l.rsplit_once(' ')).collect();
+    // Records the compiler gives a size that is not a multiple of their alignment (a
+    // typedef raising a struct's alignment keeps its size): no layout ffi-auto can hold,
+    // so compared on their fields only.
+    let odd: Vec<&str> = probes
+        .iter()
+        .filter(|p| p.key.starts_with("sizeof("))
+        .filter_map(|p| {
+            let ty = &p.key["sizeof(".len()..p.key.len() - 1];
+            let size: u64 = said.get(p.key.as_str())?.parse().ok()?;
+            let align: u64 = said.get(format!("_Alignof({ty})").as_str())?.parse().ok()?;
+            (align != 0 && !size.is_multiple_of(align)).then_some(ty)
+        })
+        .collect();
+    for p in probes {
+        let Some(theirs) = said.get(p.key.as_str()) else {
+            report
+                .skipped
+                .push(format!("{}: the probe printed nothing", p.key));
+            continue;
+        };
+        if odd
+            .iter()
+            .any(|ty| p.key == format!("sizeof({ty})") || p.key == format!("_Alignof({ty})"))
+        {
+            report.skipped.push(format!(
+                "{}: the compiler's size is not a multiple of its alignment (a typedef's `aligned` attribute); ffi-auto keeps the struct's own layout",
+                p.key
+            ));
+            continue;
+        }
+        report.checked += 1;
+        let same = if p.float {
+            match (p.ours.parse::<f64>(), theirs.parse::<f64>()) {
+                (Ok(a), Ok(b)) => a == b || (a.is_nan() && b.is_nan()),
+                _ => false,
+            }
+        } else {
+            p.ours == *theirs
+        };
+        if !same {
+            report.differences.push(Difference {
+                what: p.key.clone(),
+                ours: p.ours.clone(),
+                compiler: (*theirs).to_owned(),
+            });
+        }
+    }
+    report
 }

@@ -53,12 +53,15 @@ pub fn symbol_in(scope: &str, name: &str) -> String {
     if scope.is_empty() {
         format!("ffi_auto_shim_{name}")
     } else {
-        let scope: String = scope
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        format!("ffi_auto_shim_{scope}_{name}")
+        format!("ffi_auto_shim_{}_{name}", c_ident(scope))
     }
+}
+
+/// `s` with every character a C identifier cannot hold replaced by `_` (a crate name's `-`).
+pub fn c_ident(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 /// A type as a C type name usable before a declarator: `__typeof__(T)` works for every type,
@@ -207,23 +210,7 @@ pub fn compile_in(
         }
     }
     args.extend(["-lm", "-Wl,--no-undefined"].map(str::to_owned));
-    // The key: the source, the compiler (path, size, modification time) and the arguments.
-    let compiler_stamp = std::fs::metadata(&cc)
-        .ok()
-        .map(|m| (m.len(), m.modified().ok()))
-        .or_else(|| {
-            which(&cc)
-                .and_then(|p| std::fs::metadata(p).ok())
-                .map(|m| (m.len(), m.modified().ok()))
-        });
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let key = format!(
-        "{}\n{:?}\n{}\n{}\n{stamp}\n{src}",
-        cc.display(),
-        compiler_stamp,
-        args.join("\u{1f}"),
-        cwd.display()
-    );
+    let key = cache_key(&cc, &args, stamp, &src);
     let hash = crc32fast::hash(key.as_bytes());
     let len = key.len();
     let stem = format!("shim-{hash:08x}-{len:x}");
@@ -250,12 +237,7 @@ pub fn compile_in(
         .arg(&tmp)
         .arg(&c_file)
         .output()
-        .map_err(|e| {
-            DiscoveryError::Shim(format!(
-                "could not run the C compiler {}: {e}\nhint: install one (Debian/Ubuntu: `sudo apt-get install gcc`) or set CC to it",
-                cc.display()
-            ))
-        });
+        .map_err(|e| no_compiler(&cc, &e));
     let _ = std::fs::remove_file(&c_file);
     let out = out?;
     if !out.status.success() {
@@ -304,12 +286,7 @@ pub fn check(
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .map_err(|e| {
-            Err(DiscoveryError::Shim(format!(
-                "could not run the C compiler {}: {e}\nhint: install one (Debian/Ubuntu: `sudo apt-get install gcc`) or set CC to it",
-                cc.display()
-            )))
-        })?;
+        .map_err(|e| Err(no_compiler(&cc, &e)))?;
     if let Some(mut stdin) = child.stdin.take() {
         use std::io::Write as _;
         let _ = stdin.write_all(src.as_bytes());
@@ -357,6 +334,32 @@ fn strict_flags(cc: &Path) -> Vec<String> {
         "-Werror=discarded-qualifiers".to_owned()
     });
     f
+}
+
+/// The cache key of a shim library: the compiler (path, size, modification time), its
+/// arguments, the working directory (relative include paths), the headers' `stamp` and the
+/// source.
+fn cache_key(cc: &Path, args: &[String], stamp: &str, src: &str) -> String {
+    let compiler_stamp = std::fs::metadata(cc)
+        .ok()
+        .or_else(|| which(cc).and_then(|p| std::fs::metadata(p).ok()))
+        .map(|m| (m.len(), m.modified().ok()));
+    let cwd = std::env::current_dir().unwrap_or_default();
+    format!(
+        "{}\n{:?}\n{}\n{}\n{stamp}\n{src}",
+        cc.display(),
+        compiler_stamp,
+        args.join("\u{1f}"),
+        cwd.display()
+    )
+}
+
+/// The error for a C compiler that could not be run.
+pub(crate) fn no_compiler(cc: &Path, e: &std::io::Error) -> DiscoveryError {
+    DiscoveryError::Shim(format!(
+        "could not run the C compiler {}: {e}\nhint: install one (Debian/Ubuntu: `sudo apt-get install gcc`) or set CC to it",
+        cc.display()
+    ))
 }
 
 fn io(path: &Path, e: &std::io::Error) -> DiscoveryError {

@@ -249,48 +249,12 @@ fn expand_static(
 ) -> TokenStream {
     let (c_name, span) = &g.c_name;
     let Some(global) = catalog.global(c_name) else {
-        let maybe = did_you_mean(&ffi_auto_sig::closest(
-            c_name,
-            catalog.global_names().iter().map(String::as_str),
-        ));
-        let also = if catalog.function(c_name).is_some() {
-            format!("\nhint: `{c_name}` is a function: declare it with `fn`")
-        } else if catalog.constant(c_name).is_some() {
-            format!("\nhint: `{c_name}` is a constant: declare it with `const`")
-        } else {
-            "\nhint: name the header that declares it (`extern T name;`) with `header = \"...\"`"
-                .to_owned()
-        };
-        return syn::Error::new(
-            *span,
-            format!(
-                "no global variable `{c_name}` in {}{maybe}{also}",
-                set.describe()
-            ),
-        )
-        .into_compile_error();
+        return no_global(c_name, *span, catalog, set).into_compile_error();
     };
     headers.insert(global.header.clone());
     let at = format!("{}:{}", global.header.display(), global.line);
-    if let Err(why) = check::global_type(&g.ty, &global.ty, &ctx.data_model, types) {
-        return syn::Error::new(g.ty.span(), format!("`{c_name}` ({at}): {why}"))
-            .into_compile_error();
-    }
-    if !g.mutable && !global.is_const {
-        // An immutable extern static must never change while Rust runs; C may change this one
-        // at any time (`tzset` writes `timezone`), so Rust must not assume it constant.
-        return syn::Error::new(
-            *span,
-            format!("`{c_name}` is not `const` in C ({at}): C may change it, so declare it `static mut` (each access is then `unsafe`)"),
-        )
-        .into_compile_error();
-    }
-    if g.mutable && global.is_const {
-        return syn::Error::new(
-            *span,
-            format!("`{c_name}` is `const` in C ({at}): declare it `static`, not `static mut`"),
-        )
-        .into_compile_error();
+    if let Err(e) = check_static(g, &global, &at, ctx, types) {
+        return e.into_compile_error();
     }
     let item::StaticItem {
         attrs,
@@ -318,6 +282,64 @@ fn expand_static(
             #vis static #mutability #ident: #ty;
         }
     }
+}
+
+/// The error for a `static` entry no header declares, with what the name is instead.
+fn no_global(c_name: &str, span: Span, catalog: &Catalog, set: &HeaderSet) -> syn::Error {
+    let maybe = did_you_mean(&ffi_auto_sig::closest(
+        c_name,
+        catalog.global_names().iter().map(String::as_str),
+    ));
+    let also = if catalog.function(c_name).is_some() {
+        format!("\nhint: `{c_name}` is a function: declare it with `fn`")
+    } else if catalog.constant(c_name).is_some() {
+        format!("\nhint: `{c_name}` is a constant: declare it with `const`")
+    } else {
+        "\nhint: name the header that declares it (`extern T name;`) with `header = \"...\"`"
+            .to_owned()
+    };
+    syn::Error::new(
+        span,
+        format!(
+            "no global variable `{c_name}` in {}{maybe}{also}",
+            set.describe()
+        ),
+    )
+}
+
+/// A `static` entry against the global's declaration (at `at`): its type, and `mut` exactly
+/// when C may change it.
+fn check_static(
+    g: &item::StaticItem,
+    global: &ffi_auto_discovery::Global,
+    at: &str,
+    ctx: &Context,
+    types: &types::Types,
+) -> Result<(), syn::Error> {
+    let c_name = &g.c_name.0;
+    if let Err(why) = check::global_type(&g.ty, &global.ty, &ctx.data_model, types) {
+        return Err(syn::Error::new(
+            g.ty.span(),
+            format!("`{c_name}` ({at}): {why}"),
+        ));
+    }
+    if !g.mutable && !global.is_const {
+        // An immutable extern static must never change while Rust runs; C may change this one
+        // at any time (`tzset` writes `timezone`), so Rust must not assume it constant.
+        return Err(syn::Error::new(
+            g.c_name.1,
+            format!(
+                "`{c_name}` is not `const` in C ({at}): C may change it, so declare it `static mut` (each access is then `unsafe`)"
+            ),
+        ));
+    }
+    if g.mutable && global.is_const {
+        return Err(syn::Error::new(
+            g.c_name.1,
+            format!("`{c_name}` is `const` in C ({at}): declare it `static`, not `static mut`"),
+        ));
+    }
+    Ok(())
 }
 
 /// `defcfuns! { #![ffi_auto(shared options)] entries... }`.

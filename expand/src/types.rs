@@ -161,6 +161,21 @@ fn field_type(ty: &CType, types: &Types) -> Result<TokenStream, String> {
     }
 }
 
+/// `Default` as all fields zero, for a generated record.
+fn zeroed_default(ident: &Ident) -> TokenStream {
+    quote! {
+        impl ::core::default::Default for #ident {
+            /// All fields zero (null pointers, `None` function pointers).
+            fn default() -> Self {
+                // SAFETY: every field of a generated record is an integer, float, raw pointer,
+                // `Option` of a function pointer, byte array, or an array or record of those:
+                // all-zero bytes are a valid value of each.
+                unsafe { ::core::mem::zeroed() }
+            }
+        }
+    }
+}
+
 /// Compile-time assertions that the Rust type has the header's layout.
 fn layout_asserts(ident: &Ident, r: &Record, key: &str, fields: &[Ident]) -> TokenStream {
     let at: Vec<(Ident, u64)> = r
@@ -266,6 +281,53 @@ struct Generator<'a> {
     vis: &'a syn::Visibility,
 }
 
+/// A bitfield struct's Rust fields as they are laid out: each with its offset (for the
+/// layout assertions), and where `repr(C)` has placed them so far (`cursor`).
+#[derive(Default)]
+struct BitLayout {
+    fields: Vec<TokenStream>,
+    at: Vec<(Ident, u64)>,
+    cursor: u64,
+    pads: usize,
+    runs: usize,
+}
+
+impl BitLayout {
+    /// Padding bytes `from..to`, where C leaves a gap.
+    fn pad(&mut self, from: u64, to: u64) {
+        if to > from {
+            self.pads += 1;
+            let id = format_ident!("_pad_{}", self.pads);
+            let n = Literal::u64_unsuffixed(to - from);
+            self.fields
+                .push(quote!(#[doc = "Padding, as C lays it out."] pub #id: [u8; #n]));
+            self.at.push((id, from));
+        }
+    }
+
+    /// The byte array of a run of bitfields occupying bytes `first..end`; its name.
+    fn run(&mut self, key: &str, bits: &[Field], first: u64, end: u64) -> Ident {
+        self.pad(self.cursor, first);
+        self.cursor = end;
+        self.runs += 1;
+        let storage = format_ident!("_bitfield_{}", self.runs);
+        let len = Literal::u64_unsuffixed(end - first);
+        let names: Vec<String> = bits
+            .iter()
+            .filter(|b| !b.name.is_empty())
+            .map(|b| format!("`{}`", b.name))
+            .collect();
+        let doc = format!(
+            "The bytes {first}..{end} of C's `{key}`, holding its bitfields {}: read and write them with the accessors.",
+            names.join(", ")
+        );
+        self.fields
+            .push(quote!(#[doc = #doc] pub #storage: [u8; #len]));
+        self.at.push((storage.clone(), first));
+        storage
+    }
+}
+
 impl Generator<'_> {
     /// The Rust type `ident` for `r` (C name `key`, for messages), with its layout asserted,
     /// preceded by the types of its anonymous members, as bindgen does: an anonymous struct
@@ -314,18 +376,11 @@ impl Generator<'_> {
         };
         let asserts = layout_asserts(ident, r, key, &idents);
         let impls = runtime_impls(ident, r, self.krate);
+        let default = zeroed_default(ident);
         Ok(quote! {
             #nested
             #def
-            impl ::core::default::Default for #ident {
-                /// All fields zero (null pointers, `None` function pointers).
-                fn default() -> Self {
-                    // SAFETY: every field is an integer, float, raw pointer, `Option` of a
-                    // function pointer, or an array or struct of those: all-zero bytes are a
-                    // valid value of each.
-                    unsafe { ::core::mem::zeroed() }
-                }
-            }
+            #default
             #asserts
             #impls
         })
@@ -348,155 +403,33 @@ impl Generator<'_> {
                 "`{key}` has bitfields, laid out here only for little-endian targets"
             ));
         }
-        let krate = self.krate;
-        let vis = self.vis;
-        let mut fields = Vec::new();
-        let mut at: Vec<(Ident, u64)> = Vec::new();
+        let (krate, vis) = (self.krate, self.vis);
+        let mut out = BitLayout::default();
         let mut accessors = Vec::new();
         let mut natural_align = 1u64;
         let mut i = 0;
-        let mut run = 0;
-        // Where `repr(C)` has placed the fields so far: a run's byte array goes where its bits
-        // start, after padding bytes written out when C leaves a gap.
-        let mut cursor = 0u64;
-        let mut pads = 0;
-        let mut pad =
-            |fields: &mut Vec<TokenStream>, at: &mut Vec<(Ident, u64)>, from: u64, to: u64| {
-                if to > from {
-                    pads += 1;
-                    let id = format_ident!("_pad_{pads}");
-                    let n = Literal::u64_unsuffixed(to - from);
-                    fields.push(quote!(#[doc = "Padding, as C lays it out."] pub #id: [u8; #n]));
-                    at.push((id, from));
-                }
-            };
         while i < r.fields.len() {
             let f = &r.fields[i];
             if f.bit_width.is_none() {
-                let Some(id) = field_ident(&f.name) else {
-                    return Err(format!(
-                        "`{key}` has an anonymous member beside its bitfields, which ffi-auto does not generate"
-                    ));
-                };
-                if anonymous_record(&f.ty).is_some() {
-                    return Err(format!(
-                        "`{key}` has a member of anonymous type beside its bitfields, which ffi-auto does not generate"
-                    ));
-                }
-                let ty = field_type(&f.ty, self.types)
-                    .map_err(|why| format!("field `{}` of `{key}` is {why}", f.name))?;
-                let layout =
-                    f.ty.layout(self.dm)
-                        .ok_or_else(|| format!("field `{}` of `{key}` has no size", f.name))?;
-                natural_align = natural_align.max(layout.align);
-                if cursor.next_multiple_of(layout.align.max(1)) != f.offset {
-                    return Err(format!(
-                        "`{key}` is packed or laid out in a way `repr(C)` does not reproduce beside its bitfields (field `{}` at {})",
-                        f.name, f.offset
-                    ));
-                }
-                cursor = f.offset + layout.size;
-                let doc = format!("`{}` in C.", f.ty.declare(&f.name));
-                fields.push(quote!(#[doc = #doc] pub #id: #ty));
-                at.push((id, f.offset));
+                natural_align = natural_align.max(self.plain_field(f, key, &mut out)?);
                 i += 1;
                 continue;
             }
-            // A run of bitfields, and the bytes it spans.
-            let start = i;
-            while i < r.fields.len() && r.fields[i].bit_width.is_some() {
-                i += 1;
-            }
-            // Zero-width bitfields only move the next one to a new unit: no bits of their own.
-            let bits: Vec<&Field> = r.fields[start..i]
-                .iter()
-                .filter(|b| b.bit_width != Some(0))
-                .collect();
-            if bits.is_empty() {
-                continue;
-            }
-            let first = bits.iter().map(|b| b.bit_offset).min().unwrap_or(0) / 8;
-            if first < cursor {
+            let (next, span) = r.bitfield_run(i);
+            let bits = &r.fields[i..next];
+            i = next;
+            let Some((first, end)) = span else { continue };
+            if first < out.cursor {
                 return Err(format!(
                     "`{key}` has bitfields sharing bytes with the field before them, which ffi-auto does not generate"
                 ));
             }
-            let end = bits
-                .iter()
-                .map(|b| (b.bit_offset + u64::from(b.bit_width.unwrap_or(0))).div_ceil(8))
-                .max()
-                .unwrap_or(first)
-                .max(first + 1);
-            pad(&mut fields, &mut at, cursor, first);
-            cursor = end;
-            run += 1;
-            let storage = format_ident!("_bitfield_{run}");
-            let len = Literal::u64_unsuffixed(end - first);
-            let doc = format!(
-                "The bytes {first}..{end} of C's `{key}`, holding its bitfields {}: read and write them with the accessors.",
-                bits.iter()
-                    .filter(|b| !b.name.is_empty())
-                    .map(|b| format!("`{}`", b.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            fields.push(quote!(#[doc = #doc] pub #storage: [u8; #len]));
-            at.push((storage.clone(), first));
+            let storage = out.run(key, bits, first, end);
             for b in bits
                 .iter()
                 .filter(|b| !b.name.is_empty() && b.bit_width != Some(0))
             {
-                let width = b.bit_width.unwrap_or(0);
-                let getter = field_ident(&b.name)
-                    .ok_or_else(|| format!("bitfield `{}` of `{key}` has no Rust name", b.name))?;
-                let setter = format_ident!("set_{}", b.name);
-                let (rust, signed, is_bool) = match b.ty.canonical() {
-                    CType::Bool => (quote!(bool), false, true),
-                    CType::Int(k) => {
-                        let t = rust_type_with(&b.ty, false, self.types)?;
-                        (t, k.is_signed(self.dm), false)
-                    }
-                    other => {
-                        return Err(format!(
-                            "bitfield `{}` of `{key}` has type `{other}`, which ffi-auto does not generate",
-                            b.name
-                        ));
-                    }
-                };
-                let rel = Literal::u64_unsuffixed(b.bit_offset - first * 8);
-                let w = Literal::u32_unsuffixed(width);
-                let name = &b.name;
-                let get_doc = format!(
-                    "Bitfield `{}` ({width} bits at bit {} of the struct).",
-                    b.ty.declare(&b.name),
-                    b.bit_offset
-                );
-                let set_doc = format!(
-                    "Sets bitfield `{name}`; a value outside its {width} bits is an error, not a wrap."
-                );
-                let (from_raw, to_raw) = if is_bool {
-                    (quote!(raw != 0), quote!(i128::from(v)))
-                } else {
-                    (quote!(raw as #rust), quote!(v as i128))
-                };
-                accessors.push(quote! {
-                    #[doc = #get_doc]
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    #vis fn #getter(&self) -> #rust {
-                        let raw = #krate::__private::sig::bits_get(&self.#storage, #rel, #w, #signed);
-                        #from_raw
-                    }
-                    #[doc = #set_doc]
-                    ///
-                    /// # Errors
-                    /// When the value does not fit.
-                    #[allow(clippy::cast_lossless)]
-                    #vis fn #setter(&mut self, v: #rust) -> ::core::result::Result<(), #krate::__private::sig::BitfieldRange> {
-                        #krate::__private::sig::BitfieldRange::check(#name, #to_raw, #w, #signed)?;
-                        #krate::__private::sig::bits_set(&mut self.#storage, #rel, #w, #to_raw);
-                        ::core::result::Result::Ok(())
-                    }
-                });
+                accessors.push(self.bitfield_accessors(b, &storage, first, key)?);
             }
         }
         if r.align < natural_align {
@@ -505,21 +438,21 @@ impl Generator<'_> {
             ));
         }
         // Bytes C has after the last field beyond what alignment adds.
-        if r.size > cursor.next_multiple_of(r.align.max(1)) {
-            pad(&mut fields, &mut at, cursor, r.size);
+        if r.size > out.cursor.next_multiple_of(r.align.max(1)) {
+            out.pad(out.cursor, r.size);
         }
+        // Byte arrays align to 1: the struct's own alignment is given where they lower it.
         let repr = if r.align > natural_align {
             let a = Literal::u64_unsuffixed(r.align);
             quote!(#[repr(C, align(#a))])
         } else {
             quote!(#[repr(C)])
         };
-        let doc = format!(
-            "`{key}`, laid out as the header does ({} bytes, aligned to {}); its bitfields through accessors.",
-            r.size, r.align
-        );
-        let asserts = layout_asserts_at(ident, r, key, &at);
+        let doc = format!("`{key}`, laid out as the header does; its bitfields through accessors.");
+        let asserts = layout_asserts_at(ident, r, key, &out.at);
         let impls = runtime_impls(ident, r, krate);
+        let default = zeroed_default(ident);
+        let fields = &out.fields;
         Ok(quote! {
             #[doc = #doc]
             #(#attrs)*
@@ -529,16 +462,104 @@ impl Generator<'_> {
             impl #ident {
                 #(#accessors)*
             }
-            impl ::core::default::Default for #ident {
-                /// All fields zero.
-                fn default() -> Self {
-                    // SAFETY: every field is an integer, float, raw pointer, byte array, or
-                    // `Option` of a function pointer: all-zero bytes are a valid value of each.
-                    unsafe { ::core::mem::zeroed() }
-                }
-            }
+            #default
             #asserts
             #impls
+        })
+    }
+
+    /// An ordinary field beside bitfields, where `repr(C)` places it as C does; its
+    /// alignment.
+    fn plain_field(&self, f: &Field, key: &str, out: &mut BitLayout) -> Result<u64, String> {
+        let Some(id) = field_ident(&f.name) else {
+            return Err(format!(
+                "`{key}` has an anonymous member beside its bitfields, which ffi-auto does not generate"
+            ));
+        };
+        if anonymous_record(&f.ty).is_some() {
+            return Err(format!(
+                "`{key}` has a member of anonymous type beside its bitfields, which ffi-auto does not generate"
+            ));
+        }
+        let ty = field_type(&f.ty, self.types)
+            .map_err(|why| format!("field `{}` of `{key}` is {why}", f.name))?;
+        let layout =
+            f.ty.layout(self.dm)
+                .ok_or_else(|| format!("field `{}` of `{key}` has no size", f.name))?;
+        if out.cursor.next_multiple_of(layout.align.max(1)) != f.offset {
+            return Err(format!(
+                "`{key}` is packed or laid out in a way `repr(C)` does not reproduce beside its bitfields (field `{}` at {})",
+                f.name, f.offset
+            ));
+        }
+        out.cursor = f.offset + layout.size;
+        let doc = format!("`{}` in C.", f.ty.declare(&f.name));
+        out.fields.push(quote!(#[doc = #doc] pub #id: #ty));
+        out.at.push((id, f.offset));
+        Ok(layout.align)
+    }
+
+    /// The getter and range-checked setter of bitfield `b`, whose run is stored in the byte
+    /// array `storage` starting at byte `first` of the struct.
+    fn bitfield_accessors(
+        &self,
+        b: &Field,
+        storage: &Ident,
+        first: u64,
+        key: &str,
+    ) -> Result<TokenStream, String> {
+        let (krate, vis) = (self.krate, self.vis);
+        let width = b.bit_width.unwrap_or(0);
+        let getter = field_ident(&b.name)
+            .ok_or_else(|| format!("bitfield `{}` of `{key}` has no Rust name", b.name))?;
+        let setter = format_ident!("set_{}", b.name);
+        let (rust, signed, is_bool) = match b.ty.canonical() {
+            CType::Bool => (quote!(bool), false, true),
+            CType::Int(k) => (
+                rust_type_with(&b.ty, false, self.types)?,
+                k.is_signed(self.dm),
+                false,
+            ),
+            other => {
+                return Err(format!(
+                    "bitfield `{}` of `{key}` has type `{other}`, which ffi-auto does not generate",
+                    b.name
+                ));
+            }
+        };
+        let rel = Literal::u64_unsuffixed(b.bit_offset - first * 8);
+        let w = Literal::u32_unsuffixed(width);
+        let name = &b.name;
+        let get_doc = format!(
+            "Bitfield `{}` ({width} bits at bit {} of the struct).",
+            b.ty.declare(&b.name),
+            b.bit_offset
+        );
+        let set_doc = format!(
+            "Sets bitfield `{name}`; a value outside its {width} bits is an error, not a wrap."
+        );
+        let (from_raw, to_raw) = if is_bool {
+            (quote!(raw != 0), quote!(i128::from(v)))
+        } else {
+            (quote!(raw as #rust), quote!(v as i128))
+        };
+        Ok(quote! {
+            #[doc = #get_doc]
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            #vis fn #getter(&self) -> #rust {
+                let raw = #krate::__private::sig::bits_get(&self.#storage, #rel, #w, #signed);
+                #from_raw
+            }
+            #[doc = #set_doc]
+            ///
+            /// # Errors
+            /// When the value does not fit.
+            #[allow(clippy::cast_lossless)]
+            #vis fn #setter(&mut self, v: #rust) -> ::core::result::Result<(), #krate::__private::sig::BitfieldRange> {
+                #krate::__private::sig::BitfieldRange::check(#name, #to_raw, #w, #signed)?;
+                #krate::__private::sig::bits_set(&mut self.#storage, #rel, #w, #to_raw);
+                ::core::result::Result::Ok(())
+            }
         })
     }
 

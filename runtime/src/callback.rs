@@ -559,11 +559,7 @@ impl<'a, F> Callback<'a, F> {
             reason,
         })?;
         let shape = crate::layout::shape_of(classes, ret, false);
-        let (invoke, shared, entry): (Invoke<'a>, _, Trampoline) = match run {
-            Run::Locked(i) => (i, None, trampoline),
-            Run::Shared(s) => (Box::new(|_, _| {}), Some(s), trampoline_shared),
-            Run::Forever(s) => (Box::new(|_, _| {}), Some(s), trampoline_forever),
-        };
+        let (invoke, shared, entry) = run.parts();
         let state = Box::into_raw(Box::new(State {
             word: AtomicUsize::new(0),
             invoke: UnsafeCell::new(invoke),
@@ -764,6 +760,17 @@ enum Run<'a> {
     Shared(SharedInvoke<'a>),
     /// Concurrently, for the rest of the program (`Callback::forever`): nothing to count.
     Forever(SharedInvoke<'a>),
+}
+
+impl<'a> Run<'a> {
+    /// The state's closures and the trampoline libffi enters for this way of running.
+    fn parts(self) -> (Invoke<'a>, Option<SharedInvoke<'a>>, Trampoline) {
+        match self {
+            Run::Locked(i) => (i, None, trampoline),
+            Run::Shared(s) => (Box::new(|_, _| {}), Some(s), trampoline_shared),
+            Run::Forever(s) => (Box::new(|_, _| {}), Some(s), trampoline_forever),
+        }
+    }
 }
 
 /// libffi's closure entry point type.

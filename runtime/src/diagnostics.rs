@@ -289,111 +289,98 @@ impl fmt::Display for Diagnosis {
 /// that would take the call, and each argument's conversion.
 pub fn diagnose<'a>(target: impl Into<Target<'a>>, args: &[Value<'_>]) -> Diagnosis {
     let target = target.into();
-    let mut steps = Vec::new();
-    let mut step = |what: &str, ok: bool, detail: String| {
-        steps.push(Step {
+    let mut d = Diagnosis {
+        function: target.name.to_owned(),
+        steps: Vec::new(),
+    };
+    let libs = target.library.map(|l| policy::library_names(Some(l), None));
+    let v = policy::check_call(target.name, libs.as_deref(), None);
+    let detail = if v.allowed {
+        "permitted by the policy in force (`ffi-auto status` shows it)".to_owned()
+    } else {
+        format!("{}\nhint: {}", v.rule, v.hint)
+    };
+    if !d.step("policy (name)", v.allowed, detail) {
+        return d;
+    }
+    match crate::dynamic::prepare(target) {
+        Ok(func) => {
+            d.resolved(&func);
+            d.arguments(&func, args);
+        }
+        // Refused once the library or the signature's source was known.
+        Err(e @ crate::Error::Refused { .. }) => {
+            d.step("policy", false, e.to_string());
+        }
+        Err(e) => {
+            d.step("resolution", false, e.to_string());
+        }
+    }
+    d
+}
+
+impl Diagnosis {
+    /// Adds a step; returns whether it passed.
+    fn step(&mut self, what: &str, ok: bool, detail: String) -> bool {
+        self.steps.push(Step {
             what: what.to_owned(),
             ok,
             detail,
         });
         ok
-    };
-    let libs = target.library.map(|l| policy::library_names(Some(l), None));
-    let v = policy::check_call(target.name, libs.as_deref(), None);
-    let done = |steps: Vec<Step>| Diagnosis {
-        function: target.name.to_owned(),
-        steps,
-    };
-    if !step(
-        "policy (name)",
-        v.allowed,
-        if v.allowed {
-            "permitted by the policy in force (`ffi-auto status` shows it)".to_owned()
-        } else {
-            format!("{}\nhint: {}", v.rule, v.hint)
-        },
-    ) {
-        return done(steps);
     }
-    let func = match crate::dynamic::prepare(target) {
-        Ok(f) => f,
-        Err(e @ crate::Error::Refused { .. }) => {
-            // Refused once the library or the signature's source was known.
-            step("policy", false, e.to_string());
-            return done(steps);
-        }
-        Err(e) => {
-            step("resolution", false, e.to_string());
-            return done(steps);
-        }
-    };
-    step(
-        "signature",
-        true,
-        format!(
+
+    /// What resolution found: the signature and its source, the symbol, the policy's full
+    /// verdict, the tiers that would take a call.
+    fn resolved(&mut self, func: &crate::Function) {
+        let signature = format!(
             "{}\nfrom {} ({:?})",
             func.declaration(),
             func.origin(),
             func.provenance()
-        ),
-    );
-    step(
-        "symbol",
-        true,
-        format!(
-            "{:p} in {}",
-            func.addr(),
-            func.defined_in()
-                .unwrap_or_else(|| "an unknown object".to_owned())
-        ),
-    );
-    step(
-        "policy",
-        true,
-        "permitted (name, library and signature source)".to_owned(),
-    );
-    let (direct, regs) = func.tiers();
-    let tiers = [
-        direct.then_some("direct (a typed call of exactly the C types)"),
-        regs.then_some("registers (`Value`s of exactly the C types)"),
-        Some("libffi (anything else)"),
-    ];
-    step(
-        "tiers",
-        true,
-        tiers
-            .iter()
-            .flatten()
-            .copied()
-            .collect::<Vec<_>>()
-            .join("; "),
-    );
-    let (each, whole) = func.check_values(args);
-    let params = &func.signature().params;
-    for (i, (r, v)) in each.iter().zip(args).enumerate() {
-        let c = params
-            .get(i)
-            .map_or_else(|| "variadic".to_owned(), |p| p.ty.to_string());
-        let what = format!("argument {} ({c})", i + 1);
-        match r {
-            Ok(()) => step(&what, true, format!("{v:?}: converts")),
-            Err(e) => step(&what, false, e.to_string()),
-        };
-    }
-    if each.len() < args.len() {
-        step(
-            "arguments",
-            false,
-            format!(
-                "{} more not checked past the first that fails",
-                args.len() - each.len()
-            ),
         );
+        self.step("signature", true, signature);
+        let object = func
+            .defined_in()
+            .unwrap_or_else(|| "an unknown object".to_owned());
+        self.step("symbol", true, format!("{:p} in {object}", func.addr()));
+        let permitted = "permitted (name, library and signature source)".to_owned();
+        self.step("policy", true, permitted);
+        let (direct, regs) = func.tiers();
+        let tiers: Vec<&str> = [
+            direct.then_some("direct (a typed call of exactly the C types)"),
+            regs.then_some("registers (`Value`s of exactly the C types)"),
+            Some("libffi (anything else)"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        self.step("tiers", true, tiers.join("; "));
     }
-    if let Some(e) = whole {
-        step("call", false, e.to_string());
+
+    /// Each argument's conversion, up to the first that fails; then the call as a whole.
+    fn arguments(&mut self, func: &crate::Function, args: &[Value<'_>]) {
+        let (each, whole) = func.check_values(args);
+        let params = &func.signature().params;
+        for (i, (r, v)) in each.iter().zip(args).enumerate() {
+            let c = params
+                .get(i)
+                .map_or_else(|| "variadic".to_owned(), |p| p.ty.to_string());
+            let what = format!("argument {} ({c})", i + 1);
+            match r {
+                Ok(()) => self.step(&what, true, format!("{v:?}: converts")),
+                Err(e) => self.step(&what, false, e.to_string()),
+            };
+        }
+        if each.len() < args.len() {
+            let more = args.len() - each.len();
+            let detail = format!("{more} more not checked past the first that fails");
+            self.step("arguments", false, detail);
+        }
+        if let Some(e) = whole {
+            self.step("call", false, e.to_string());
+        }
     }
-    done(steps)
 }
 
 /// One path's cost in [`bench`].

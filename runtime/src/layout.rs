@@ -163,21 +163,11 @@ fn storage_view(r: &Record) -> Option<Record> {
             i += 1;
             continue;
         }
-        let start = i;
-        while i < r.fields.len() && r.fields[i].bit_width.is_some() {
-            i += 1;
-        }
-        let run: Vec<_> = r.fields[start..i]
-            .iter()
-            .filter(|b| b.bit_width != Some(0))
-            .collect();
-        let Some(first) = run.iter().map(|b| b.bit_offset / 8).min() else {
+        let (next, span) = r.bitfield_run(i);
+        i = next;
+        let Some((first, end)) = span else {
             continue;
         };
-        let end = run
-            .iter()
-            .map(|b| (b.bit_offset + u64::from(b.bit_width.unwrap_or(0))).div_ceil(8))
-            .max()?;
         if first < cursor {
             return None;
         }

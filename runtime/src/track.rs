@@ -251,6 +251,74 @@ pub struct Row {
 }
 
 impl Row {
+    /// One line of a saved report (`Report::save`), checked field by field.
+    fn parse(line: &str) -> Result<Row, &'static str> {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [
+            function,
+            library,
+            via,
+            tier,
+            calls,
+            nanos,
+            provenance,
+            origin,
+            declaration,
+        ] = f[..]
+        else {
+            return Err("expected 9 tab-separated fields");
+        };
+        let ident = !function.is_empty()
+            && !function.starts_with(|c: char| c.is_ascii_digit())
+            && function
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ident {
+            return Err("the function is not a C identifier");
+        }
+        let printable = |s: &str| !s.chars().any(char::is_control);
+        if !printable(library) || !printable(origin) || !printable(declaration) {
+            return Err("a field holds control characters");
+        }
+        let via = match via {
+            "handle" => Via::Handle,
+            "by name" => Via::Name,
+            "wrapper" => Via::Wrapper,
+            _ => return Err("unknown path"),
+        };
+        let tier = match tier {
+            "direct" => Tier::Direct,
+            "registers" => Tier::Registers,
+            "libffi" => Tier::Libffi,
+            _ => return Err("unknown tier"),
+        };
+        let provenance = match provenance {
+            "Header" => Provenance::Header,
+            "Compiled" => Provenance::Compiled,
+            "Explicit" => Provenance::Explicit,
+            "Custom" => Provenance::Custom,
+            _ => return Err("unknown signature source"),
+        };
+        Ok(Row {
+            function: function.to_owned(),
+            declaration: declaration.to_owned(),
+            library: (library != "-").then(|| library.to_owned()),
+            origin: origin.to_owned(),
+            via,
+            tier,
+            calls: calls
+                .parse()
+                .map_err(|_| "the call count is not a number")?,
+            total: Duration::from_nanos(
+                nanos
+                    .parse()
+                    .map_err(|_| "the total time is not a number")?,
+            ),
+            provenance,
+            func: None,
+        })
+    }
+
     /// What the policy in force says about calling this function now.
     pub fn verdict(&self) -> crate::policy::Verdict {
         let libs =
@@ -447,74 +515,10 @@ impl Report {
         if lines.next() != Some(REPORT_HEADER) {
             return Err(bad(1, "the first line is not the report header"));
         }
-        let mut rows = Vec::new();
-        for (i, line) in lines.enumerate() {
-            let n = i + 2;
-            let f: Vec<&str> = line.split('\t').collect();
-            let [
-                function,
-                library,
-                via,
-                tier,
-                calls,
-                nanos,
-                provenance,
-                origin,
-                declaration,
-            ] = f[..]
-            else {
-                return Err(bad(n, "expected 9 tab-separated fields"));
-            };
-            let ident = |s: &str| {
-                !s.is_empty()
-                    && !s.starts_with(|c: char| c.is_ascii_digit())
-                    && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            };
-            if !ident(function) {
-                return Err(bad(n, "the function is not a C identifier"));
-            }
-            let printable = |s: &str| !s.chars().any(char::is_control);
-            if !printable(library) || !printable(origin) || !printable(declaration) {
-                return Err(bad(n, "a field holds control characters"));
-            }
-            let via = match via {
-                "handle" => Via::Handle,
-                "by name" => Via::Name,
-                "wrapper" => Via::Wrapper,
-                _ => return Err(bad(n, "unknown path")),
-            };
-            let tier = match tier {
-                "direct" => Tier::Direct,
-                "registers" => Tier::Registers,
-                "libffi" => Tier::Libffi,
-                _ => return Err(bad(n, "unknown tier")),
-            };
-            let provenance = match provenance {
-                "Header" => Provenance::Header,
-                "Compiled" => Provenance::Compiled,
-                "Explicit" => Provenance::Explicit,
-                "Custom" => Provenance::Custom,
-                _ => return Err(bad(n, "unknown signature source")),
-            };
-            let calls: u64 = calls
-                .parse()
-                .map_err(|_| bad(n, "the call count is not a number"))?;
-            let nanos: u64 = nanos
-                .parse()
-                .map_err(|_| bad(n, "the total time is not a number"))?;
-            rows.push(Row {
-                function: function.to_owned(),
-                declaration: declaration.to_owned(),
-                library: (library != "-").then(|| library.to_owned()),
-                origin: origin.to_owned(),
-                via,
-                tier,
-                calls,
-                total: Duration::from_nanos(nanos),
-                provenance,
-                func: None,
-            });
-        }
+        let rows = lines
+            .enumerate()
+            .map(|(i, line)| Row::parse(line).map_err(|why| bad(i + 2, why)))
+            .collect::<Result<Vec<Row>, ReportError>>()?;
         Ok(Report { rows })
     }
 }

@@ -395,6 +395,43 @@ fn validate_type(ty: &CType, dm: &DataModel, depth: usize) -> Result<(), LayoutE
     }
 }
 
+impl Record {
+    /// The run of consecutive bitfields that starts at field `start` (a bitfield): the index
+    /// just past it, and the bytes its bits occupy (`first..end`), or `None` when it has only
+    /// zero-width bitfields (which start a new unit and hold no bits).
+    ///
+    /// ```
+    /// use ffi_auto_sig::{CType, Field, Record, RecordKind};
+    /// let bit = |name: &str, bit_offset, w| Field {
+    ///     name: name.into(), ty: CType::UINT, offset: 0, bit_width: Some(w), bit_offset,
+    /// };
+    /// let r = Record {
+    ///     name: None, kind: RecordKind::Struct, size: 4, align: 4,
+    ///     fields: vec![bit("a", 0, 4), bit("b", 4, 6)],
+    /// };
+    /// assert_eq!(r.bitfield_run(0), (2, Some((0, 2))));
+    /// ```
+    pub fn bitfield_run(&self, start: usize) -> (usize, Option<(u64, u64)>) {
+        let mut end_index = start;
+        while end_index < self.fields.len() && self.fields[end_index].bit_width.is_some() {
+            end_index += 1;
+        }
+        let bits = self.fields[start..end_index]
+            .iter()
+            .filter(|b| b.bit_width.is_some_and(|w| w > 0));
+        let first = bits.clone().map(|b| b.bit_offset / 8).min();
+        let span = first.map(|first| {
+            let end = bits
+                .map(|b| (b.bit_offset + u64::from(b.bit_width.unwrap_or(0))).div_ceil(8))
+                .max()
+                .unwrap_or(first)
+                .max(first + 1);
+            (first, end)
+        });
+        (end_index, span)
+    }
+}
+
 /// The bits `bit..bit + width` of `bytes` (little-endian bit order, as x86-64 and aarch64
 /// lay out bitfields), sign-extended when `signed`; 0 for bits outside `bytes`.
 ///
