@@ -368,12 +368,7 @@ impl<'a, F: Copy> Callback<'a, F> {
     where
         C: IntoCallback<'a, M, Fn = F>,
     {
-        const {
-            assert!(size_of::<F>() == size_of::<*const c_void>());
-        }
-        let signature = C::signature();
-        let (classes, ret) = callback_classes(&signature)?;
-        Self::build(signature, &classes, ret, Run::Locked(f.into_invoke()))
+        Self::typed(C::signature(), Run::Locked(f.into_invoke()))
     }
 
     /// A callback from a closure that is `Fn + Sync`: C may call it from several threads at
@@ -401,12 +396,7 @@ impl<'a, F: Copy> Callback<'a, F> {
     where
         C: IntoSharedCallback<'a, M, Fn = F>,
     {
-        const {
-            assert!(size_of::<F>() == size_of::<*const c_void>());
-        }
-        let signature = C::signature();
-        let (classes, ret) = callback_classes(&signature)?;
-        Self::build(signature, &classes, ret, Run::Shared(f.into_shared()))
+        Self::typed(C::signature(), Run::Shared(f.into_shared()))
     }
 
     /// A callback from a `'static` closure that is `Fn + Sync`, for the rest of the program:
@@ -432,14 +422,17 @@ impl<'a, F: Copy> Callback<'a, F> {
         C: IntoSharedCallback<'static, M, Fn = F>,
         F: 'static,
     {
+        let guard = Callback::<'static, F>::typed(C::signature(), Run::Forever(f.into_shared()))?;
+        Ok(Box::leak(Box::new(guard)))
+    }
+
+    /// A typed callback of `signature` (a closure type's own), run as `run` says.
+    fn typed(signature: Signature, run: Run<'a>) -> Result<Callback<'a, F>> {
         const {
             assert!(size_of::<F>() == size_of::<*const c_void>());
         }
-        let signature = C::signature();
         let (classes, ret) = callback_classes(&signature)?;
-        let guard =
-            Callback::<'static, F>::build(signature, &classes, ret, Run::Forever(f.into_shared()))?;
-        Ok(Box::leak(Box::new(guard)))
+        Self::build(signature, &classes, ret, run)
     }
 
     /// The C function pointer, valid while this guard lives.
