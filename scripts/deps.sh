@@ -38,8 +38,16 @@ need_pkg libpng-dev
 need_pkg libxml2-dev
 need_pkg libyaml-dev
 need_pkg libexpat1-dev
+# liburing: an API that is mostly `static inline` (`io_uring_prep_*`), called through shims
+# (runtime/tests/shims.rs).
+need_pkg liburing-dev
 # valgrind: `make memcheck`, which `make test` runs (and callgrind for `make bench`).
 need_cmd valgrind valgrind
+# aarch64 under emulation (scripts/aarch64.sh, which `make test` runs): the cross compiler and
+# C library, and qemu's user-mode emulator.
+need_cmd aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
+need_pkg libc6-dev-arm64-cross
+need_cmd qemu-aarch64 qemu-user
 if [ "${1:-}" = "bench" ]; then
     need_cmd python3 python3
     # the `system-libffi` row of the build-time table

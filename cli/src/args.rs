@@ -5,7 +5,7 @@
 use std::ffi::CString;
 
 use ffi_auto::Value;
-use ffi_auto::sig::{CType, DataModel, FloatKind};
+use ffi_auto::sig::{CType, DataModel, FloatKind, IntKind};
 
 /// One converted argument. Strings are owned C strings, so that a pointer the function returns
 /// into one (`strchr`, `strstr`) stays valid while the result is printed.
@@ -60,7 +60,6 @@ pub fn convert(word: &str, ty: Option<&CType>, pos: usize) -> Result<CliArg, Arg
         word: word.to_owned(),
         why,
     };
-    let dm = DataModel::native();
     let Some(ty) = ty else {
         return match parse_int(word) {
             Ok(v) => Ok(CliArg::Value(if let Ok(i) = i32::try_from(v) {
@@ -83,28 +82,7 @@ pub fn convert(word: &str, ty: Option<&CType>, pos: usize) -> Result<CliArg, Arg
         };
     };
     match ty.canonical() {
-        CType::Int(k) => {
-            let (min, max) = k.range(&dm);
-            let range = || format!("`{ty}` holds {min}..={max}");
-            let v = match parse_int(word) {
-                Ok(v) => v,
-                Err(IntError::TooLong) => {
-                    return Err(err(format!("is out of range: {}", range())));
-                }
-                Err(IntError::NotAnInteger) => {
-                    return Err(err(format!(
-                        "is not an integer (decimal, or hex with 0x), for `{ty}`"
-                    )));
-                }
-            };
-            if v < min || v > max {
-                return Err(err(format!("is out of range: {}", range())));
-            }
-            // In range of a C integer of at most 64 bits: one of the two holds it.
-            int_value(v)
-                .map(CliArg::Value)
-                .ok_or_else(|| err(format!("is out of range: {}", range())))
-        }
+        CType::Int(k) => int_arg(word, ty, *k).map_err(err),
         CType::Float(FloatKind::LongDouble) => long_double(word).map_err(&err),
         CType::Float(_) => match parse_float(word) {
             Ok(f) => Ok(CliArg::Value(Value::F64(f))),
@@ -125,6 +103,47 @@ pub fn convert(word: &str, ty: Option<&CType>, pos: usize) -> Result<CliArg, Arg
             "is for `{ty}`, which cannot be given on the command line (numbers, and strings for `const char *`, can)"
         ))),
     }
+}
+
+/// A word for a parameter of integer type `ty` (of kind `k`), range-checked.
+fn int_arg(word: &str, ty: &CType, k: IntKind) -> Result<CliArg, String> {
+    let dm = DataModel::native();
+    let wide = k.size(&dm) > 8;
+    if wide && !k.is_signed(&dm) {
+        // Beyond `i128`, which `parse_int` and `range` stop at.
+        // `-0` is 0 too.
+        let v = parse_u128(word).or_else(|e| match parse_int(word) {
+            Ok(0) => Ok(0),
+            _ => Err(e),
+        });
+        return v.map(|v| CliArg::Value(Value::from(v))).map_err(|e| {
+            // A negative number is an integer, out of this type's range.
+            if e == IntError::TooLong || parse_int(word).is_ok() {
+                format!("is out of range: `{ty}` holds 0..={}", u128::MAX)
+            } else {
+                format!("is not an integer (decimal, or hex with 0x), for `{ty}`")
+            }
+        });
+    }
+    let (min, max) = k.range(&dm);
+    let range = || format!("is out of range: `{ty}` holds {min}..={max}");
+    let v = match parse_int(word) {
+        Ok(v) => v,
+        Err(IntError::TooLong) => return Err(range()),
+        Err(IntError::NotAnInteger) => {
+            return Err(format!(
+                "is not an integer (decimal, or hex with 0x), for `{ty}`"
+            ));
+        }
+    };
+    if v < min || v > max {
+        return Err(range());
+    }
+    if wide {
+        return Ok(CliArg::Value(Value::from(v)));
+    }
+    // In range of a C integer of at most 64 bits: one of the two holds it.
+    int_value(v).map(CliArg::Value).ok_or_else(range)
 }
 
 fn string(word: &str) -> Result<CliArg, String> {
@@ -159,6 +178,7 @@ pub enum IntError {
 /// assert_eq!(parse_int("1".repeat(60).as_str()), Err(IntError::TooLong));
 /// assert_eq!(parse_int("12ab"), Err(IntError::NotAnInteger));
 /// assert_eq!(parse_int("-"), Err(IntError::NotAnInteger));
+/// assert_eq!(parse_int(&i128::MIN.to_string()), Ok(i128::MIN));
 /// ```
 ///
 /// # Errors
@@ -175,9 +195,38 @@ pub fn parse_int(s: &str) -> Result<i128, IntError> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return Err(IntError::NotAnInteger);
     }
-    // Every character is a digit: the only failure left is overflow.
-    let v = i128::from_str_radix(digits, radix).map_err(|_| IntError::TooLong)?;
-    Ok(if neg { -v } else { v })
+    // Every character is a digit: the only failure left is overflow (of the magnitude, so
+    // that `i128::MIN` reads).
+    let m = u128::from_str_radix(digits, radix).map_err(|_| IntError::TooLong)?;
+    if neg {
+        0i128.checked_sub_unsigned(m).ok_or(IntError::TooLong)
+    } else {
+        i128::try_from(m).map_err(|_| IntError::TooLong)
+    }
+}
+
+/// A non-negative integer in decimal or `0x` hex, exact up to `u128`.
+///
+/// ```
+/// use ffi_auto_cli::args::{parse_u128, IntError};
+/// assert_eq!(parse_u128("340282366920938463463374607431768211455"), Ok(u128::MAX));
+/// assert_eq!(parse_u128("0x1_0"), Err(IntError::NotAnInteger));
+/// assert_eq!(parse_u128("-1"), Err(IntError::NotAnInteger));
+/// assert_eq!(parse_u128("340282366920938463463374607431768211456"), Err(IntError::TooLong));
+/// ```
+///
+/// # Errors
+/// [`IntError`].
+pub fn parse_u128(s: &str) -> Result<u128, IntError> {
+    let rest = s.strip_prefix('+').unwrap_or(s);
+    let (radix, digits) = match rest.strip_prefix("0x").or_else(|| rest.strip_prefix("0X")) {
+        Some(h) => (16, h),
+        None => (10, rest),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return Err(IntError::NotAnInteger);
+    }
+    u128::from_str_radix(digits, radix).map_err(|_| IntError::TooLong)
 }
 
 /// Why a word is not a `double`.

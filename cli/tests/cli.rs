@@ -446,3 +446,32 @@ fn what_a_safe_call_cannot_check_is_refused_not_run() {
         );
     }
 }
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn call_takes_and_prints_128_bit_integers_exactly() {
+    let extra = fixture_args();
+    let call = |words: &[&str]| {
+        let mut args = vec!["call"];
+        args.extend(words);
+        args.extend(extra.iter().map(String::as_str));
+        run(&args)
+    };
+    let big = (1i128 << 100).to_string();
+    let o = call(&["fx_mul128", &big, "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{}\n", (1i128 << 100) * 3));
+    let o = call(&["fx_shl128", "0xffffffffffffffffffffffffffffffff", "0"]);
+    assert_eq!(stdout(&o), format!("{}\n", u128::MAX));
+    // Outside the type's range: exit 2 with the range.
+    let o = call(&["fx_shl128", "-1", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&u128::MAX.to_string()),
+        "{}",
+        stderr(&o)
+    );
+    let o = call(&["fx_mul128", &(1u128 << 127).to_string(), "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("out of range"), "{}", stderr(&o));
+}

@@ -65,9 +65,15 @@ pub fn c_ident(s: &str) -> String {
 }
 
 /// A type as a C type name usable before a declarator: `__typeof__(T)` works for every type,
-/// function pointers and arrays included.
+/// function pointers and arrays included. A struct the model refers to by its tag
+/// (`CType::Opaque`) is spelled `struct tag`, as the header declares it (a typedef name is a
+/// `CType::Named`, spelled as it is). A union behind a pointer is refused by the compiler,
+/// which says so: the model does not keep which keyword an incomplete tag had.
 fn type_name(t: &CType) -> String {
-    format!("__typeof__({t})")
+    format!(
+        "__typeof__({})",
+        t.declare_with("", &|n| format!("struct {n}"))
+    )
 }
 
 /// The C source of the shims of `shims` against `set`'s headers.

@@ -276,6 +276,11 @@ impl<'p, 'f> Frame<'p, 'f> {
                         Some(&c) => c,
                         None => v.variadic_class(),
                     };
+                    // A class the target cannot pass (`Class::of` refuses it in a
+                    // declaration): refused here too.
+                    if let Some(hint) = unpassable(c) {
+                        return Err((i, Fault::Type { hint }));
+                    }
                     rare.extra.push(c);
                     c
                 };
@@ -420,6 +425,14 @@ impl<'p, 'f> Frame<'p, 'f> {
         // SAFETY: argument `i` was stored for its (integer) class, which writes a value of
         // that size at the start of its slot.
         unsafe {
+            match self.plan.params.get(i) {
+                Some(Class::I128) => return slot.cast::<i128>().read_unaligned(),
+                Some(Class::U128) => {
+                    let v = slot.cast::<u128>().read_unaligned();
+                    return i128::try_from(v).unwrap_or(i128::MAX);
+                }
+                _ => {}
+            }
             match self.plan.params.get(i).and_then(|c| c.int_parts()) {
                 Some((1, true)) => i128::from(slot.cast::<i8>().read()),
                 Some((1, false)) => i128::from(slot.cast::<u8>().read()),
@@ -831,5 +844,16 @@ impl RetBuf {
     pub(crate) fn ptr(&self) -> *mut c_void {
         // SAFETY: a raw pointer is valid for any bits.
         unsafe { self.read() }
+    }
+}
+
+/// Why a variadic argument of `class` cannot be passed on this target, if it cannot.
+fn unpassable(class: Class) -> Option<&'static str> {
+    match class {
+        Class::I128 | Class::U128 if !crate::int128::SUPPORTED => Some(crate::int128::REFUSED),
+        Class::LongDouble if !crate::longdouble::SUPPORTED => {
+            Some("this target's `long double` format is not one ffi-auto knows")
+        }
+        _ => None,
     }
 }

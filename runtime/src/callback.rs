@@ -933,6 +933,7 @@ fn ret_size(class: Class) -> usize {
     let arg = size_of::<libffi::raw::ffi_arg>();
     match class {
         Class::Void | Class::Record(_) => 0,
+        Class::I128 | Class::U128 => 16,
         Class::F32 => 4,
         Class::F64 => 8,
         Class::Ptr { .. } => size_of::<*const c_void>(),
@@ -972,6 +973,8 @@ unsafe fn read_arg(class: Class, p: *const c_void) -> Value<'static> {
             Class::U64 => Value::U64(p.cast::<u64>().read_unaligned()),
             Class::F32 => Value::F32(p.cast::<f32>().read_unaligned()),
             Class::F64 => Value::F64(p.cast::<f64>().read_unaligned()),
+            Class::I128 => Value::I128(read_bits128(p)),
+            Class::U128 => Value::U128(read_bits128(p)),
             Class::LongDouble => Value::LongDouble(crate::LongDouble::from_bytes(
                 p.cast::<[u8; 16]>().read_unaligned(),
             )),
@@ -986,6 +989,15 @@ unsafe fn read_arg(class: Class, p: *const c_void) -> Value<'static> {
             Class::Void | Class::Record(_) => Value::Void,
         }
     }
+}
+
+/// The 16 bytes at `p` as a 128-bit integer's bits.
+///
+/// # Safety
+/// `p` points at 16 readable bytes.
+unsafe fn read_bits128(p: *const c_void) -> crate::Bits128 {
+    // SAFETY: the caller's contract; an integer is valid for any bits.
+    crate::Bits128::from_u128(unsafe { p.cast::<u128>().read_unaligned() })
 }
 
 /// A scalar of `class` from the start of `bytes`.

@@ -62,6 +62,7 @@ pub(crate) fn ffi_type(a: Abi) -> Type {
         Abi::U64 => Type::u64(),
         Abi::F32 => Type::f32(),
         Abi::F64 => Type::f64(),
+        Abi::Int128 => crate::int128::ffi_type(),
         Abi::LongDouble => Type::longdouble(),
         Abi::Ptr => Type::pointer(),
         Abi::Record(id) => crate::layout::ffi_record(id),

@@ -31,11 +31,15 @@ pub enum Class {
     I64,
     /// An unsigned 64-bit integer.
     U64,
+    /// `__int128` (x86-64 only).
+    I128,
+    /// `unsigned __int128` (x86-64 only).
+    U128,
     /// `float`.
     F32,
     /// `double`.
     F64,
-    /// `long double` (x86-64: the x87 80-bit format, in 16 bytes).
+    /// `long double`, in the target's format (`longdouble::FORMAT`).
     LongDouble,
     /// A struct passed or returned by value: an index into the process's table of record
     /// layouts (`layout::record`).
@@ -120,6 +124,8 @@ pub(crate) enum Abi {
     U32,
     I64,
     U64,
+    /// `__int128` and `unsigned __int128` (`int128::ffi_type`).
+    Int128,
     F32,
     F64,
     LongDouble,
@@ -144,10 +150,10 @@ impl Class {
         Ok(match ty.canonical() {
             CType::Void => Class::Void,
             CType::Bool => Class::Bool,
-            CType::Int(k) if k.size(&DM) > 8 => {
+            CType::Int(k) if k.size(&DM) > 8 && !crate::int128::SUPPORTED => {
                 return Err(unsupported(
                     format!("`{}`", k.c_name()),
-                    "libffi has no 128-bit integer type; declare the function in the macros (`defcfuns!`), where it is `i128` / `u128`",
+                    crate::int128::REFUSED,
                 ));
             }
             CType::Int(k) => Class::int(k.size(&DM), k.is_signed(&DM)),
@@ -159,7 +165,7 @@ impl Class {
             CType::Float(FloatKind::LongDouble) => {
                 return Err(unsupported(
                     "`long double` on this target".to_owned(),
-                    "`LongDouble` holds the x86-64 (x87) format only; call a `double` variant of the function (e.g. `sin` rather than `sinl`)",
+                    "ffi-auto knows `long double` as x87 (x86-64), IEEE binary128 (aarch64, riscv64, s390x) and `double` (Apple's aarch64, MSVC), not this target's format; call a `double` variant of the function (e.g. `sin` rather than `sinl`)",
                 ));
             }
             CType::Pointer { pointee, is_const } => Class::Ptr {
@@ -206,6 +212,8 @@ impl Class {
             (2, false) => Class::U16,
             (4, true) => Class::I32,
             (4, false) => Class::U32,
+            (16, true) => Class::I128,
+            (16, false) => Class::U128,
             (_, true) => Class::I64,
             (_, false) => Class::U64,
         }
@@ -251,6 +259,7 @@ impl Class {
             Class::U32 => Abi::U32,
             Class::I64 => Abi::I64,
             Class::U64 => Abi::U64,
+            Class::I128 | Class::U128 => Abi::Int128,
             Class::F32 => Abi::F32,
             Class::F64 => Abi::F64,
             Class::LongDouble => Abi::LongDouble,
@@ -276,6 +285,8 @@ impl Class {
                 let u = if signed { "" } else { "u" };
                 format!("{u}int{}_t", u32::from(size) * 8)
             }
+            Class::I128 => "__int128".to_owned(),
+            Class::U128 => "unsigned __int128".to_owned(),
             Class::F32 => "float".to_owned(),
             Class::F64 => "double".to_owned(),
             Class::LongDouble => "long double".to_owned(),

@@ -70,7 +70,7 @@ pub(crate) const fn kind(class: Class) -> Kind {
         Class::F32 => F32,
         Class::F64 => F64,
         Class::Ptr { .. } => PTR,
-        Class::Record(_) | Class::LongDouble => NONE,
+        Class::Record(_) | Class::LongDouble | Class::I128 | Class::U128 => NONE,
     }
 }
 

@@ -482,7 +482,9 @@ fn prepare_uncached(target: Target<'_>) -> Result<Function> {
             provenance,
         );
     }
-    let library = target.library.or(found.library.as_deref());
+    // Where the source says the function is wins: a `static inline` function named with its
+    // library (`("io_uring_prep_read", "uring")`) is in the shim library, which links that one.
+    let library = found.library.as_deref().or(target.library);
     let link_name = found.link_name.as_deref().unwrap_or(target.name);
     let symbol = find_symbol(link_name, library)?;
     // SAFETY: a symbol address is non-null; the signature comes from a trusted source (see

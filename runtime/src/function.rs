@@ -1185,6 +1185,8 @@ fn range_of(class: Option<Class>, value: Num) -> (String, String) {
                 ("0".to_owned(), ((1u128 << bits) - 1).to_string())
             }
         }
+        (_, Some(Class::I128), _) => (i128::MIN.to_string(), i128::MAX.to_string()),
+        (_, Some(Class::U128), _) => ("0".to_owned(), u128::MAX.to_string()),
         (_, Some(Class::F32), Num::F(_)) => (f32::MIN.to_string(), f32::MAX.to_string()),
         // An integer a float cannot hold exactly.
         (_, Some(Class::F32), _) => ("-16777216".to_owned(), "16777216 (exactly)".to_owned()),

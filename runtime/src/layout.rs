@@ -192,6 +192,9 @@ fn storage_view(r: &Record) -> Option<Record> {
 fn check_field(ty: &CType) -> Result<(), String> {
     match ty.canonical() {
         CType::Float(FloatKind::LongDouble) => Err("`long double` is not supported".to_owned()),
+        CType::Int(k) if k.size(&DM) > 8 && !crate::int128::SUPPORTED => {
+            Err(format!("`{}`: {}", k.c_name(), crate::int128::REFUSED))
+        }
         CType::Array { elem, .. } => check_field(elem),
         CType::Record(r) => check_shape(r),
         CType::Void | CType::Opaque(_) => Err(format!("`{ty}` has no size")),

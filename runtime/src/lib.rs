@@ -65,6 +65,8 @@ mod function;
 #[cfg(feature = "discovery")]
 mod global;
 #[cfg(feature = "dynamic")]
+mod int128;
+#[cfg(feature = "dynamic")]
 mod layout;
 #[cfg(feature = "dynamic")]
 mod longdouble;
@@ -137,6 +139,8 @@ pub mod introspect {
     #[cfg(feature = "dynamic")]
     pub use crate::resolve::find_signature;
 }
+#[cfg(feature = "dynamic")]
+pub use int128::Bits128;
 #[cfg(feature = "dynamic")]
 pub use longdouble::LongDouble;
 #[cfg(feature = "dynamic")]

@@ -75,6 +75,7 @@ macro_rules! int_ret {
                     Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
                     Class::Record(_) => Err(Fault::Type { hint: HINT_STRUCT }),
                     Class::Void => Err(Fault::Type { hint: "it returns nothing; read it as `()`" }),
+                    Class::I128 | Class::U128 => read_wide(class, ret),
                     _ => match ret.int(class) {
                         Some(RawInt::S(v)) => <$t>::try_from(v).map_err(|_| Fault::Range(Num::I(v))),
                         Some(RawInt::U(v)) => <$t>::try_from(v).map_err(|_| Fault::Range(Num::U(v))),
@@ -85,6 +86,57 @@ macro_rules! int_ret {
         }
     )*};
 }
+
+/// A 128-bit integer return's bits.
+fn wide_ret(ret: &RetBuf) -> crate::Bits128 {
+    // SAFETY: an integer is valid for any bits; libffi wrote the 16-byte return there.
+    crate::Bits128::from_u128(unsafe { ret.read::<u128>() })
+}
+
+/// A 128-bit return of `class` (`I128` or `U128`) as a `T`, if it fits: read with its own
+/// signedness (`u128::MAX` is not -1).
+fn read_wide<T: TryFrom<i128> + TryFrom<u128>>(class: Class, ret: &RetBuf) -> Result<T, Fault> {
+    let v = wide_ret(ret);
+    if class == Class::U128 {
+        T::try_from(v.to_u128()).map_err(|_| Fault::Range(Num::U128(v)))
+    } else {
+        T::try_from(v.to_i128()).map_err(|_| Fault::Range(Num::I128(v)))
+    }
+}
+
+macro_rules! wide_ret {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl FromRet for $t {
+            type Wide = crate::direct::NotDirect;
+            fn from_wide(w: crate::direct::NotDirect) -> Self {
+                let _ = w;
+                unreachable!("ffi-auto: a return without a direct kind took the direct tier")
+            }
+            const NAME: &'static str = stringify!($t);
+            fn describe_ret(&self) -> String {
+                self.to_string()
+            }
+            fn from_ret(class: Class, ret: &RetBuf) -> Result<Self, Fault> {
+                match class {
+                    Class::I128 | Class::U128 => read_wide(class, ret),
+                    Class::Bool => Ok(<$t>::from(int_truth(ret.int(class)))),
+                    Class::F32 | Class::F64 | Class::LongDouble => Err(Fault::Type { hint: HINT_FLOAT }),
+                    Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
+                    Class::Record(_) => Err(Fault::Type { hint: HINT_STRUCT }),
+                    Class::Void => Err(Fault::Type { hint: "it returns nothing; read it as `()`" }),
+                    _ => match ret.int(class) {
+                        Some(RawInt::S(v)) => <$t>::try_from(v).map_err(|_| Fault::Range(Num::I(v))),
+                        Some(RawInt::U(v)) => <$t>::try_from(v).map_err(|_| Fault::Range(Num::U(v))),
+                        None => Err(Fault::Type { hint: HINT_INT }),
+                    },
+                }
+            }
+        }
+    )*};
+}
+
+wide_ret!(i128, u128);
 
 fn int_truth(raw: Option<RawInt>) -> bool {
     match raw {
@@ -171,6 +223,7 @@ impl FromRet for bool {
             Class::Ptr { .. } => Err(Fault::Type { hint: HINT_PTR }),
             Class::F32 | Class::F64 | Class::Void => Err(Fault::Type { hint: HINT_FLOAT }),
             Class::Record(_) => Err(Fault::Type { hint: HINT_STRUCT }),
+            Class::I128 | Class::U128 => Ok(wide_ret(ret).to_u128() != 0),
             _ => Ok(int_truth(ret.int(class))),
         }
     }
@@ -254,6 +307,10 @@ pub(crate) fn read_value(class: Class, ret: &RetBuf) -> crate::Value<'static> {
             (Some(RawInt::U(v)), _) => Value::U64(v),
             (None, _) => Value::Void,
         },
+        // SAFETY: an integer is valid for any bits; libffi wrote the return there.
+        Class::I128 => Value::I128(crate::Bits128::from_u128(unsafe { ret.read() })),
+        // SAFETY: as above.
+        Class::U128 => Value::U128(crate::Bits128::from_u128(unsafe { ret.read() })),
         Class::F32 => Value::F32(ret.f32()),
         Class::F64 => Value::F64(ret.f64()),
         // SAFETY: any 16 bytes are a `LongDouble`; libffi wrote the return there.

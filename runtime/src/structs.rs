@@ -146,6 +146,13 @@ impl Struct {
         let Some(width) = f.bit_width.filter(|w| *w > 0) else {
             return Ok(None);
         };
+        if width > 64 {
+            return Err(Error::Unsupported {
+                function: self.record.c_name(),
+                what: format!("bitfield `{name}` of {width} bits (more than 64)"),
+                hint: "read it from `as_bytes()`".to_owned(),
+            });
+        }
         if cfg!(target_endian = "big") {
             return Err(Error::Unsupported {
                 function: self.record.c_name(),
@@ -204,6 +211,18 @@ impl Struct {
                 Value::U16(x) => x.into(),
                 Value::U32(x) => x.into(),
                 Value::U64(x) => x.into(),
+                Value::I128(x) => x.to_i128(),
+                Value::U128(x) => match i128::try_from(x.to_u128()) {
+                    Ok(n) => n,
+                    Err(_) => {
+                        return Err(field_error(
+                            &self.record,
+                            name,
+                            &v,
+                            "it is out of the bitfield's range",
+                        ));
+                    }
+                },
                 _ => {
                     return Err(field_error(
                         &self.record,
@@ -322,6 +341,7 @@ fn class_size(c: Class) -> usize {
         Class::Bool => 1,
         Class::F32 => 4,
         Class::F64 => 8,
+        Class::I128 | Class::U128 => 16,
         Class::Ptr { .. } => size_of::<*const c_void>(),
         c => c.int_parts().map_or(0, |(s, _)| usize::from(s)),
     }
@@ -497,5 +517,8 @@ pub fn read_record<T: CStruct>(
 
 /// Whether an integer class is signed.
 fn signed(class: Class) -> bool {
-    matches!(class, Class::I8 | Class::I16 | Class::I32 | Class::I64)
+    matches!(
+        class,
+        Class::I8 | Class::I16 | Class::I32 | Class::I64 | Class::I128
+    )
 }

@@ -113,8 +113,11 @@ fn plan(params: &[Class], ret: Class, fast: bool) -> Option<Box<[Op]>> {
     if !fast || INT_REGS == 0 || cfg!(target_endian = "big") {
         return None;
     }
-    // A struct or a `long double` return is not in the first register.
-    if matches!(ret, Class::Record(_) | Class::LongDouble) {
+    // A struct, `__int128` or `long double` return is not (only) in the first register.
+    if matches!(
+        ret,
+        Class::Record(_) | Class::LongDouble | Class::I128 | Class::U128
+    ) {
         return None;
     }
     let (mut ints, mut sses) = (0u8, 0u8);
@@ -136,7 +139,12 @@ fn plan(params: &[Class], ret: Class, fast: bool) -> Option<Box<[Op]>> {
                 // Only `const char *` takes a safe value exactly (a `&CStr`); other pointers
                 // need the checked path's conversions.
                 c if crate::direct::takes_cstr(c) => Load::CStr,
-                Class::Ptr { .. } | Class::Record(_) | Class::Void | Class::LongDouble => {
+                Class::Ptr { .. }
+                | Class::Record(_)
+                | Class::Void
+                | Class::LongDouble
+                | Class::I128
+                | Class::U128 => {
                     return None;
                 }
             };
@@ -341,7 +349,9 @@ fn value(ret: Class, r: u64) -> Value<'static> {
     use crate::value::tags;
     let (tag, payload) = match ret {
         // Never a register plan's return (`plan`).
-        Class::Void | Class::Record(_) | Class::LongDouble => (tags::VOID, 0),
+        Class::Void | Class::Record(_) | Class::LongDouble | Class::I128 | Class::U128 => {
+            (tags::VOID, 0)
+        }
         Class::Bool => (tags::BOOL, u64::from(r as u8 != 0)),
         Class::I8 => (tags::I8, r),
         Class::U8 => (tags::U8, r),

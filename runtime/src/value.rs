@@ -66,6 +66,10 @@ pub enum Value<'a> {
     Struct(&'a crate::Struct),
     /// `long double` (its exact bytes).
     LongDouble(crate::LongDouble),
+    /// `__int128` (`Value::from(x_i128)`; read it back with [`Value::as_i128`]).
+    I128(crate::Bits128),
+    /// `unsigned __int128` (`Value::from(x_u128)`; read it back with [`Value::as_u128`]).
+    U128(crate::Bits128),
 }
 
 /// A variant's tag: the first byte of a `#[repr(C, u8)]` enum.
@@ -129,7 +133,40 @@ impl Value<'_> {
             Value::U16(v) => Some(v.into()),
             Value::U32(v) => Some(v.into()),
             Value::U64(v) => i64::try_from(v).ok(),
+            Value::I128(v) => i64::try_from(v.to_i128()).ok(),
+            Value::U128(v) => i64::try_from(v.to_u128()).ok(),
             _ => None,
+        }
+    }
+
+    /// The value as an `i128`, if it is an integer or bool that fits.
+    ///
+    /// ```
+    /// use ffi_auto_runtime::Value;
+    /// assert_eq!(Value::from(u128::MAX >> 1).as_i128(), Some(i128::MAX));
+    /// assert_eq!(Value::from(u128::MAX).as_i128(), None);
+    /// assert_eq!(Value::I32(-4).as_i128(), Some(-4));
+    /// ```
+    pub fn as_i128(&self) -> Option<i128> {
+        match *self {
+            Value::I128(v) => Some(v.to_i128()),
+            Value::U128(v) => i128::try_from(v.to_u128()).ok(),
+            Value::U64(v) => Some(v.into()),
+            _ => self.as_i64().map(i128::from),
+        }
+    }
+
+    /// The value as a `u128`, if it is a non-negative integer or a bool.
+    ///
+    /// ```
+    /// use ffi_auto_runtime::Value;
+    /// assert_eq!(Value::from(u128::MAX).as_u128(), Some(u128::MAX));
+    /// assert_eq!(Value::I8(-1).as_u128(), None);
+    /// ```
+    pub fn as_u128(&self) -> Option<u128> {
+        match *self {
+            Value::U128(v) => Some(v.to_u128()),
+            _ => self.as_i128().and_then(|v| u128::try_from(v).ok()),
         }
     }
 
@@ -165,6 +202,8 @@ impl Value<'_> {
             Value::U64(_) => "Value::U64",
             Value::F32(_) => "Value::F32",
             Value::LongDouble(_) => "Value::LongDouble",
+            Value::I128(_) => "Value::I128",
+            Value::U128(_) => "Value::U128",
             Value::F64(_) => "Value::F64",
             Value::Null => "Value::Null",
             Value::Ptr(_) => "Value::Ptr",
@@ -194,6 +233,8 @@ impl fmt::Display for Value<'_> {
             Value::F32(v) => write!(f, "{v:?}"),
             Value::F64(v) => write!(f, "{v:?}"),
             Value::LongDouble(v) => write!(f, "{:?}", v.to_f64()),
+            Value::I128(v) => write!(f, "{}", v.to_i128()),
+            Value::U128(v) => write!(f, "{}", v.to_u128()),
             Value::Null => f.write_str("NULL"),
             Value::Ptr(p) => write!(f, "{:p}", *p),
             Value::Str(s) => f.write_str(s),
@@ -216,6 +257,18 @@ macro_rules! from_value {
 
 from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16,
     u32 => U32, u64 => U64, f32 => F32, f64 => F64, crate::LongDouble => LongDouble);
+
+impl From<i128> for Value<'_> {
+    fn from(x: i128) -> Self {
+        Value::I128(x.into())
+    }
+}
+
+impl From<u128> for Value<'_> {
+    fn from(x: u128) -> Self {
+        Value::U128(x.into())
+    }
+}
 
 impl<'a> From<&'a str> for Value<'a> {
     fn from(s: &'a str) -> Self {
@@ -253,6 +306,8 @@ impl Arg for Value<'_> {
             Value::F32(v) => v.store_exact(class, slot),
             Value::F64(v) => v.store_exact(class, slot),
             Value::LongDouble(v) => v.store_exact(class, slot),
+            Value::I128(v) => v.to_i128().store_exact(class, slot),
+            Value::U128(v) => v.to_u128().store_exact(class, slot),
             Value::Bool(v) => v.store_exact(class, slot),
             Value::CStr(v) => v.store_exact(class, slot),
             _ => false,
@@ -276,6 +331,8 @@ impl Arg for Value<'_> {
             Value::F32(v) => v.store(class, slot, ctx),
             Value::F64(v) => v.store(class, slot, ctx),
             Value::LongDouble(v) => v.store(class, slot, ctx),
+            Value::I128(v) => v.to_i128().store(class, slot, ctx),
+            Value::U128(v) => v.to_u128().store(class, slot, ctx),
             Value::Null => arg::store_null(class, slot, ctx),
             Value::Ptr(p) => arg::store_ptr(p, false, None, class, slot, ctx),
             Value::Str(s) => s.store(class, slot, ctx),
@@ -304,6 +361,8 @@ impl Arg for Value<'_> {
             Value::F32(v) => v.variadic_class(),
             Value::F64(v) => v.variadic_class(),
             Value::LongDouble(v) => v.variadic_class(),
+            Value::I128(v) => v.to_i128().variadic_class(),
+            Value::U128(v) => v.to_u128().variadic_class(),
             Value::Str(s) => s.variadic_class(),
             Value::CStr(s) => s.variadic_class(),
             Value::Bytes(b) => b.variadic_class(),

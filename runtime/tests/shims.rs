@@ -1,7 +1,11 @@
 //! `static inline` functions and function-like macros, called through C shims compiled on
 //! first use (a C compiler is installed by `make test`).
 
-use ffi_auto_runtime::{Error, Value, config, ffi_call, prepare, shim_function};
+use std::ffi::c_void;
+
+use ffi_auto_runtime::{
+    Error, Struct, Value, config, ffi_call, ffi_call_raw, prepare, shim_function,
+};
 
 #[test]
 fn static_inline_functions_are_called_by_name_through_a_shim() {
@@ -58,4 +62,50 @@ fn a_function_like_macro_is_called_with_the_signature_given() {
         ffi_call::<i32>("WEXITSTATUS", 256),
         Err(Error::NotCallable { .. })
     ));
+}
+
+/// liburing's API is mostly `static inline` (`io_uring_prep_*`, `io_uring_sqe_set_data64`,
+/// `io_uring_cqe_seen`): its shims fill a submission entry as the inline code does, linked
+/// against liburing. No kernel is involved (a sandbox may forbid `io_uring_setup`).
+#[test]
+fn liburing_prep_functions_fill_a_submission_entry() {
+    config::add_pkg_config("liburing").unwrap();
+    config::add_header("liburing.h");
+    let lib = "uring";
+    let mut sqe = Struct::new("io_uring_sqe").unwrap();
+    let mut buf = [0u8; 64];
+    // SAFETY: `sqe` is a `struct io_uring_sqe` the function fills; `buf` is only stored in it.
+    unsafe {
+        ffi_call_raw::<()>(
+            ("io_uring_prep_read", lib),
+            (
+                sqe.as_mut_ptr(),
+                5,
+                buf.as_mut_ptr().cast::<c_void>(),
+                64u32,
+                7u64,
+            ),
+        )
+    }
+    .unwrap();
+    let f = prepare(("io_uring_prep_read", lib)).unwrap();
+    assert!(f.origin().contains("static inline"), "{}", f.origin());
+    let read = ffi_auto_runtime::constant("IORING_OP_READ").unwrap();
+    let ffi_auto_runtime::ConstValue::Int(read) = read.value else {
+        panic!("{read:?}");
+    };
+    assert_eq!(sqe.get("opcode").unwrap().as_i64(), Some(read));
+    assert_eq!(sqe.get("fd").unwrap(), Value::I32(5));
+    assert_eq!(sqe.get("len").unwrap(), Value::U32(64));
+    assert_eq!(sqe.get("off").unwrap(), Value::U64(7));
+    assert_eq!(sqe.get("addr").unwrap(), Value::U64(buf.as_ptr() as u64));
+    // SAFETY: as above.
+    unsafe {
+        ffi_call_raw::<()>(
+            ("io_uring_sqe_set_data64", lib),
+            (sqe.as_mut_ptr(), 0xfeed_u64),
+        )
+    }
+    .unwrap();
+    assert_eq!(sqe.get("user_data").unwrap(), Value::U64(0xfeed));
 }

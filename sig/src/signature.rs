@@ -159,10 +159,16 @@ impl Signature {
 
     /// The parameter list as C writes it: `const char *s, int c`, `void`, `const char *, ...`.
     pub fn param_list(&self) -> String {
+        self.param_list_with(&|n| n.to_owned())
+    }
+
+    /// [`Signature::param_list`], with `opaque` spelling structs referred to by name (see
+    /// [`CType::declare_with`]).
+    pub fn param_list_with(&self, opaque: &dyn Fn(&str) -> String) -> String {
         let mut parts: Vec<String> = self
             .params
             .iter()
-            .map(|p| p.ty.declare(p.name.as_deref().unwrap_or("")))
+            .map(|p| p.ty.declare_with(p.name.as_deref().unwrap_or(""), opaque))
             .collect();
         if self.variadic {
             parts.push("...".to_owned());

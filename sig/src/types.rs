@@ -465,6 +465,19 @@ impl CType {
     /// The C declaration of `name` with this type: `const char *s`, `int (*cmp)(const void *,
     /// const void *)`, `char buf[16]`. An empty `name` gives an abstract declarator.
     pub fn declare(&self, name: &str) -> String {
+        self.declare_with(name, &|n| n.to_owned())
+    }
+
+    /// [`CType::declare`], with `opaque` spelling each struct referred to by name
+    /// ([`CType::Opaque`]): a C compiler needs `struct timeval`, where the model keeps the tag.
+    ///
+    /// ```
+    /// use ffi_auto_sig::CType;
+    /// let tv = CType::mut_ptr(CType::Opaque("timeval".into()));
+    /// assert_eq!(tv.declare("tv"), "timeval *tv");
+    /// assert_eq!(tv.declare_with("tv", &|n| format!("struct {n}")), "struct timeval *tv");
+    /// ```
+    pub fn declare_with(&self, name: &str, opaque: &dyn Fn(&str) -> String) -> String {
         match self {
             CType::Pointer { pointee, is_const } => {
                 let inner = if name.is_empty() {
@@ -473,10 +486,12 @@ impl CType {
                     format!("*{name}")
                 };
                 match pointee.as_ref() {
-                    CType::FnPtr(_) | CType::Array { .. } => pointee.declare(&format!("({inner})")),
+                    CType::FnPtr(_) | CType::Array { .. } => {
+                        pointee.declare_with(&format!("({inner})"), opaque)
+                    }
                     p => {
                         let c = if *is_const { "const " } else { "" };
-                        let base = p.declare("");
+                        let base = p.declare_with("", opaque);
                         if base.ends_with('*') {
                             format!("{c}{base}{inner}")
                         } else {
@@ -486,10 +501,11 @@ impl CType {
                 }
             }
             CType::FnPtr(sig) => {
-                let params = sig.param_list();
-                sig.ret.declare(&format!("(*{name})({params})"))
+                let params = sig.param_list_with(opaque);
+                sig.ret
+                    .declare_with(&format!("(*{name})({params})"), opaque)
             }
-            CType::Array { elem, len } => elem.declare(&format!("{name}[{len}]")),
+            CType::Array { elem, len } => elem.declare_with(&format!("{name}[{len}]"), opaque),
             _ => {
                 let base = match self {
                     CType::Void => "void".to_owned(),
@@ -497,7 +513,8 @@ impl CType {
                     CType::Int(k) => k.c_name().to_owned(),
                     CType::Float(k) => k.c_name().to_owned(),
                     CType::Record(r) => r.c_name(),
-                    CType::Opaque(n) | CType::Named { name: n, .. } => n.to_string(),
+                    CType::Opaque(n) => opaque(n),
+                    CType::Named { name: n, .. } => n.to_string(),
                     CType::Pointer { .. } | CType::FnPtr(_) | CType::Array { .. } => {
                         unreachable!("handled above")
                     }

@@ -19,7 +19,7 @@ mod convert;
 mod impls;
 mod tuple;
 
-pub(crate) use convert::{store_null, store_ptr};
+pub(crate) use convert::{Int, store_int, store_null, store_ptr};
 
 /// One argument's storage: big and aligned enough for any scalar C type.
 #[doc(hidden)]
@@ -100,6 +100,10 @@ pub enum Num {
     U(u64),
     /// A float.
     F(f64),
+    /// A signed integer wider than 64 bits.
+    I128(crate::Bits128),
+    /// An unsigned integer wider than 64 bits.
+    U128(crate::Bits128),
 }
 
 impl fmt::Display for Num {
@@ -108,6 +112,8 @@ impl fmt::Display for Num {
             Num::I(v) => write!(f, "{v}"),
             Num::U(v) => write!(f, "{v}"),
             Num::F(v) => write!(f, "{v:?}"),
+            Num::I128(v) => write!(f, "{}", v.to_i128()),
+            Num::U128(v) => write!(f, "{}", v.to_u128()),
         }
     }
 }

@@ -1,0 +1,100 @@
+//! `long double` and `__int128` through libffi with written signatures (no discovery), on every
+//! target the runtime passes them on. `make test` also runs this file on aarch64 under qemu,
+//! where `long double` is IEEE binary128 in vector registers and `__int128` is refused.
+#![cfg(feature = "dynamic")]
+
+mod common;
+
+use common::{fx, sys};
+use ffi_auto_runtime::{LongDouble, Value};
+
+/// Whether valgrind runs this process (its x87 emulation computes in double precision).
+fn under_valgrind() -> bool {
+    std::env::var("LD_PRELOAD").is_ok_and(|p| p.contains("vgpreload"))
+}
+
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64",
+    target_arch = "s390x"
+))]
+#[test]
+fn long_double_functions_of_the_c_library_run_at_full_precision() {
+    let sqrtl = sys("sqrtl", Some("m"), "long double (long double)");
+    let r: LongDouble = sqrtl.call(LongDouble::from_f64(2.0)).unwrap();
+    assert_eq!(r.to_f64(), 2f64.sqrt());
+    // More bits than a double's: the result is not the widened double.
+    let wide = !cfg!(any(
+        all(target_vendor = "apple", target_arch = "aarch64"),
+        target_env = "msvc"
+    ));
+    if wide && !under_valgrind() {
+        assert_ne!(r, LongDouble::from_f64(2f64.sqrt()));
+    }
+    // Its square, in `long double`, is 2 to within the format's precision: `fmal(r, r, -2)`
+    // is far below a double's ulp of 2.
+    let fmal = sys(
+        "fmal",
+        Some("m"),
+        "long double (long double, long double, long double)",
+    );
+    let err: LongDouble = fmal.call((r, r, -2.0)).unwrap();
+    assert!(err.to_f64().abs() < 1e-17, "{err:?}");
+    // An out-parameter, and a `double` widened exactly.
+    let frexpl = sys("frexpl", Some("m"), "long double (long double, int *)");
+    let mut exp = 0i32;
+    // SAFETY: `exp` is the `int` frexpl writes.
+    let m: LongDouble = unsafe { frexpl.call_raw((8.0, &mut exp)) }.unwrap();
+    assert_eq!((m.to_f64(), exp), (0.5, 4));
+}
+
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64",
+    target_arch = "s390x"
+))]
+#[test]
+fn long_doubles_past_the_registers_keep_their_order() {
+    let poly = fx(
+        "fx_ld_poly",
+        "long double (long double, long double, long double, long double, long double, \
+         long double, long double, long double, long double, int)",
+    );
+    let args: Vec<Value<'_>> = (1..=9)
+        .map(|k| Value::LongDouble(LongDouble::from_f64(f64::from(k) * 0.5)))
+        .chain([Value::I32(1000)])
+        .collect();
+    // Σ k * (k / 2) for k = 1..9 = 142.5, plus 1000.
+    let v = poly.call_values(&args).unwrap();
+    assert!(
+        matches!(v, Value::LongDouble(x) if x.to_f64() == 1142.5),
+        "{v:?}"
+    );
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn int128_passes_with_a_written_signature() {
+    let mul = fx("fx_mul128", "__int128 (__int128, long long)");
+    let big = (1i128 << 100) + 1;
+    assert_eq!(mul.call::<i128>((big, -2i64)).unwrap(), -2 * big);
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[test]
+fn int128_is_refused_off_x86_64_saying_where_it_works() {
+    use ffi_auto_runtime::{Function, find_symbol, sig::Signature};
+    let sig: Signature = "__int128 (__int128, long long)".parse().unwrap();
+    let symbol = find_symbol("fx_mul128", Some(ffi_auto_fixture::LIB)).unwrap();
+    // SAFETY: the declaration is the fixture's; it is refused before any call.
+    let e = unsafe { Function::new(symbol, "fx_mul128", sig) }.unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("x86-64") && msg.contains("defcfuns!"), "{msg}");
+    // Nor in the unchecked variadic part of a raw call.
+    let printf = sys("printf", None, "int (const char *, ...)");
+    // SAFETY: refused before C is called.
+    let e = unsafe { printf.call_raw::<i32>((c"%d\n", 5i128)) }.unwrap_err();
+    assert!(e.to_string().contains("x86-64"), "{e}");
+}
