@@ -40,7 +40,13 @@ fn long_double_functions_of_the_c_library_run_at_full_precision() {
         "long double (long double, long double, long double)",
     );
     let err: LongDouble = fmal.call((r, r, -2.0)).unwrap();
-    assert!(err.to_f64().abs() < 1e-17, "{err:?}");
+    // (Under valgrind, whose x87 computes in double precision, a double's error.)
+    let bound = if wide && !under_valgrind() {
+        1e-17
+    } else {
+        1e-15
+    };
+    assert!(err.to_f64().abs() < bound, "{err:?}");
     // An out-parameter, and a `double` widened exactly.
     let frexpl = sys("frexpl", Some("m"), "long double (long double, int *)");
     let mut exp = 0i32;
