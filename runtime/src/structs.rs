@@ -201,55 +201,7 @@ impl Struct {
     pub fn set<'v>(&mut self, name: &str, v: impl Into<Value<'v>>) -> Result<()> {
         let v = v.into();
         if let Some((f, class, width)) = self.bitfield(name)? {
-            let n: i128 = match v {
-                Value::Bool(b) => i128::from(b),
-                Value::I8(x) => x.into(),
-                Value::I16(x) => x.into(),
-                Value::I32(x) => x.into(),
-                Value::I64(x) => x.into(),
-                Value::U8(x) => x.into(),
-                Value::U16(x) => x.into(),
-                Value::U32(x) => x.into(),
-                Value::U64(x) => x.into(),
-                Value::I128(x) => x.to_i128(),
-                Value::U128(x) => match i128::try_from(x.to_u128()) {
-                    Ok(n) => n,
-                    Err(_) => {
-                        return Err(field_error(
-                            &self.record,
-                            name,
-                            &v,
-                            "it is out of the bitfield's range",
-                        ));
-                    }
-                },
-                _ => {
-                    return Err(field_error(
-                        &self.record,
-                        name,
-                        &v,
-                        "set a bitfield to an integer",
-                    ));
-                }
-            };
-            let (min, max) = ffi_auto_sig::bits_range(width, signed(class));
-            if !(min..=max).contains(&n) {
-                return Err(field_error(
-                    &self.record,
-                    name,
-                    &v,
-                    &format!("it is out of the bitfield's range ({width} bits: {min}..={max})"),
-                ));
-            }
-            // SAFETY: `data` holds at least `record.size` bytes.
-            let dst = unsafe {
-                std::slice::from_raw_parts_mut(
-                    self.data.as_mut_ptr().cast::<u8>(),
-                    self.record.size as usize,
-                )
-            };
-            ffi_auto_sig::bits_set(dst, f.bit_offset, width, n);
-            return Ok(());
+            return self.set_bitfield(name, &f, class, width, &v);
         }
         let (f, class) = self.field(name)?;
         let (at, size) = (f.offset, class_size(class));
@@ -285,6 +237,43 @@ impl Struct {
         let record = self.record.clone();
         let dst = field_bytes_mut(dst, at, size).ok_or_else(|| outside(&record, name))?;
         dst.copy_from_slice(src);
+        Ok(())
+    }
+
+    /// [`Struct::set`] for a bitfield: an integer (or bool) in its range, written to its bits.
+    fn set_bitfield(
+        &mut self,
+        name: &str,
+        f: &ffi_auto_sig::Field,
+        class: Class,
+        width: u32,
+        v: &Value<'_>,
+    ) -> Result<()> {
+        let Some(n) = v.as_i128() else {
+            let why = if matches!(v, Value::U128(_)) {
+                "it is out of the bitfield's range"
+            } else {
+                "set a bitfield to an integer"
+            };
+            return Err(field_error(&self.record, name, v, why));
+        };
+        let (min, max) = ffi_auto_sig::bits_range(width, signed(class));
+        if !(min..=max).contains(&n) {
+            return Err(field_error(
+                &self.record,
+                name,
+                v,
+                &format!("it is out of the bitfield's range ({width} bits: {min}..={max})"),
+            ));
+        }
+        // SAFETY: `data` holds at least `record.size` bytes.
+        let dst = unsafe {
+            std::slice::from_raw_parts_mut(
+                self.data.as_mut_ptr().cast::<u8>(),
+                self.record.size as usize,
+            )
+        };
+        ffi_auto_sig::bits_set(dst, f.bit_offset, width, n);
         Ok(())
     }
 }
