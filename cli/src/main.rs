@@ -393,7 +393,14 @@ fn record(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
     let set = headers.set();
     let catalog = Discovery::new().catalog(&set)?;
     if let Some(o) = catalog.opaque(name) {
-        println!("{name}: opaque (declared, never defined), usable only behind a pointer");
+        let keyword = if o.kind == ffi_auto::sig::RecordKind::Union {
+            "union"
+        } else {
+            "struct"
+        };
+        println!(
+            "{keyword} {name}: opaque (declared, never defined), usable only behind a pointer"
+        );
         println!("  header:  {}:{}", o.header.display(), o.line);
         return Ok(());
     }
@@ -414,7 +421,7 @@ fn record(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
         };
         println!(
             "  {at}  {size:>3} bytes  {}{}",
-            f.ty.declare(&f.name),
+            f.ty.declare_with(&f.name, &tag_spelling(&catalog)),
             f.ty.rust_type()
                 .map_or_else(String::new, |r| format!("  (rust: {r})"))
         );
@@ -422,9 +429,25 @@ fn record(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// How a C compiler is told a tag: `struct timeval`, `union sigval`.
+fn tag_spelling(catalog: &ffi_auto_discovery::Catalog) -> impl Fn(&str) -> String + '_ {
+    |n: &str| {
+        let keyword = if catalog.is_union(n) {
+            "union"
+        } else {
+            "struct"
+        };
+        format!("{keyword} {n}")
+    }
+}
+
 fn sig(name: &str, headers: &HeaderArgs, lib: Option<&str>, json: bool) -> Result<(), Failure> {
     let set = headers.set();
-    let decl = Discovery::new().lookup(&set, name)?;
+    let catalog = Discovery::new().catalog(&set)?;
+    let decl = catalog.lookup(&set, name)?;
+    let c_decl = decl
+        .signature
+        .declare_with(&decl.name, &tag_spelling(&catalog));
     let library = ffi_auto::find_symbol(decl.symbol(), lib).map_or_else(
         |e| format!("not found ({e})"),
         |s| {
@@ -456,12 +479,12 @@ fn sig(name: &str, headers: &HeaderArgs, lib: Option<&str>, json: bool) -> Resul
             decl: JsonDecl::of(&decl),
             library,
             rust_declaration: rust,
-            declaration: decl.signature.declare(&decl.name),
+            declaration: c_decl,
         };
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    println!("{};", decl.signature.declare(&decl.name));
+    println!("{c_decl};");
     println!("  header:  {}", decl.location());
     println!("  symbol:  {}", decl.symbol());
     println!("  library: {library}");
@@ -533,8 +556,16 @@ fn dump(headers: &HeaderArgs, all: bool, json: bool) -> Result<(), Failure> {
         let out: Vec<JsonDecl> = list.iter().map(|d| JsonDecl::of(d)).collect();
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
+        let tag = |n: &str| {
+            let keyword = if decls.is_union(n) { "union" } else { "struct" };
+            format!("{keyword} {n}")
+        };
         for d in list {
-            println!("{};  // {}", d.signature.declare(&d.name), d.location());
+            println!(
+                "{};  // {}",
+                d.signature.declare_with(&d.name, &tag),
+                d.location()
+            );
         }
     }
     Ok(())

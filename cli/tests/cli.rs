@@ -113,6 +113,13 @@ fn sig_shows_declaration_header_library_and_rust() {
         out.contains("pub unsafe fn strlen(__s: *const c_char) -> usize;"),
         "{out}"
     );
+    // Tags as a C compiler reads them.
+    let o = run(&["sig", "gettimeofday"]);
+    assert!(
+        stdout(&o).starts_with("int gettimeofday(struct timeval *__tv, void *__tz);"),
+        "{}",
+        stdout(&o)
+    );
     let o = run(&["sig", "sscanf", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["link_name"], "__isoc99_sscanf");
@@ -245,7 +252,19 @@ fn struct_prints_the_header_layout_and_const_the_value() {
         &ffi_auto_fixture::header().display().to_string(),
     ]);
     assert!(
-        stdout(&o).starts_with("fx_handle: opaque"),
+        stdout(&o).starts_with("struct fx_handle: opaque"),
+        "{}",
+        stdout(&o)
+    );
+    // A union never defined, met only in a typedef, is known as a union.
+    let o = run(&[
+        "struct",
+        "fx_token",
+        "--header",
+        &ffi_auto_fixture::header().display().to_string(),
+    ]);
+    assert!(
+        stdout(&o).starts_with("union fx_token: opaque"),
         "{}",
         stdout(&o)
     );

@@ -351,7 +351,7 @@ impl Builder {
             .values()
             .filter_map(|n| {
                 n.shim.clone().map(|sig| WantedShim {
-                    shim: Shim::new(&n.name, sig),
+                    shim: Shim::new(&n.name, sig).with_unions(|t| decls.is_union(t)),
                     header: n.header.clone(),
                     line: n.line,
                     asked: false,
@@ -369,7 +369,7 @@ impl Builder {
                 .unwrap_or_default();
             wanted.retain(|w| w.shim.name != *name);
             wanted.push(WantedShim {
-                shim: Shim::new(name, sig),
+                shim: Shim::new(name, sig).with_unions(|t| decls.is_union(t)),
                 header,
                 line,
                 asked: true,

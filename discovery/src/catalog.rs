@@ -330,6 +330,14 @@ impl Catalog {
         )
     }
 
+    /// Whether `tag` names a union (complete or not) of the set: what a C compiler must be
+    /// told where the tag is spelled.
+    pub fn is_union(&self, tag: &str) -> bool {
+        use ffi_auto_sig::RecordKind::Union;
+        self.record(tag).is_some_and(|r| r.kind == Union)
+            || self.opaque(tag).is_some_and(|o| o.kind == Union)
+    }
+
     /// The names of every complete struct and union.
     pub fn record_names(&self) -> Vec<String> {
         self.kind_names(Kind::Record)

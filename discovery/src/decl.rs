@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ffi_auto_sig::{Record, Signature};
+use ffi_auto_sig::{Record, RecordKind, Signature};
 use serde::{Deserialize, Serialize};
 
 /// A function declaration found in a header.
@@ -160,6 +160,9 @@ pub struct OpaqueDecl {
     pub header: PathBuf,
     /// The line.
     pub line: u32,
+    /// `struct` or `union`: what a C compiler must be told where the tag is spelled (a shim's
+    /// `union tag *` parameter).
+    pub kind: RecordKind,
 }
 
 /// A file read while parsing, with what identifies its contents.
@@ -207,6 +210,18 @@ pub struct Declarations {
 }
 
 impl Declarations {
+    /// Whether `tag` names a union (complete or not) of the set: what a C compiler must be
+    /// told where the tag is spelled.
+    pub fn is_union(&self, tag: &str) -> bool {
+        self.records
+            .get(tag)
+            .is_some_and(|r| r.kind == RecordKind::Union)
+            || self
+                .opaque
+                .get(tag)
+                .is_some_and(|o| o.kind == RecordKind::Union)
+    }
+
     /// Whether a declaration made in `header` is part of the named headers' API: declared
     /// in one of them or in a file they bring in from outside the C library and POSIX
     /// (`openssl/ssl.h` brings in the whole `openssl/*.h` API). With no named headers,

@@ -30,15 +30,37 @@ pub struct Shim {
     pub name: String,
     /// The shim's signature (for a macro, what the caller asked for; the compiler checks it).
     pub signature: Signature,
+    /// The tags the signature refers to (`CType::Opaque`) that name unions: spelled
+    /// `union tag`, every other tag `struct tag`.
+    pub unions: Vec<String>,
 }
 
 impl Shim {
-    /// A shim calling `name` with `signature`.
+    /// A shim calling `name` with `signature`, every tag in it a struct's.
     pub fn new(name: impl Into<String>, signature: Signature) -> Shim {
         Shim {
             name: name.into(),
             signature,
+            unions: Vec::new(),
         }
+    }
+
+    /// `self`, the tags of its signature for which `is_union` holds spelled `union tag`
+    /// (the model keeps a tag's name; the header set's records and opaque types its keyword).
+    ///
+    /// ```
+    /// use ffi_auto_discovery::{HeaderSet, shim::{self, Shim}, sig::{CType, Signature}};
+    /// let sig = Signature::new(CType::INT).param(CType::mut_ptr(CType::Opaque("u".into())));
+    /// let s = Shim::new("f", sig).with_unions(|tag| tag == "u");
+    /// assert_eq!(s.unions, ["u"]);
+    /// assert!(shim::source(&HeaderSet::new(), &[s]).unwrap().contains("union u *"));
+    /// ```
+    pub fn with_unions(mut self, is_union: impl Fn(&str) -> bool) -> Shim {
+        self.unions = crate::records_named(&self.signature)
+            .into_iter()
+            .filter(|t| is_union(t))
+            .collect();
+        self
     }
 }
 
@@ -67,13 +89,16 @@ pub fn c_ident(s: &str) -> String {
 /// A type as a C type name usable before a declarator: `__typeof__(T)` works for every type,
 /// function pointers and arrays included. A struct the model refers to by its tag
 /// (`CType::Opaque`) is spelled `struct tag`, as the header declares it (a typedef name is a
-/// `CType::Named`, spelled as it is). A union behind a pointer is refused by the compiler,
-/// which says so: the model does not keep which keyword an incomplete tag had.
-fn type_name(t: &CType) -> String {
-    format!(
-        "__typeof__({})",
-        t.declare_with("", &|n| format!("struct {n}"))
-    )
+/// `CType::Named`, spelled as it is), or `union tag` for the tags in `unions`.
+fn type_name(t: &CType, unions: &[String]) -> String {
+    let tag = |n: &str| {
+        if unions.iter().any(|u| u == n) {
+            format!("union {n}")
+        } else {
+            format!("struct {n}")
+        }
+    };
+    format!("__typeof__({})", t.declare_with("", &tag))
 }
 
 /// The C source of the shims of `shims` against `set`'s headers.
@@ -112,7 +137,7 @@ pub fn source_in(set: &HeaderSet, shims: &[Shim], scope: &str) -> Result<String,
             .params
             .iter()
             .enumerate()
-            .map(|(i, p)| format!("{} a{i}", type_name(&p.ty)))
+            .map(|(i, p)| format!("{} a{i}", type_name(&p.ty, &shim.unions)))
             .collect();
         let args: Vec<String> = (0..sig.params.len()).map(|i| format!("a{i}")).collect();
         let params = if params.is_empty() {
@@ -132,7 +157,7 @@ pub fn source_in(set: &HeaderSet, shims: &[Shim], scope: &str) -> Result<String,
             if sig.ret.is_void() {
                 "void".to_owned()
             } else {
-                type_name(&sig.ret)
+                type_name(&sig.ret, &shim.unions)
             },
             symbol_in(scope, name)
         );

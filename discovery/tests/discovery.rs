@@ -74,6 +74,12 @@ fn reports_macros_and_static_inline_functions_as_not_callable() {
     let n = catalog.not_callable("fx_inline_twice").unwrap();
     assert_eq!(n.shim.unwrap().to_string(), "int (int)");
     assert!(catalog.not_callable("FX_SQUARE").unwrap().shim.is_none());
+    // A union's tag is known as one, complete or met only behind a pointer, for the shims.
+    assert!(catalog.is_union("fx_num"));
+    assert!(catalog.is_union("fx_token"));
+    assert!(!catalog.is_union("fx_point"));
+    let n = catalog.not_callable("fx_inline_token_is_null").unwrap();
+    assert_eq!(n.shim.unwrap().to_string(), "int (const fx_token *)");
     let err = disc.lookup(&set, "FX_SQUARE").unwrap_err();
     assert!(err.to_string().contains("function-like macro"), "{err}");
     let alias = disc.lookup(&set, "fx_alias").unwrap();

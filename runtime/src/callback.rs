@@ -464,7 +464,7 @@ impl<'a> Callback<'a> {
     ///
     /// # Errors
     /// [`Error::Unsupported`] for a signature with a type callbacks cannot take (a struct by
-    /// value, `long double`, a variadic signature); [`Error::Prepare`] when libffi fails.
+    /// value, a variadic signature); [`Error::Prepare`] when libffi fails.
     pub fn dynamic(
         signature: &Signature,
         mut f: impl FnMut(&[Value<'_>]) -> Value<'static> + Send + 'a,
@@ -518,7 +518,7 @@ fn callback_classes(signature: &Signature) -> Result<(Vec<Class>, Class)> {
     if let Some(c) = classes
         .iter()
         .chain([&ret])
-        .find(|c| matches!(c, Class::Record(_) | Class::LongDouble))
+        .find(|c| matches!(c, Class::Record(_)))
     {
         return Err(unsupported(
             signature,
@@ -933,7 +933,7 @@ fn ret_size(class: Class) -> usize {
     let arg = size_of::<libffi::raw::ffi_arg>();
     match class {
         Class::Void | Class::Record(_) => 0,
-        Class::I128 | Class::U128 => 16,
+        Class::I128 | Class::U128 | Class::LongDouble => 16,
         Class::F32 => 4,
         Class::F64 => 8,
         Class::Ptr { .. } => size_of::<*const c_void>(),

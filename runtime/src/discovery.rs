@@ -137,14 +137,10 @@ impl SignatureSource for HeaderSource {
                     && let Some(sig) = n.shim
                 {
                     let stamp = ffi_auto_discovery::shim::stamp(catalog.deps());
-                    return shim_found(
-                        &set,
-                        &name,
-                        sig,
-                        &format!("{}:{line}", header.display()),
-                        &stamp,
-                    )
-                    .map(Some);
+                    let shim = ffi_auto_discovery::shim::Shim::new(&name, sig)
+                        .with_unions(|t| catalog.is_union(t));
+                    return shim_found(&set, shim, &format!("{}:{line}", header.display()), &stamp)
+                        .map(Some);
                 }
                 Err(Error::NotCallable {
                     name,
@@ -188,18 +184,17 @@ pub(crate) fn global_decl(name: &str) -> Result<ffi_auto_discovery::Global> {
 /// answer: its library is the shim library, its linker name the shim's.
 fn shim_found(
     set: &HeaderSet,
-    name: &str,
-    sig: Signature,
+    shim: ffi_auto_discovery::shim::Shim,
     location: &str,
     stamp: &str,
 ) -> Result<Found> {
-    use ffi_auto_discovery::shim;
-    let lib = shim::compile(set, &[shim::Shim::new(name, sig.clone())], stamp)
+    use ffi_auto_discovery::shim as s;
+    let lib = s::compile(set, std::slice::from_ref(&shim), stamp)
         .map_err(|e| Error::Discovery(Box::new(e)))?;
     Ok(Found {
-        signature: sig,
+        signature: shim.signature,
         library: Some(lib.display().to_string()),
-        link_name: Some(shim::symbol(name)),
+        link_name: Some(s::symbol(&shim.name)),
         origin: format!("{location} (static inline, through a C shim)"),
         addr: None,
     })
@@ -228,7 +223,8 @@ fn shim_found(
 pub unsafe fn shim_function(name: &str, sig: Signature) -> Result<crate::Function> {
     let (catalog, set) = SOURCE.catalog()?;
     let stamp = ffi_auto_discovery::shim::stamp(catalog.deps());
-    let found = shim_found(&set, name, sig, "a function-like macro", &stamp)?;
+    let shim = ffi_auto_discovery::shim::Shim::new(name, sig).with_unions(|t| catalog.is_union(t));
+    let found = shim_found(&set, shim, "a function-like macro", &stamp)?;
     let lib = found.library.as_deref().unwrap_or_default();
     let symbol = crate::library::find_symbol(&ffi_auto_discovery::shim::symbol(name), Some(lib))?;
     // SAFETY: the shim was compiled with exactly this signature; the caller vouches for what

@@ -128,6 +128,10 @@ pub(crate) fn to_f64_in(format: Format, bytes: &[u8; 16]) -> f64 {
             let se = u16::from_le_bytes([bytes[8], bytes[9]]);
             let sign = se >> 15 == 1;
             match i32::from(se & 0x7fff) {
+                // The integer bit clear where the exponent is not zero (an unnormal, a
+                // pseudo-infinity or pseudo-NaN): the x87 refuses it as an invalid operand
+                // (since the 80387), and the conversion gives NaN.
+                1.. if mant >> 63 == 0 => f64::NAN,
                 0x7fff => special(sign, mant << 1),
                 _ if mant == 0 => signed_zero(sign),
                 // value = mant * 2^(e80 - 16383 - 63): the top bit's exponent after normalizing.
@@ -469,8 +473,14 @@ mod tests {
             let mut b = [0u8; 16];
             match format {
                 Format::X87 => {
-                    // The integer bit set, as in every value the x87 produces.
-                    b[..8].copy_from_slice(&(lo | 1 << 63).to_le_bytes());
+                    // The integer bit set, as in every value the x87 produces, but one time in
+                    // eight: unnormals, pseudo-infinities and pseudo-NaNs, which it refuses.
+                    let lo = if lo % 8 == 0 {
+                        lo & !(1 << 63)
+                    } else {
+                        lo | 1 << 63
+                    };
+                    b[..8].copy_from_slice(&lo.to_le_bytes());
                     b[8..10].copy_from_slice(&(sign | e).to_le_bytes());
                 }
                 _ => {

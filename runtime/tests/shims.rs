@@ -36,6 +36,25 @@ fn static_inline_functions_are_called_by_name_through_a_shim() {
 }
 
 #[test]
+fn unions_behind_pointers_are_spelled_as_unions_in_shims() {
+    config::add_header(&ffi_auto_fixture::header().display().to_string());
+    // `union fx_num { int i; double d; }` holding i = 42 (the double's bytes zeroed first).
+    let num: u64 = 0;
+    let mut bytes = num.to_ne_bytes();
+    bytes[..4].copy_from_slice(&42i32.to_ne_bytes());
+    let num = u64::from_ne_bytes(bytes);
+    // SAFETY: `num` is 8 bytes aligned to 8, the size and alignment of `union fx_num`, and
+    // the function only reads it.
+    let i = unsafe { ffi_call_raw::<i32>("fx_inline_num_int", (&raw const num).cast::<c_void>()) };
+    assert_eq!(i.unwrap(), 42);
+    // A tag the header never defines (`union fx_token`) is spelled `union` too.
+    // SAFETY: the function compares the pointer with NULL and nothing else.
+    let null =
+        unsafe { ffi_call_raw::<i32>("fx_inline_token_is_null", std::ptr::null::<c_void>()) };
+    assert_eq!(null.unwrap(), 1);
+}
+
+#[test]
 fn a_function_like_macro_is_called_with_the_signature_given() {
     // SAFETY: WEXITSTATUS and S_ISDIR read their integer argument's bits.
     let wexitstatus =

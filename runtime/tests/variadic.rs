@@ -7,7 +7,9 @@ mod common;
 use std::ffi::{CStr, c_char, c_int};
 
 use ffi_auto_runtime::format::Family;
-use ffi_auto_runtime::{Error, Function, Value, ffi_call, ffi_call_raw, ffi_call_values, prepare};
+use ffi_auto_runtime::{
+    Error, Function, LongDouble, Value, ffi_call, ffi_call_raw, ffi_call_values, prepare,
+};
 
 /// What `dprintf` writes with these arguments after the descriptor: through a pipe.
 fn dprintf_text(args: &[Value<'_>]) -> Result<String, Error> {
@@ -55,6 +57,17 @@ fn printf_family_calls_are_checked_and_formatted_by_their_conversions() {
             Value::U64(u64::MAX)
         ]),
         format!("-7 44 2.000000 A {}", u64::MAX)
+    );
+    // `%Lf` takes a `long double`: a `LongDouble` with its extra bits, or a double widened.
+    let third = LongDouble::from_f64(1.0 / 3.0);
+    assert_eq!(
+        s(&[
+            Value::Str("%.3Lf %.2Le %Lg"),
+            Value::LongDouble(third),
+            Value::F64(2.5),
+            Value::I32(7)
+        ]),
+        "0.333 2.50e+00 7"
     );
     // `*` widths and precisions take an `int` each; `%%` and `%m` take nothing.
     assert_eq!(
@@ -138,8 +151,8 @@ fn percent_n_and_bad_formats_are_refused_in_safe_calls() {
         reason.contains("`%n`") && hint.contains("call_raw"),
         "{err}"
     );
-    // Formats C does not define, long double, a gap in positions.
-    for bad in ["%y", "%Lf", "%1$d %3$d", "%1$d %d", "100%"] {
+    // Formats C does not define, a gap in positions.
+    for bad in ["%y", "%1$d %3$d", "%1$d %d", "100%"] {
         let err = ffi_call::<i32>("printf", (bad, 1)).unwrap_err();
         assert!(matches!(err, Error::Format { .. }), "{bad}: {err}");
     }

@@ -80,6 +80,65 @@ fn long_doubles_past_the_registers_keep_their_order() {
     );
 }
 
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64",
+    target_arch = "s390x"
+))]
+#[test]
+fn a_callback_takes_and_returns_long_double() {
+    use ffi_auto_runtime::Callback;
+    let sig = "long double (long double, int)".parse().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let record = seen.clone();
+    let cb = Callback::dynamic(&sig, move |args| {
+        let Value::LongDouble(x) = args[0] else {
+            return Value::Void;
+        };
+        *record.lock().unwrap() = Some(x);
+        let n = args[1].as_i64().unwrap();
+        // x * n + 0.25, computed in double (exact for these values).
+        Value::LongDouble(LongDouble::from_f64(x.to_f64() * n as f64 + 0.25))
+    })
+    .unwrap();
+    let apply = fx(
+        "fx_apply_ld",
+        "long double (long double (*)(long double, int), long double)",
+    );
+    // SAFETY: `fx_apply_ld` calls `f(x, 3)` once, with the callback's signature.
+    let r: LongDouble = unsafe { apply.call_raw((&cb, LongDouble::from_f64(1.5))) }.unwrap();
+    assert_eq!(r.to_f64(), 4.75);
+    // The callback saw the argument's exact bytes (x87's 10 of 16, binary128's 16).
+    let x = seen.lock().unwrap().expect("the callback ran");
+    let width = if cfg!(target_arch = "x86_64") { 10 } else { 16 };
+    assert_eq!(
+        x.to_bytes()[..width],
+        LongDouble::from_f64(1.5).to_bytes()[..width]
+    );
+    assert_eq!(x.to_f64(), 1.5);
+}
+
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64",
+    target_arch = "s390x"
+))]
+#[test]
+fn long_double_passes_in_the_variadic_part() {
+    use std::ffi::{CStr, c_char};
+    let snprintf = sys("snprintf", None, "int (char *, size_t, const char *, ...)");
+    let mut buf = [0u8; 32];
+    let at = buf.as_mut_ptr().cast::<c_char>();
+    // SAFETY: at most 32 bytes into `buf`; `%.4Lf %d` reads the long double and int given.
+    let n: i32 =
+        unsafe { snprintf.call_raw((at, buf.len(), c"%.4Lf %d", LongDouble::from_f64(0.125), 7)) }
+            .unwrap();
+    assert_eq!(n, 8);
+    assert_eq!(CStr::from_bytes_until_nul(&buf).unwrap(), c"0.1250 7");
+}
+
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn int128_passes_with_a_written_signature() {

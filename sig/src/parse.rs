@@ -141,6 +141,9 @@ impl FromStr for CType {
         if s.is_empty() {
             return Err(err(input, "it is empty"));
         }
+        if let Some(t) = fn_pointer(s, input)? {
+            return Ok(t);
+        }
         // The original's keywords join words with '-': `unsigned-long`, `size-t`.
         let s = s
             .replace("size-t", "size_t")
@@ -199,10 +202,17 @@ impl FromStr for Signature {
     /// assert!(s.params[0].nonnull && s.params[1].nullable);
     /// // An inner pointer's nullability is not the parameter's.
     /// assert!("long (char * _Nullable *)".parse::<Signature>().is_err());
+    /// // Function pointers, as `Display` prints them: qsort's comparator, signal's handler.
+    /// let qsort = "void (void *, size_t, size_t, int (*)(const void *, const void *))";
+    /// assert_eq!(qsort.parse::<Signature>().unwrap().to_string(), qsort);
+    /// let signal = "void (*)(int) (int, void (*)(int))";
+    /// assert_eq!(signal.parse::<Signature>().unwrap().to_string(), signal);
     /// ```
     fn from_str(input: &str) -> Result<Signature, ParseTypeError> {
         let s = input.trim();
-        let (Some(open), true) = (s.find('('), s.ends_with(')')) else {
+        // The parameter list is the last parenthesized group: the return type may hold its
+        // own (`void (*)(int) (int, void (*)(int))`, signal's).
+        let Some(open) = matching_open(s).filter(|o| !s[..*o].trim().is_empty()) else {
             return Err(err(input, "a signature is written `RET (T1, T2, ...)`"));
         };
         let mut sig = Signature::new(s[..open].parse()?);
@@ -210,7 +220,7 @@ impl FromStr for Signature {
         if inner.is_empty() || inner == "void" {
             return Ok(sig);
         }
-        let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
+        let parts = split_top(inner);
         for (i, p) in parts.iter().enumerate() {
             if *p == "..." {
                 if i + 1 != parts.len() {
@@ -239,13 +249,172 @@ impl FromStr for Signature {
     }
 }
 
-/// A parameter type and its nullability qualifier (`char ** _Nullable`), if it has one.
+/// The index of the `(` that the `)` ending `s` closes, if `s` ends with one and its
+/// parentheses balance.
+fn matching_open(s: &str) -> Option<usize> {
+    if !s.ends_with(')') {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (i, c) in s.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `s` split at the commas outside parentheses, each part trimmed.
+fn split_top(s: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut start) = (Vec::new(), 0i32, 0);
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(s[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(s[start..].trim());
+    parts
+}
+
+/// How deep parentheses may nest in a type name (C's own limit is 63 declarator levels; real
+/// signatures use 2 or 3).
+const MAX_NESTING: i32 = 32;
+
+/// A pointer to a function, `RET (*)(T1, T2, ...)` (`(**)` for a pointer to one, `(* const)`
+/// for a constant one), or `None` for a type of another shape.
+fn fn_pointer(s: &str, input: &str) -> Result<Option<CType>, ParseTypeError> {
+    let Some(open) = s.find('(') else {
+        return Ok(None);
+    };
+    // Each level is a recursion: a bound keeps a hostile string from exhausting the stack.
+    let deepest = s
+        .chars()
+        .scan(0i32, |d, c| {
+            *d += i32::from(c == '(') - i32::from(c == ')');
+            Some(*d)
+        })
+        .max()
+        .unwrap_or(0);
+    if deepest > MAX_NESTING {
+        return Err(err(
+            input,
+            format!("function pointer types nest more than {MAX_NESTING} deep"),
+        ));
+    }
+    let rest = &s[open + 1..];
+    let Some(close) = rest.find(')') else {
+        return Err(err(input, "a `(` is not closed"));
+    };
+    let stars = &rest[..close];
+    if !stars.trim_start().starts_with('*') {
+        return Err(err(
+            input,
+            "a parenthesized type is a function pointer, written `RET (*)(T1, T2, ...)`",
+        ));
+    }
+    if stars
+        .split(|c: char| c == '*' || c.is_whitespace())
+        .any(|w| !w.is_empty() && w != "const")
+    {
+        return Err(err(input, "only `*` and `const` go in `(*)`"));
+    }
+    let params = rest[close + 1..].trim();
+    if !params.starts_with('(') || matching_open(params) != Some(0) {
+        return Err(err(
+            input,
+            "a function pointer is written `RET (*)(T1, T2, ...)`",
+        ));
+    }
+    let sig: Signature = format!("{} {params}", &s[..open]).parse()?;
+    let mut t = CType::FnPtr(std::sync::Arc::new(sig));
+    for _ in 1..stars.matches('*').count() {
+        t = CType::Pointer {
+            pointee: Box::new(t),
+            is_const: false,
+        };
+    }
+    Ok(Some(t))
+}
+
+/// A parameter type and its nullability qualifier (`char ** _Nullable`), if it has one (a
+/// function pointer's own parameters keep theirs).
 fn split_nullability(p: &str) -> (String, Option<&'static str>) {
+    let (head, tail) = p.split_at(p.rfind(')').unwrap_or(0));
     for q in ["_Nullable", "_Nonnull"] {
-        if p.split_whitespace().any(|w| w == q) {
-            let ty: Vec<&str> = p.split_whitespace().filter(|w| *w != q).collect();
-            return (ty.join(" "), Some(q));
+        if tail.split_whitespace().any(|w| w == q) {
+            let ty: Vec<&str> = tail.split_whitespace().filter(|w| *w != q).collect();
+            return (format!("{head}{}", ty.join(" ")), Some(q));
         }
     }
     (p.to_owned(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_pointers_parse_in_every_position() {
+        let t: CType = "int (**)(int)".parse().unwrap();
+        assert!(
+            matches!(&t, CType::Pointer { pointee, .. } if matches!(**pointee, CType::FnPtr(_)))
+        );
+        assert_eq!(t.to_string(), "int (**)(int)");
+        let t: CType = "int(*const)(void)".parse().unwrap();
+        assert!(matches!(&t, CType::FnPtr(s) if s.params.is_empty()));
+        // Nullability inside a function pointer's parameters is theirs, not the parameter's.
+        let s: Signature = "int (int (*)(const char * _Nonnull) _Nullable, int)"
+            .parse()
+            .unwrap();
+        assert!(s.params[0].nullable && !s.params[0].nonnull);
+        let CType::FnPtr(inner) = &s.params[0].ty else {
+            panic!("{s}")
+        };
+        assert!(inner.params[0].nonnull);
+        // A callback taking a callback.
+        let s: Signature = "void (void (*)(int (*)(long), long), long)"
+            .parse()
+            .unwrap();
+        assert_eq!(s.to_string(), "void (void (*)(int (*)(long), long), long)");
+    }
+
+    #[test]
+    fn malformed_function_pointers_say_what_is_wrong() {
+        for (bad, reason) in [
+            ("int (int", "RET (T1"),
+            ("(int)", "RET (T1"),
+            ("int (int))", "RET (T1"),
+        ] {
+            let e = bad.parse::<Signature>().unwrap_err();
+            assert!(e.reason.contains(reason), "{bad}: {}", e.reason);
+        }
+        for (bad, reason) in [
+            ("int (x)(int)", "function pointer"),
+            ("int (*)(int", "RET (*)("),
+            ("int (*)", "RET (*)("),
+            ("int (*)(int) x", "RET (*)("),
+            ("int (* x)(int)", "only `*` and `const`"),
+            ("int (*", "not closed"),
+        ] {
+            let e = bad.parse::<CType>().unwrap_err();
+            assert!(e.reason.contains(reason), "{bad}: {}", e.reason);
+        }
+        let deep = format!("{}int{}", "int (*)(".repeat(10_000), ")".repeat(10_000));
+        let e = deep.parse::<CType>().unwrap_err();
+        assert!(e.reason.contains("nest"), "{}", e.reason);
+        assert!(deep.parse::<Signature>().is_err());
+    }
 }

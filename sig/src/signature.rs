@@ -182,7 +182,24 @@ impl Signature {
 
     /// The C declaration of a function called `name` with this signature.
     pub fn declare(&self, name: &str) -> String {
-        self.ret.declare(&format!("{name}({})", self.param_list()))
+        self.declare_with(name, &|n| n.to_owned())
+    }
+
+    /// [`Signature::declare`], with `opaque` spelling structs referred to by name (see
+    /// [`CType::declare_with`]): what a C compiler reads.
+    ///
+    /// ```
+    /// use ffi_auto_sig::{CType, Signature};
+    /// let tv = CType::mut_ptr(CType::Opaque("timeval".into()));
+    /// let sig = Signature::new(CType::INT).param(tv).param(CType::void_ptr());
+    /// assert_eq!(
+    ///     sig.declare_with("gettimeofday", &|n| format!("struct {n}")),
+    ///     "int gettimeofday(struct timeval *, void *)"
+    /// );
+    /// ```
+    pub fn declare_with(&self, name: &str, opaque: &dyn Fn(&str) -> String) -> String {
+        self.ret
+            .declare_with(&format!("{name}({})", self.param_list_with(opaque)), opaque)
     }
 }
 

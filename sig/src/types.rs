@@ -486,9 +486,9 @@ impl CType {
                     format!("*{name}")
                 };
                 match pointee.as_ref() {
-                    CType::FnPtr(_) | CType::Array { .. } => {
-                        pointee.declare_with(&format!("({inner})"), opaque)
-                    }
+                    // A function pointer parenthesizes its declarator itself: `int (**)(int)`.
+                    CType::FnPtr(_) => pointee.declare_with(&inner, opaque),
+                    CType::Array { .. } => pointee.declare_with(&format!("({inner})"), opaque),
                     p => {
                         let c = if *is_const { "const " } else { "" };
                         let base = p.declare_with("", opaque);

@@ -8,6 +8,7 @@ use clang::{Entity, EntityKind, Type, TypeKind};
 use ffi_auto_sig::{CType, Field, FloatKind, IntKind, Param, Record, RecordKind, Signature};
 
 use super::walk::Walker;
+use crate::decl::OpaqueDecl;
 
 impl Walker {
     /// A clang type as a [`CType`]. `depth` counts pointers followed from a parameter: records
@@ -213,7 +214,21 @@ impl Walker {
             .or_else(|| anon.map(str::to_owned));
         let complete = ty.get_sizeof().is_ok() && ty.get_alignof().is_ok();
         match (&name, complete, depth) {
-            (Some(n), false, _) => Ok(CType::Opaque(n.as_str().into())),
+            (Some(n), false, _) => {
+                // A tag met only in a prototype (`union u *`) is known as opaque too, with
+                // its keyword, which a shim spelling it needs.
+                if !self.records.contains_key(n) {
+                    let (header, line) = super::walk::location(&decl);
+                    let kind = record_kind(&decl);
+                    self.opaque.entry(n.clone()).or_insert(OpaqueDecl {
+                        name: n.clone(),
+                        header,
+                        line,
+                        kind,
+                    });
+                }
+                Ok(CType::Opaque(n.as_str().into()))
+            }
             (None, false, _) => Ok(CType::Opaque("<anonymous>".into())),
             (Some(n), true, 1..) => {
                 if !self.records.contains_key(n) && self.in_progress.insert(n.clone()) {
@@ -289,6 +304,15 @@ impl Walker {
             size: size as u64,
             align: align as u64,
         }))
+    }
+}
+
+/// `union` for a union's declaration, else `struct`.
+pub(super) fn record_kind(decl: &Entity<'_>) -> RecordKind {
+    if decl.get_kind() == EntityKind::UnionDecl {
+        RecordKind::Union
+    } else {
+        RecordKind::Struct
     }
 }
 

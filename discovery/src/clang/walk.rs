@@ -202,9 +202,13 @@ impl Walker {
         if !complete {
             if !self.records.contains_key(&name) {
                 let (header, line) = location(at);
-                self.opaque
-                    .entry(name.clone())
-                    .or_insert(OpaqueDecl { name, header, line });
+                let kind = super::types::record_kind(decl);
+                self.opaque.entry(name.clone()).or_insert(OpaqueDecl {
+                    name,
+                    header,
+                    line,
+                    kind,
+                });
             }
             return;
         }
