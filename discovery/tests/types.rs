@@ -83,6 +83,12 @@ fn evaluates_macros_and_enumerators_with_their_c_types() {
     assert!(get("FX_LIMIT").header.ends_with("fixture.h"));
     // Function-like macros and function aliases are not constants.
     assert!(c.constant("FX_SQUARE").is_none());
+    // Nor what the compiler reading the header says about itself, through however many
+    // macros (libclang would answer `__GNUC__` as 4, GCC as its own version).
+    for fact in ["FX_CC_VERSION", "FX_CC_NEXT", "FX_HAVE_FEATURE"] {
+        assert!(c.constant(fact).is_none(), "{fact}");
+    }
+    assert_eq!(get("FX_AFTER_FACTS").value, ConstValue::Int(1001));
     assert!(c.constant("fx_alias").is_none());
 }
 

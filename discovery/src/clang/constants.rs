@@ -8,7 +8,7 @@
 //! long`, `O_RDONLY | O_CLOEXEC` is folded). Macros that are not constant expressions (types,
 //! statements, `errno`) fail to compile there and are left out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -16,7 +16,7 @@ use clang::{Entity, EntityKind, EvaluationResult, Index, TranslationUnit, Unsave
 use ffi_auto_sig::{CType, FloatKind, IntKind};
 
 use super::ParseInput;
-use super::walk::{Walker, location};
+use super::walk::{Macro, Walker, location};
 use crate::decl::{ConstValue, Constant};
 
 /// The prefix of the variables the constant-evaluation parse declares.
@@ -93,34 +93,14 @@ impl Walker {
     /// variables that have clang evaluate the other candidates; returns those.
     fn string_macros_and_probes(&mut self, source: &mut String) -> Pending {
         let mut pending = HashMap::new();
+        let facts = compiler_facts(&self.macros);
         for m in &self.macros {
             if m.function_like
                 || m.name.starts_with('_')
                 || m.body.is_empty()
                 || self.functions.contains_key(&m.name)
                 || m.body.contains(&m.name)
-                // Different wherever it is used (`#define OPENSSL_LINE __LINE__`), or a fact
-                // about the compiler reading the header rather than about the library
-                // (`(__GNUC__ * 100 + __GNUC_MINOR__)`, which libclang answers as GCC 4.2):
-                // not a constant of the library (both found by the compiler check, `check.rs`).
-                || m.body.iter().any(|t| {
-                    matches!(
-                        t.as_str(),
-                        "__LINE__"
-                            | "__COUNTER__"
-                            | "__FILE__"
-                            | "__DATE__"
-                            | "__TIME__"
-                            | "__TIMESTAMP__"
-                            | "__GNUC__"
-                            | "__GNUC_MINOR__"
-                            | "__GNUC_PATCHLEVEL__"
-                            | "__clang_major__"
-                            | "__clang_minor__"
-                            | "__clang_patchlevel__"
-                            | "__VERSION__"
-                    )
-                })
+                || facts.contains(m.name.as_str())
             {
                 continue;
             }
@@ -286,4 +266,44 @@ fn unescape(tok: &str) -> Vec<u8> {
         });
     }
     out
+}
+
+/// Tokens whose value differs wherever they are used (`#define OPENSSL_LINE __LINE__`) or is a
+/// fact about the compiler reading the header rather than about the library
+/// (`(__GNUC__ * 100 + __GNUC_MINOR__)`, which libclang answers as GCC 4.2).
+const FACTS: &[&str] = &[
+    "__LINE__",
+    "__COUNTER__",
+    "__FILE__",
+    "__DATE__",
+    "__TIME__",
+    "__TIMESTAMP__",
+    "__GNUC__",
+    "__GNUC_MINOR__",
+    "__GNUC_PATCHLEVEL__",
+    "__clang_major__",
+    "__clang_minor__",
+    "__clang_patchlevel__",
+    "__VERSION__",
+];
+
+/// The macros whose value depends on a [`FACTS`] token, directly or through other macros
+/// (`#define HAVE_X CC_AT_LEAST(4, 2)` where `CC_AT_LEAST` reads `__GNUC__`): not constants of
+/// the library (the compiler check, `check.rs`, finds what slips through).
+fn compiler_facts(macros: &[Macro]) -> HashSet<&str> {
+    let mut facts: HashSet<&str> = FACTS.iter().copied().collect();
+    // Each pass adds the macros that use one found before: as many passes as the longest
+    // chain, and at most one per macro.
+    loop {
+        let before = facts.len();
+        for m in macros {
+            if !facts.contains(m.name.as_str()) && m.body.iter().any(|t| facts.contains(t.as_str()))
+            {
+                facts.insert(&m.name);
+            }
+        }
+        if facts.len() == before {
+            return facts;
+        }
+    }
 }
