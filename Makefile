@@ -1,7 +1,7 @@
 # The two commands the README starts with, and the rest.
 #   make demo      runs examples/tour.rs: real calls into libc and libm
-#   make test      every test, the format and lint checks CI enforces, the runtime's ABI tests
-#                  on aarch64 under qemu, and memcheck
+#   make test      every test, the format and lint checks CI enforces, the runtime without
+#                  discovery, its ABI tests on aarch64 under qemu, and memcheck
 #   make memcheck  the runtime's tests (callbacks, the drop stress test) under valgrind
 #   make fuzz      every fuzz target for FUZZ_SECONDS (60) each; FUZZ_MERGE=1 keeps new inputs
 #   make bench     criterion timings, callgrind instruction counts, discovery start-up times and
@@ -23,6 +23,7 @@ test: deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace
 	$(CARGO) test --features track-wrappers --test tracked_wrappers
+	$(CARGO) test -p ffi-auto-runtime --no-default-features --features dynamic --lib --tests
 	@sh scripts/macros_only.sh
 	@sh scripts/aarch64.sh
 	@sh scripts/memcheck.sh

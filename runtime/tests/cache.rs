@@ -1,5 +1,6 @@
 //! The by-name cache: invalidated when signatures change, and safe when a by-name call is made
 //! from inside another one (a C function calling back into Rust).
+#![cfg(feature = "dynamic")]
 
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,6 +2,7 @@
 //! the drop waits for the call to leave, frees nothing it still touches, and re-raises the
 //! closure's panic every time. Run natively here and under valgrind by `make memcheck`, where
 //! a state freed too early shows as an invalid read or write.
+#![cfg(feature = "dynamic")]
 
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};

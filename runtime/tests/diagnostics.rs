@@ -1,4 +1,5 @@
 //! Diagnoses: every step of a call but the call, on the inputs that used to be dangerous.
+#![cfg(feature = "discovery")]
 
 use ffi_auto_runtime::{Value, diagnostics};
 

@@ -1,5 +1,6 @@
 //! Every kind of bad input gets a clear error before any C code runs: never a panic, never a
 //! wrong result.
+#![cfg(feature = "dynamic")]
 
 mod common;
 

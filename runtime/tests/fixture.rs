@@ -1,6 +1,7 @@
 //! Calls into the C fixture library: every scalar type as argument and as return, many mixed
 //! arguments (some on the stack), pointers in and out, and variadics. Every expected value is
 //! computed in Rust.
+#![cfg(feature = "dynamic")]
 
 mod common;
 

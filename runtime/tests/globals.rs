@@ -1,4 +1,5 @@
 //! Typed handles to C global variables by name.
+#![cfg(feature = "discovery")]
 
 use std::ffi::{c_char, c_long};
 

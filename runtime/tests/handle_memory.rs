@@ -1,5 +1,6 @@
 //! Memory per prepared handle (issue 12: at most 256 bytes), counted by a global allocator
 //! that adds up the bytes live on the heap.
+#![cfg(feature = "dynamic")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};

@@ -1,5 +1,6 @@
 //! Layouts built by hand: `Record`'s fields are public, so safe code can describe any layout;
 //! every safe API that reads bytes at its offsets checks it first, and none panics.
+#![cfg(feature = "dynamic")]
 
 use std::sync::Arc;
 

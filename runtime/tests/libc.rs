@@ -1,4 +1,5 @@
 //! Calls into libc and libm, each checked against a value computed independently in Rust.
+#![cfg(feature = "dynamic")]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! A fresh program, no registration: signatures come from the system headers.
+#![cfg(feature = "discovery")]
 
 use std::hint::black_box;
 

@@ -1,5 +1,6 @@
 //! The policy and the audit hooks, end to end. Both are process-wide and only tighten once
 //! locked, so this file holds one test that walks through them in order.
+#![cfg(feature = "discovery")]
 
 use std::sync::{Arc, Mutex};
 

@@ -1,5 +1,6 @@
 //! `static inline` functions and function-like macros, called through C shims compiled on
 //! first use (a C compiler is installed by `make test`).
+#![cfg(feature = "discovery")]
 
 use std::ffi::c_void;
 

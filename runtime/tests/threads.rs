@@ -1,4 +1,5 @@
 //! Handles are `Send + Sync`, and the caches are safe under concurrent first use.
+#![cfg(feature = "dynamic")]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! `FFI_AUTO_TRACE=1` logs every dynamic call, with its arguments and result, through
 //! `tracing`. One test: the variable is read once, at first use.
+#![cfg(feature = "discovery")]
 
 use std::sync::{Arc, Mutex};
 

@@ -1,5 +1,6 @@
 //! Call tracking: a scope reports exactly the calls it ran, by path and tier, and writes the
 //! `defcfuns!` block for the hot ones.
+#![cfg(feature = "discovery")]
 
 use ffi_auto_runtime::track::{self, Tier, Via};
 use ffi_auto_runtime::{Value, ffi_call, prepare};

@@ -1,6 +1,7 @@
 //! What safe calls refuse beyond argument types: variadic arguments pass only where a format
 //! says what they are (each checked against it before C reads them), functions no safe call
 //! may make, lengths that would read past a string, and function items as data.
+#![cfg(feature = "discovery")]
 
 mod common;
 
