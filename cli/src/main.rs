@@ -398,9 +398,14 @@ fn record(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
         } else {
             "struct"
         };
-        println!(
-            "{keyword} {name}: opaque (declared, never defined), usable only behind a pointer"
-        );
+        match o.tag.as_deref().filter(|t| *t != name) {
+            Some(tag) => println!(
+                "{name}: opaque (a typedef of {keyword} {tag}, declared, never defined), usable only behind a pointer"
+            ),
+            None => println!(
+                "{keyword} {name}: opaque (declared, never defined), usable only behind a pointer"
+            ),
+        }
         println!("  header:  {}:{}", o.header.display(), o.line);
         return Ok(());
     }

@@ -256,6 +256,14 @@ fn struct_prints_the_header_layout_and_const_the_value() {
         "{}",
         stdout(&o)
     );
+    // A typedef of a tag never defined says which tag (OpenSSL's, installed by make test).
+    let o = run(&["struct", "SSL", "--header", "openssl/ssl.h"]);
+    assert!(
+        stdout(&o).starts_with("SSL: opaque (a typedef of struct ssl_st,"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
     // A union never defined, met only in a typedef, is known as a union.
     let o = run(&[
         "struct",

@@ -335,7 +335,9 @@ impl Catalog {
     pub fn is_union(&self, tag: &str) -> bool {
         use ffi_auto_sig::RecordKind::Union;
         self.record(tag).is_some_and(|r| r.kind == Union)
-            || self.opaque(tag).is_some_and(|o| o.kind == Union)
+            || self
+                .opaque(tag)
+                .is_some_and(|o| o.kind == Union && o.tag.as_deref().is_none_or(|t| t == tag))
     }
 
     /// The names of every complete struct and union.

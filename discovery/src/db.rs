@@ -27,7 +27,7 @@ use crate::headers::HeaderSet;
 
 const MAGIC: &[u8; 8] = b"FFIAUTO\0";
 /// Bumped whenever the payload's shape changes.
-pub const FORMAT: u32 = 12;
+pub const FORMAT: u32 = 13;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8;
 
 /// What a database file is for: equal keys, same file.

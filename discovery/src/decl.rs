@@ -163,6 +163,9 @@ pub struct OpaqueDecl {
     /// `struct` or `union`: what a C compiler must be told where the tag is spelled (a shim's
     /// `union tag *` parameter).
     pub kind: RecordKind,
+    /// The tag, where `name` is a typedef's (`typedef struct ssl_st SSL;`); `None` where
+    /// `name` is the tag.
+    pub tag: Option<String>,
 }
 
 /// A file read while parsing, with what identifies its contents.
@@ -216,10 +219,9 @@ impl Declarations {
         self.records
             .get(tag)
             .is_some_and(|r| r.kind == RecordKind::Union)
-            || self
-                .opaque
-                .get(tag)
-                .is_some_and(|o| o.kind == RecordKind::Union)
+            || self.opaque.get(tag).is_some_and(|o| {
+                o.kind == RecordKind::Union && o.tag.as_deref().is_none_or(|t| t == tag)
+            })
     }
 
     /// Whether a declaration made in `header` is part of the named headers' API: declared

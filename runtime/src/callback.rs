@@ -975,9 +975,7 @@ unsafe fn read_arg(class: Class, p: *const c_void) -> Value<'static> {
             Class::F64 => Value::F64(p.cast::<f64>().read_unaligned()),
             Class::I128 => Value::I128(read_bits128(p)),
             Class::U128 => Value::U128(read_bits128(p)),
-            Class::LongDouble => Value::LongDouble(crate::LongDouble::from_bytes(
-                p.cast::<[u8; 16]>().read_unaligned(),
-            )),
+            Class::LongDouble => Value::LongDouble(crate::LongDouble::read(p.cast())),
             Class::Ptr { .. } => {
                 let v = p.cast::<*mut c_void>().read_unaligned();
                 if v.is_null() {

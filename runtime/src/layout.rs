@@ -191,7 +191,10 @@ fn storage_view(r: &Record) -> Option<Record> {
 
 fn check_field(ty: &CType) -> Result<(), String> {
     match ty.canonical() {
-        CType::Float(FloatKind::LongDouble) => Err("`long double` is not supported".to_owned()),
+        CType::Float(FloatKind::LongDouble) if !crate::longdouble::SUPPORTED => Err(
+            "`long double` in a format ffi-auto does not know on this target (see `LongDouble`)"
+                .to_owned(),
+        ),
         CType::Int(k) if k.size(&DM) > 8 && !crate::int128::SUPPORTED => {
             Err(format!("`{}`: {}", k.c_name(), crate::int128::REFUSED))
         }
@@ -234,6 +237,7 @@ fn push_field(ty: &CType, out: &mut Vec<Type>) {
             Class::int(k.size(&DM), k.is_signed(&DM)).abi(),
         )),
         CType::Float(FloatKind::Float) => out.push(Type::f32()),
+        CType::Float(FloatKind::LongDouble) => out.push(Type::longdouble()),
         CType::Float(_) => out.push(Type::f64()),
         // Pointers; `check_field` refused everything else.
         _ => out.push(Type::pointer()),

@@ -42,6 +42,13 @@ pub(crate) const FORMAT: Option<Format> = if cfg!(any(
     None
 };
 
+/// How many of a `long double`'s 16 bytes hold its value.
+pub(crate) const WIDTH: usize = match FORMAT {
+    Some(Format::X87) => 10,
+    Some(Format::Double) => 8,
+    _ => 16,
+};
+
 /// Whether the runtime passes `long double` on this target.
 pub(crate) const SUPPORTED: bool = FORMAT.is_some();
 
@@ -60,8 +67,36 @@ pub struct LongDouble {
 }
 
 impl LongDouble {
-    /// A value from its bytes, as C stores it.
+    /// A value from its bytes, as C stores it; the bytes beyond the format's width (padding,
+    /// which C leaves as it finds it) are set to zero, so equal values compare equal.
+    ///
+    /// ```
+    /// use ffi_auto_runtime::LongDouble;
+    /// let mut b = LongDouble::from_f64(2.0).to_bytes();
+    /// b[15] ^= 0xff; // padding on x86-64, a fraction bit in binary128
+    /// let eq = LongDouble::from_bytes(b) == LongDouble::from_f64(2.0);
+    /// assert_eq!(eq, cfg!(target_arch = "x86_64"));
+    /// ```
     pub const fn from_bytes(bytes: [u8; 16]) -> LongDouble {
+        let mut bytes = bytes;
+        let mut i = WIDTH;
+        while i < 16 {
+            bytes[i] = 0;
+            i += 1;
+        }
+        LongDouble { bytes }
+    }
+
+    /// The value C stored at `p`, its format's width read (no further: a `long double` that
+    /// is a `double` is 8 bytes).
+    ///
+    /// # Safety
+    /// `p` points at a `long double` of this target.
+    pub(crate) unsafe fn read(p: *const u8) -> LongDouble {
+        let mut bytes = [0u8; 16];
+        // SAFETY: the caller's contract: `WIDTH` bytes are readable at `p`; any bytes are a
+        // value.
+        unsafe { std::ptr::copy_nonoverlapping(p, bytes.as_mut_ptr(), WIDTH) };
         LongDouble { bytes }
     }
 

@@ -313,7 +313,7 @@ pub(crate) fn read_value(class: Class, ret: &RetBuf) -> crate::Value<'static> {
         Class::U128 => Value::U128(crate::Bits128::from_u128(unsafe { ret.read() })),
         Class::F32 => Value::F32(ret.f32()),
         Class::F64 => Value::F64(ret.f64()),
-        // SAFETY: any 16 bytes are a `LongDouble`; libffi wrote the return there.
+        // SAFETY: libffi wrote the `long double` return there; any bytes are a value.
         Class::LongDouble => Value::LongDouble(crate::LongDouble::from_bytes(unsafe {
             ret.read::<[u8; 16]>()
         })),

@@ -161,7 +161,12 @@ impl Struct {
             });
         }
         let class = scalar_class(&f.ty)
-            .filter(|c| !matches!(c, Class::F32 | Class::F64 | Class::Ptr { .. }))
+            .filter(|c| {
+                !matches!(
+                    c,
+                    Class::F32 | Class::F64 | Class::LongDouble | Class::Ptr { .. }
+                )
+            })
             .ok_or_else(|| Error::Unsupported {
                 function: self.record.c_name(),
                 what: format!("bitfield `{name}` of type `{}`", f.ty),
@@ -312,7 +317,8 @@ fn field_error(r: &Record, name: &str, v: &Value<'_>, hint: &str) -> Error {
 fn scalar_class(ty: &CType) -> Option<Class> {
     match ty.canonical() {
         CType::Array { .. } | CType::Record(_) | CType::Opaque(_) | CType::Void => None,
-        CType::Float(FloatKind::LongDouble) => None,
+        CType::Float(FloatKind::LongDouble) if !crate::longdouble::SUPPORTED => None,
+        CType::Float(FloatKind::LongDouble) => Some(Class::LongDouble),
         CType::Int(k) => Some(Class::int(k.size(&DM), k.is_signed(&DM))),
         CType::Bool => Some(Class::Bool),
         CType::Float(FloatKind::Float) => Some(Class::F32),
@@ -331,6 +337,8 @@ fn class_size(c: Class) -> usize {
         Class::F32 => 4,
         Class::F64 => 8,
         Class::I128 | Class::U128 => 16,
+        // Its value's bytes: x87's 10 of 16 (the padding is left as it is).
+        Class::LongDouble => crate::longdouble::WIDTH,
         Class::Ptr { .. } => size_of::<*const c_void>(),
         c => c.int_parts().map_or(0, |(s, _)| usize::from(s)),
     }

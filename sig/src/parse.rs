@@ -151,16 +151,16 @@ impl FromStr for CType {
             .replace("intptr-t", "intptr_t")
             .replace('-', " ");
         let stars = s.matches('*').count();
+        if stars > MAX_POINTERS {
+            return Err(err(
+                input,
+                format!("more than {MAX_POINTERS} levels of pointer"),
+            ));
+        }
         let (head, tail) = s.split_once('*').unwrap_or((&s, ""));
         let mut words: Vec<&str> = head.split_whitespace().collect();
         let pointee_const = words.contains(&"const");
         words.retain(|w| *w != "const" && *w != "volatile" && *w != "restrict");
-        if tail
-            .split(|c: char| c == '*' || c.is_whitespace())
-            .any(|w| !w.is_empty() && w != "const" && w != "restrict" && w != "volatile")
-        {
-            return Err(err(input, "only `const` may follow `*`"));
-        }
         let base = match words.as_slice() {
             [] => return Err(err(input, "it names no type")),
             ["signed", "__int128"] => CType::Int(IntKind::I128),
@@ -175,21 +175,50 @@ impl FromStr for CType {
             // `const int` as a value type is just `int`.
             return Ok(base);
         }
-        let mut t = base;
-        for i in 0..stars {
-            t = CType::Pointer {
-                pointee: Box::new(t),
-                is_const: i == 0 && pointee_const,
-            };
-        }
-        Ok(t)
+        let tail = tail.replace('*', " * ");
+        pointers(
+            base,
+            pointee_const,
+            ["*"].into_iter().chain(tail.split_whitespace()),
+        )
+        .ok_or_else(|| err(input, "only `const` may follow `*`"))
     }
+}
+
+/// `base` behind the pointers `tokens` spell (`*`, `const`, `restrict`, `volatile`), `base`
+/// itself `const` where `base_const`: each `*` points at what is built so far, and a `const`
+/// after a star makes that pointer `const`, which the next one points at (`char *const *`).
+/// A `const` after the last star qualifies the value itself, which a type name does not
+/// keep. `None` for another word.
+fn pointers<'a>(
+    base: CType,
+    base_const: bool,
+    tokens: impl Iterator<Item = &'a str>,
+) -> Option<CType> {
+    let (mut t, mut pointee_const) = (base, base_const);
+    for w in tokens {
+        match w {
+            "*" => {
+                t = CType::Pointer {
+                    pointee: Box::new(t),
+                    is_const: pointee_const,
+                };
+                pointee_const = false;
+            }
+            "const" => pointee_const = true,
+            "restrict" | "volatile" => {}
+            _ => return None,
+        }
+    }
+    Some(t)
 }
 
 impl FromStr for Signature {
     type Err = ParseTypeError;
 
-    /// Reads `RET (T1, T2, ...)`, the form [`Signature`]'s `Display` prints.
+    /// Reads `RET (T1, T2, ...)`, the form [`Signature`]'s `Display` prints. A parameter or
+    /// the return may be a function pointer, `RET (*)(T1, ...)`, except one that itself
+    /// returns a function pointer.
     ///
     /// ```
     /// use ffi_auto_sig::{CType, Signature};
@@ -289,6 +318,10 @@ fn split_top(s: &str) -> Vec<&str> {
     parts
 }
 
+/// How many levels of pointer a type name may have (each is a level of nesting in the model,
+/// which is dropped and printed recursively).
+const MAX_POINTERS: usize = 32;
+
 /// How deep parentheses may nest in a type name (C's own limit is 63 declarator levels; real
 /// signatures use 2 or 3).
 const MAX_NESTING: i32 = 32;
@@ -325,27 +358,30 @@ fn fn_pointer(s: &str, input: &str) -> Result<Option<CType>, ParseTypeError> {
             "a parenthesized type is a function pointer, written `RET (*)(T1, T2, ...)`",
         ));
     }
-    if stars
-        .split(|c: char| c == '*' || c.is_whitespace())
-        .any(|w| !w.is_empty() && w != "const")
-    {
-        return Err(err(input, "only `*` and `const` go in `(*)`"));
+    if stars.matches('*').count() > MAX_POINTERS {
+        return Err(err(
+            input,
+            format!("more than {MAX_POINTERS} levels of pointer"),
+        ));
     }
     let params = rest[close + 1..].trim();
     if !params.starts_with('(') || matching_open(params) != Some(0) {
         return Err(err(
             input,
-            "a function pointer is written `RET (*)(T1, T2, ...)`",
+            "a function pointer is written `RET (*)(T1, T2, ...)` (one returning a function pointer cannot be written here)",
         ));
     }
     let sig: Signature = format!("{} {params}", &s[..open]).parse()?;
-    let mut t = CType::FnPtr(std::sync::Arc::new(sig));
-    for _ in 1..stars.matches('*').count() {
-        t = CType::Pointer {
-            pointee: Box::new(t),
-            is_const: false,
-        };
-    }
+    // The first star is the function pointer's own; a `const` after it makes the pointer
+    // the next star makes point at `const` (`int (*const *)(int)`). Nullability qualifiers
+    // (clang's `int (* _Nonnull)(int)`) are not kept here.
+    let stars = stars.replace('*', " * ");
+    let tokens = stars
+        .split_whitespace()
+        .skip(1)
+        .filter(|w| !matches!(*w, "_Nonnull" | "_Nullable" | "_Null_unspecified"));
+    let t = pointers(CType::FnPtr(std::sync::Arc::new(sig)), false, tokens)
+        .ok_or_else(|| err(input, "only `*` and `const` go in `(*)`"))?;
     Ok(Some(t))
 }
 
@@ -384,6 +420,25 @@ mod tests {
             panic!("{s}")
         };
         assert!(inner.params[0].nonnull);
+        // Qualifiers where C puts them, read back as printed.
+        for spelling in [
+            "char *const *",
+            "const char *const *",
+            "int (*const *)(int)",
+            "int (***)(int)",
+        ] {
+            assert_eq!(spelling.parse::<CType>().unwrap().to_string(), spelling);
+        }
+        let row = CType::Pointer {
+            pointee: Box::new(CType::Array {
+                elem: Box::new(CType::INT),
+                len: 4,
+            }),
+            is_const: true,
+        };
+        assert_eq!(row.declare("p"), "const int (*p)[4]");
+        let t: CType = "int (* _Nonnull)(int)".parse().unwrap();
+        assert!(matches!(t, CType::FnPtr(_)));
         // A callback taking a callback.
         let s: Signature = "void (void (*)(int (*)(long), long), long)"
             .parse()
@@ -411,6 +466,13 @@ mod tests {
         ] {
             let e = bad.parse::<CType>().unwrap_err();
             assert!(e.reason.contains(reason), "{bad}: {}", e.reason);
+        }
+        for many in [
+            format!("char {}", "*".repeat(100_000)),
+            format!("int ({})(int)", "*".repeat(100_000)),
+        ] {
+            let e = many.parse::<CType>().unwrap_err();
+            assert!(e.reason.contains("levels of pointer"), "{}", e.reason);
         }
         let deep = format!("{}int{}", "int (*)(".repeat(10_000), ")".repeat(10_000));
         let e = deep.parse::<CType>().unwrap_err();

@@ -478,34 +478,39 @@ impl CType {
     /// assert_eq!(tv.declare_with("tv", &|n| format!("struct {n}")), "struct timeval *tv");
     /// ```
     pub fn declare_with(&self, name: &str, opaque: &dyn Fn(&str) -> String) -> String {
+        self.declarator(name, false, opaque)
+    }
+
+    /// The declaration of `name` (a declarator built so far) with this type, itself `const`
+    /// where `is_const`: a pointer's `const` follows its star (`char *const *`), a base type's
+    /// precedes it (`const char *`).
+    fn declarator(&self, name: &str, is_const: bool, opaque: &dyn Fn(&str) -> String) -> String {
+        // A pointer's own star, with its `const`.
+        let star = || match (is_const, name.is_empty()) {
+            (false, _) => format!("*{name}"),
+            (true, true) => "*const".to_owned(),
+            (true, false) => format!("*const {name}"),
+        };
         match self {
-            CType::Pointer { pointee, is_const } => {
-                let inner = if name.is_empty() {
-                    "*".to_owned()
+            CType::Pointer {
+                pointee,
+                is_const: pointee_const,
+            } => {
+                let inner = if matches!(**pointee, CType::Array { .. }) {
+                    format!("({})", star())
                 } else {
-                    format!("*{name}")
+                    star()
                 };
-                match pointee.as_ref() {
-                    // A function pointer parenthesizes its declarator itself: `int (**)(int)`.
-                    CType::FnPtr(_) => pointee.declare_with(&inner, opaque),
-                    CType::Array { .. } => pointee.declare_with(&format!("({inner})"), opaque),
-                    p => {
-                        let c = if *is_const { "const " } else { "" };
-                        let base = p.declare_with("", opaque);
-                        if base.ends_with('*') {
-                            format!("{c}{base}{inner}")
-                        } else {
-                            format!("{c}{base} {inner}")
-                        }
-                    }
-                }
+                pointee.declarator(&inner, *pointee_const, opaque)
             }
             CType::FnPtr(sig) => {
                 let params = sig.param_list_with(opaque);
                 sig.ret
-                    .declare_with(&format!("(*{name})({params})"), opaque)
+                    .declarator(&format!("({})({params})", star()), false, opaque)
             }
-            CType::Array { elem, len } => elem.declare_with(&format!("{name}[{len}]"), opaque),
+            CType::Array { elem, len } => {
+                elem.declarator(&format!("{name}[{len}]"), is_const, opaque)
+            }
             _ => {
                 let base = match self {
                     CType::Void => "void".to_owned(),
@@ -519,10 +524,11 @@ impl CType {
                         unreachable!("handled above")
                     }
                 };
+                let c = if is_const { "const " } else { "" };
                 if name.is_empty() {
-                    base
+                    format!("{c}{base}")
                 } else {
-                    format!("{base} {name}")
+                    format!("{c}{base} {name}")
                 }
             }
         }

@@ -225,6 +225,7 @@ impl Walker {
                         header,
                         line,
                         kind,
+                        tag: None,
                     });
                 }
                 Ok(CType::Opaque(n.as_str().into()))

@@ -203,11 +203,13 @@ impl Walker {
             if !self.records.contains_key(&name) {
                 let (header, line) = location(at);
                 let kind = super::types::record_kind(decl);
+                let tag = alias.as_ref().and(tag_of(decl));
                 self.opaque.entry(name.clone()).or_insert(OpaqueDecl {
                     name,
                     header,
                     line,
                     kind,
+                    tag,
                 });
             }
             return;
