@@ -618,7 +618,7 @@ fn prepare_args_sig(
     for d in &headers.include {
         ffi_auto::config::add_include_dir(d.clone());
     }
-    let given: Option<Signature> = given.map(str::parse).transpose()?;
+    let given: Option<Signature> = given.map(ffi_auto::signature).transpose()?;
     let prepared = match lib {
         Some(l) => ffi_auto::prepare((name, l)),
         None => ffi_auto::prepare(name),

@@ -239,6 +239,23 @@ fn static_inline_functions_and_macros_are_called_through_shims() {
     let o = run_env(&["call", "WEXITSTATUS", "--sig", "int (int)", "256"], &[]);
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(out(&o), "1\n");
+    // The headers' typedefs are types a signature may name (`mode_t`, 0o40755 and 0o100644).
+    let o = run_env(&["call", "S_ISDIR", "--sig", "int (mode_t)", "16877"], &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o), "1\n");
+    let o = run_env(&["call", "S_ISDIR", "--sig", "int (mode_t)", "33188"], &[]);
+    assert_eq!(out(&o), "0\n");
+    let o = run_env(
+        &["call", "CMSG_SPACE", "--sig", "size_t (size_t)", "4"],
+        &[],
+    );
+    assert_eq!(out(&o), "24\n", "{}", err(&o));
+    let o = run_env(&["call", "S_ISDIR", "--sig", "int (mode_tt)", "1"], &[]);
+    assert!(
+        err(&o).contains("nor one the headers declare"),
+        "{}",
+        err(&o)
+    );
     // Without a signature, the message says how to give one.
     let o = run_env(&["call", "WEXITSTATUS", "256"], &[]);
     assert_eq!(o.status.code(), Some(2));

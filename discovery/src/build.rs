@@ -26,6 +26,7 @@ use crate::decl::Declarations;
 use crate::discover::{Discovery, Origin};
 use crate::error::DiscoveryError;
 use crate::headers::HeaderSet;
+use ffi_auto_sig::Signature;
 
 /// Configures discovery for a build script.
 #[derive(Clone, Debug)]
@@ -359,7 +360,8 @@ impl Builder {
             })
             .collect();
         for (name, sig) in &self.macro_shims {
-            let sig = sig.parse().map_err(|e| {
+            let resolve = |n: &str| decls.resolve_type(n);
+            let sig = Signature::parse_with(sig, Some(&resolve)).map_err(|e| {
                 DiscoveryError::Shim(format!("Builder::shim(\"{name}\", ...): {e}"))
             })?;
             let (header, line) = decls

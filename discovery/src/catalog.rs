@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use ffi_auto_sig::Record;
+use ffi_auto_sig::{CType, Record};
 use serde::{Deserialize, Serialize};
 
 use crate::db::LibclangFile;
@@ -23,6 +23,7 @@ pub(crate) enum Kind {
     Constant = 3,
     Opaque = 4,
     Global = 5,
+    Typedef = 6,
 }
 
 impl Kind {
@@ -34,6 +35,7 @@ impl Kind {
             3 => Kind::Constant,
             4 => Kind::Opaque,
             5 => Kind::Global,
+            6 => Kind::Typedef,
             _ => return None,
         })
     }
@@ -48,6 +50,7 @@ pub(crate) enum Entry {
     Constant(Constant),
     Opaque(OpaqueDecl),
     Global(Global),
+    Typedef(CType),
 }
 
 /// Where a name and its entry sit in the file's bytes.
@@ -312,6 +315,29 @@ impl Catalog {
         )
     }
 
+    /// The type a typedef name stands for.
+    pub fn typedef(&self, name: &str) -> Option<CType> {
+        self.entry_of(
+            Kind::Typedef,
+            name,
+            |d| d.typedefs.get(name),
+            |e| match e {
+                Entry::Typedef(t) => Some(t),
+                _ => None,
+            },
+        )
+    }
+
+    /// The type a written signature names that is not C's own (see
+    /// [`sig::Signature::parse_with`](ffi_auto_sig::Signature::parse_with)): `struct msghdr`
+    /// or `union sigval` by its tag, `fd_set` or `pid_t` by its typedef. A struct by value
+    /// is laid out; `None` for a name the set does not declare.
+    pub fn resolve_type(&self, spelled: &str) -> Option<CType> {
+        crate::decl::resolve_type(spelled, &|n| self.record(n), &|n| self.opaque(n), &|n| {
+            self.typedef(n)
+        })
+    }
+
     /// The names of every global variable.
     pub fn global_names(&self) -> Vec<String> {
         self.kind_names(Kind::Global)
@@ -364,6 +390,7 @@ impl Catalog {
                 Kind::Function => d.functions.keys().cloned().collect(),
                 Kind::NotCallable => d.not_callable.keys().cloned().collect(),
                 Kind::Global => d.globals.keys().cloned().collect(),
+                Kind::Typedef => d.typedefs.keys().cloned().collect(),
             },
             Inner::Stored(s) => s
                 .index
@@ -444,6 +471,9 @@ impl Catalog {
                             }
                             Some(Entry::Global(g)) => {
                                 out.globals.insert(name, g);
+                            }
+                            Some(Entry::Typedef(t)) => {
+                                out.typedefs.insert(name, t);
                             }
                             None => {
                                 if let Some(d) = self.on_damage(&name) {

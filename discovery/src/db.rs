@@ -27,7 +27,7 @@ use crate::headers::HeaderSet;
 
 const MAGIC: &[u8; 8] = b"FFIAUTO\0";
 /// Bumped whenever the payload's shape changes.
-pub const FORMAT: u32 = 13;
+pub const FORMAT: u32 = 15;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8;
 
 /// What a database file is for: equal keys, same file.
@@ -354,6 +354,9 @@ pub fn store(
     }
     for (name, g) in &decls.globals {
         owned.push((Kind::Global as u8, name, enc(&Entry::Global(g.clone()))?));
+    }
+    for (name, t) in &decls.typedefs {
+        owned.push((Kind::Typedef as u8, name, enc(&Entry::Typedef(t.clone()))?));
     }
     owned.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let payload = postcard::to_allocvec(&Payload {

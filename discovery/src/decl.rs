@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ffi_auto_sig::{Record, RecordKind, Signature};
+use ffi_auto_sig::{CType, Record, RecordKind, Signature};
 use serde::{Deserialize, Serialize};
 
 /// A function declaration found in a header.
@@ -199,6 +199,9 @@ pub struct Declarations {
     pub constants: HashMap<String, Constant>,
     /// Global variables, by C name.
     pub globals: HashMap<String, Global>,
+    /// Typedef names and the types they name (`pid_t` -> `int`, `fd_set` -> its struct by
+    /// name): what a written signature may use (`int (int, const fd_set *)`).
+    pub typedefs: HashMap<String, CType>,
     /// The top-level headers of the set, as found.
     pub headers: Vec<PathBuf>,
     /// The files that make up the API of the set's named headers: each named header and
@@ -213,6 +216,16 @@ pub struct Declarations {
 }
 
 impl Declarations {
+    /// [`Catalog::resolve_type`](crate::Catalog::resolve_type), on these declarations.
+    pub fn resolve_type(&self, spelled: &str) -> Option<CType> {
+        resolve_type(
+            spelled,
+            &|n| self.records.get(n).cloned(),
+            &|n| self.opaque.get(n).cloned(),
+            &|n| self.typedefs.get(n).cloned(),
+        )
+    }
+
     /// Whether `tag` names a union (complete or not) of the set: what a C compiler must be
     /// told where the tag is spelled.
     pub fn is_union(&self, tag: &str) -> bool {
@@ -269,3 +282,41 @@ pub fn tag_name(c_name: &str) -> &str {
 }
 
 pub use ffi_auto_sig::closest;
+
+/// A type a written signature names by its tag (`struct msghdr`, `union sigval`) or typedef
+/// (`fd_set`, `pid_t`), from a set's records, opaque types and typedefs. A typedef of a
+/// struct comes with its layout (a macro may take one by value); a tag of the wrong kind
+/// (`union msghdr`) or a name the set does not declare is `None`.
+pub(crate) fn resolve_type(
+    spelled: &str,
+    record: &dyn Fn(&str) -> Option<Record>,
+    opaque: &dyn Fn(&str) -> Option<OpaqueDecl>,
+    typedef: &dyn Fn(&str) -> Option<CType>,
+) -> Option<CType> {
+    let words: Vec<&str> = spelled.split_whitespace().collect();
+    let laid_out = |tag: &str| record(tag).map(|r| CType::Record(Arc::new(r)));
+    match words.as_slice() {
+        [kw @ ("struct" | "union"), tag] => {
+            let kind = if *kw == "union" {
+                RecordKind::Union
+            } else {
+                RecordKind::Struct
+            };
+            if let Some(r) = record(tag) {
+                return (r.kind == kind).then(|| CType::Record(Arc::new(r)));
+            }
+            let o = opaque(tag)?;
+            (o.kind == kind && o.tag.as_deref().is_none_or(|t| t == *tag))
+                .then(|| CType::Opaque((*tag).into()))
+        }
+        [name] => {
+            let t = typedef(name)?;
+            // A struct the typedef refers to by name: laid out, under the typedef's name.
+            match t.canonical() {
+                CType::Opaque(tag) => Some(laid_out(tag).map_or(t.clone(), |r| r.named(name))),
+                _ => Some(t),
+            }
+        }
+        _ => None,
+    }
+}

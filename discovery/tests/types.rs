@@ -101,6 +101,22 @@ fn finds_libc_constants_and_struct_layouts() {
         ConstValue::Int(v) => v,
         other => panic!("{n}: {other:?}"),
     };
+    // Typedefs, for written signatures: scalars, and structs laid out under their name.
+    let pid = c.typedef("pid_t").unwrap();
+    assert_eq!(pid.canonical(), &CType::INT);
+    assert_eq!(pid.to_string(), "pid_t");
+    let fd_set = c.resolve_type("fd_set").unwrap();
+    assert!(
+        matches!(fd_set.canonical(), CType::Record(r) if r.size == 128),
+        "{fd_set:?}"
+    );
+    assert_eq!(fd_set.to_string(), "fd_set");
+    assert!(matches!(
+        c.resolve_type("struct timeval"),
+        Some(CType::Record(r)) if r.kind == RecordKind::Struct
+    ));
+    assert!(c.resolve_type("union timeval").is_none());
+    assert!(c.resolve_type("no_such_t").is_none());
     assert_eq!(int("O_RDONLY"), i64::from(libc::O_RDONLY));
     assert_eq!(int("O_CREAT"), i64::from(libc::O_CREAT));
     assert_eq!(int("SEEK_END"), i64::from(libc::SEEK_END));

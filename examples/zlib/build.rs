@@ -9,8 +9,9 @@ fn main() {
         .pkg_config("zlib")
         .database("ffi-auto.db")
         // `deflateInit` is a function-like macro: a C shim makes it callable (the C compiler
-        // checks it takes these types). `static inline` functions get shims without asking.
-        .shim("deflateInit", "int (void *, int)")
+        // checks it takes these types, which may be zlib.h's own: `z_streamp` is its
+        // typedef). `static inline` functions get shims without asking.
+        .shim("deflateInit", "int (z_streamp, int)")
         .generate();
     if let Err(e) = built {
         eprintln!("error: {e}");

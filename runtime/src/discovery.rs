@@ -200,6 +200,34 @@ fn shim_found(
     })
 }
 
+/// Reads a written signature whose types may be the header source's own: typedefs
+/// (`fd_set`, `pid_t`, `socklen_t`) and structs or unions by tag (`struct msghdr`), as well
+/// as C's (`int`, `const char *`, function pointers). What [`shim_function`] takes for a
+/// macro over such types.
+///
+/// ```
+/// use ffi_auto_runtime::signature;
+/// let s = signature("int (int, const fd_set *)").unwrap();
+/// assert_eq!(s.to_string(), "int (int, const fd_set *)");
+/// assert!(signature("void (struct msghdr *)").is_ok());
+/// let e = signature("int (no_such_t)").unwrap_err();
+/// assert!(e.to_string().contains("nor one the headers declare"), "{e}");
+/// ```
+///
+/// # Errors
+/// [`Error::BadSignature`] saying what is wrong; [`Error::Discovery`] when the header source
+/// cannot be read (only asked for names that are not C's own).
+pub fn signature(s: &str) -> Result<Signature> {
+    if let Ok(sig) = s.parse() {
+        return Ok(sig);
+    }
+    let (catalog, _) = SOURCE.catalog()?;
+    Ok(Signature::parse_with(
+        s,
+        Some(&|n| catalog.resolve_type(n)),
+    )?)
+}
+
 /// Prepares a function-like macro (or a `static inline` function) as a function of
 /// signature `sig`, through a C shim compiled against the header source's headers: the C
 /// compiler checks that `name(args...)` compiles with these types and converts to the

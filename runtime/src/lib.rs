@@ -93,7 +93,7 @@ pub use arg::{Arg, Args, SafeArg, SafeArgs};
 pub use callback::{Callback, CallbackArg, CallbackRet, IntoCallback, IntoSharedCallback};
 pub use cstruct::CStruct;
 #[cfg(feature = "discovery")]
-pub use discovery::{constant, shim_function};
+pub use discovery::{constant, shim_function, signature};
 #[cfg(feature = "dynamic")]
 pub use dynamic::{
     Target, ffi_call, ffi_call_errno, ffi_call_raw, ffi_call_raw_errno, ffi_call_values, prepare,

@@ -5,7 +5,7 @@
 use std::ffi::c_void;
 
 use ffi_auto_runtime::{
-    Error, Struct, Value, config, ffi_call, ffi_call_raw, prepare, shim_function,
+    Error, Struct, Value, config, ffi_call, ffi_call_raw, prepare, shim_function, signature,
 };
 
 #[test]
@@ -34,6 +34,62 @@ fn static_inline_functions_are_called_by_name_through_a_shim() {
         ffi_call::<i32>("fx_inline_twice", 1u64 << 40),
         Err(Error::OutOfRange { .. })
     ));
+}
+
+/// glibc's `fd_set` macros and `CMSG_*`, with signatures that name the headers' own types
+/// (`fd_set` by its typedef, `struct msghdr` by its tag).
+#[test]
+fn macros_over_the_headers_types_take_a_written_signature() {
+    let shim = |name: &str, sig: &str| {
+        let sig = signature(sig).unwrap();
+        // SAFETY: each macro below reads or writes only the struct it is given, which is a
+        // live `Struct` of the type its signature names (checked by the C compiler).
+        unsafe { shim_function(name, sig) }.unwrap()
+    };
+    let zero = shim("FD_ZERO", "void (fd_set *)");
+    let set = shim("FD_SET", "void (int, fd_set *)");
+    let isset = shim("FD_ISSET", "int (int, const fd_set *)");
+    let mut fds = Struct::new("fd_set").unwrap();
+    let p = fds.as_mut_ptr();
+    // SAFETY: `p` is a live `fd_set`; descriptors 3 and 9 are below FD_SETSIZE.
+    unsafe {
+        zero.call_raw::<()>(p).unwrap();
+        set.call_raw::<()>((3, p)).unwrap();
+        set.call_raw::<()>((9, p)).unwrap();
+        assert_ne!(isset.call_raw::<i32>((3, p)).unwrap(), 0);
+        assert_eq!(isset.call_raw::<i32>((4, p)).unwrap(), 0);
+    }
+    // The bits glibc keeps: descriptor 3 is bit 3 of the first byte, 9 bit 1 of the second.
+    assert_eq!(&fds.as_bytes()[..2], &[0b1000, 0b10]);
+
+    // CMSG_LEN / CMSG_SPACE are arithmetic on `size_t` (a `struct cmsghdr` is 16 bytes).
+    let len = shim("CMSG_LEN", "size_t (size_t)");
+    let space = shim("CMSG_SPACE", "size_t (size_t)");
+    assert_eq!(len.call::<usize>(4usize).unwrap(), 16 + 4);
+    assert_eq!(space.call::<usize>(4usize).unwrap(), 16 + 8);
+    // CMSG_FIRSTHDR / CMSG_DATA walk a `struct msghdr`'s control buffer.
+    let first = shim("CMSG_FIRSTHDR", "struct cmsghdr *(const struct msghdr *)");
+    let data = shim("CMSG_DATA", "unsigned char *(struct cmsghdr *)");
+    let mut control = [0u64; 8];
+    let mut msg = Struct::new("msghdr").unwrap();
+    msg.set("msg_control", Value::Ptr(control.as_mut_ptr().cast()))
+        .unwrap();
+    msg.set("msg_controllen", 64u64).unwrap();
+    let m = msg.as_mut_ptr();
+    // SAFETY: `m` is a live `struct msghdr` whose control buffer is `control` (64 bytes);
+    // CMSG_DATA computes an address inside it.
+    unsafe {
+        let c = first.call_raw::<*mut c_void>(m).unwrap();
+        assert_eq!(c, control.as_mut_ptr().cast());
+        let d = data.call_raw::<*mut u8>(c).unwrap();
+        assert_eq!(d as usize - c as usize, 16);
+        // No room for a header: no first header.
+        msg.set("msg_controllen", 8u64).unwrap();
+        assert!(first.call_raw::<*mut c_void>(m).unwrap().is_null());
+    }
+    // A name the headers do not declare is said so.
+    let e = signature("int (no_such_t *)").unwrap_err();
+    assert!(e.to_string().contains("nor one the headers declare"), "{e}");
 }
 
 #[test]

@@ -25,7 +25,7 @@ mod suggest;
 mod types;
 
 pub use model::{DataModel, Scalar};
-pub use parse::ParseTypeError;
+pub use parse::{ParseTypeError, Resolve};
 pub use record::{
     BitfieldRange, Field, LayoutError, Record, RecordKind, bits_get, bits_range, bits_set,
 };

@@ -137,11 +137,33 @@ impl FromStr for CType {
     /// assert!("unsigned float".parse::<CType>().is_err());
     /// ```
     fn from_str(input: &str) -> Result<CType, ParseTypeError> {
+        CType::parse_with(input, None)
+    }
+}
+
+impl CType {
+    /// Reads a type name as [`FromStr`] does, asking `resolve` for the names that are not
+    /// C's own: a tag (`struct msghdr`, `union sigval`) or a typedef (`fd_set`, `pid_t`).
+    /// A header set answers them (`Catalog::resolve_type` in ffi-auto's discovery).
+    ///
+    /// ```
+    /// use ffi_auto_sig::CType;
+    /// let fd_set = |n: &str| (n == "fd_set").then(|| CType::Opaque("fd_set".into()));
+    /// let t = CType::parse_with("const fd_set *", Some(&fd_set)).unwrap();
+    /// assert_eq!(t.to_string(), "const fd_set *");
+    /// assert!(CType::parse_with("fd_set *", None).is_err());
+    /// let e = CType::parse_with("struct nosuch *", Some(&fd_set)).unwrap_err();
+    /// assert!(e.reason.contains("`struct nosuch`"), "{}", e.reason);
+    /// ```
+    ///
+    /// # Errors
+    /// [`ParseTypeError`] saying what is wrong with `input`.
+    pub fn parse_with(input: &str, resolve: Option<Resolve<'_>>) -> Result<CType, ParseTypeError> {
         let s = input.trim().trim_start_matches(':');
         if s.is_empty() {
             return Err(err(input, "it is empty"));
         }
-        if let Some(t) = fn_pointer(s, input)? {
+        if let Some(t) = fn_pointer(s, input, resolve)? {
             return Ok(t);
         }
         // The original's keywords join words with '-': `unsigned-long`, `size-t`.
@@ -165,9 +187,11 @@ impl FromStr for CType {
             [] => return Err(err(input, "it names no type")),
             ["signed", "__int128"] => CType::Int(IntKind::I128),
             ["unsigned", "__int128"] => CType::Int(IntKind::U128),
+            [kw @ ("struct" | "union"), tag] => named(&format!("{kw} {tag}"), resolve, input)?,
             [one] => match named_base(one) {
                 Some(t) => t,
-                None => arithmetic(&words, input)?,
+                None if ARITHMETIC.contains(one) => arithmetic(&words, input)?,
+                None => named(one, resolve, input)?,
             },
             _ => arithmetic(&words, input)?,
         };
@@ -183,6 +207,34 @@ impl FromStr for CType {
         )
         .ok_or_else(|| err(input, "only `const` may follow `*`"))
     }
+}
+
+/// Answers the type names a parse does not know itself: `struct msghdr`, `fd_set`.
+pub type Resolve<'a> = &'a dyn Fn(&str) -> Option<CType>;
+
+/// The words of C's arithmetic type names.
+const ARITHMETIC: &[&str] = &[
+    "signed", "unsigned", "short", "long", "int", "char", "double",
+];
+
+/// A type `resolve` knows by `name` (a tag with its keyword, or a typedef).
+fn named(name: &str, resolve: Option<Resolve<'_>>, input: &str) -> Result<CType, ParseTypeError> {
+    let ident = |w: &str| {
+        !w.is_empty()
+            && !w.starts_with(|c: char| c.is_ascii_digit())
+            && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let why = match resolve {
+        _ if !name.split(' ').all(ident) => format!("`{name}` is not a type name"),
+        Some(r) => match r(name) {
+            Some(t) => return Ok(t),
+            None => format!(
+                "`{name}` is not a type name ffi-auto knows, nor one the headers declare (a typedef, or a struct or union by its tag)"
+            ),
+        },
+        None => format!("`{name}` is not a type name ffi-auto knows"),
+    };
+    Err(err(input, why))
 }
 
 /// `base` behind the pointers `tokens` spell (`*`, `const`, `restrict`, `volatile`), `base`
@@ -238,13 +290,34 @@ impl FromStr for Signature {
     /// assert_eq!(signal.parse::<Signature>().unwrap().to_string(), signal);
     /// ```
     fn from_str(input: &str) -> Result<Signature, ParseTypeError> {
+        Signature::parse_with(input, None)
+    }
+}
+
+impl Signature {
+    /// Reads a signature as [`FromStr`] does, asking `resolve` for the type names that are
+    /// not C's own (see [`CType::parse_with`]): `int (int, const fd_set *)` for `FD_ISSET`.
+    ///
+    /// ```
+    /// use ffi_auto_sig::{CType, Signature};
+    /// let msghdr = |n: &str| (n == "struct msghdr").then(|| CType::Opaque("msghdr".into()));
+    /// let s = Signature::parse_with("void *(struct msghdr *)", Some(&msghdr)).unwrap();
+    /// assert_eq!(s.params[0].ty, CType::mut_ptr(CType::Opaque("msghdr".into())));
+    /// ```
+    ///
+    /// # Errors
+    /// [`ParseTypeError`] saying what is wrong with `input`.
+    pub fn parse_with(
+        input: &str,
+        resolve: Option<Resolve<'_>>,
+    ) -> Result<Signature, ParseTypeError> {
         let s = input.trim();
         // The parameter list is the last parenthesized group: the return type may hold its
         // own (`void (*)(int) (int, void (*)(int))`, signal's).
         let Some(open) = matching_open(s).filter(|o| !s[..*o].trim().is_empty()) else {
             return Err(err(input, "a signature is written `RET (T1, T2, ...)`"));
         };
-        let mut sig = Signature::new(s[..open].parse()?);
+        let mut sig = Signature::new(CType::parse_with(&s[..open], resolve)?);
         let inner = s[open + 1..s.len() - 1].trim();
         if inner.is_empty() || inner == "void" {
             return Ok(sig);
@@ -266,7 +339,7 @@ impl FromStr for Signature {
                     ));
                 }
                 let index = sig.params.len();
-                sig = sig.param(ty.parse()?);
+                sig = sig.param(CType::parse_with(&ty, resolve)?);
                 match nullability {
                     Some("_Nonnull") => sig = sig.nonnull(index),
                     Some(_) => sig = sig.nullable(index),
@@ -328,7 +401,11 @@ const MAX_NESTING: i32 = 32;
 
 /// A pointer to a function, `RET (*)(T1, T2, ...)` (`(**)` for a pointer to one, `(* const)`
 /// for a constant one), or `None` for a type of another shape.
-fn fn_pointer(s: &str, input: &str) -> Result<Option<CType>, ParseTypeError> {
+fn fn_pointer(
+    s: &str,
+    input: &str,
+    resolve: Option<Resolve<'_>>,
+) -> Result<Option<CType>, ParseTypeError> {
     let Some(open) = s.find('(') else {
         return Ok(None);
     };
@@ -371,7 +448,7 @@ fn fn_pointer(s: &str, input: &str) -> Result<Option<CType>, ParseTypeError> {
             "a function pointer is written `RET (*)(T1, T2, ...)` (one returning a function pointer cannot be written here)",
         ));
     }
-    let sig: Signature = format!("{} {params}", &s[..open]).parse()?;
+    let sig = Signature::parse_with(&format!("{} {params}", &s[..open]), resolve)?;
     // The first star is the function pointer's own; a `const` after it makes the pointer
     // the next star makes point at `const` (`int (*const *)(int)`). Nullability qualifiers
     // (clang's `int (* _Nonnull)(int)`) are not kept here.

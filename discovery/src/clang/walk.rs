@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clang::{Entity, EntityKind, StorageClass, Type, TypeKind};
-use ffi_auto_sig::{FnAttrs, Param, Record, Signature};
+use ffi_auto_sig::{CType, FnAttrs, Param, Record, Signature};
 
 use super::attributes::{Attributes, parse_attributes};
 use super::dep;
@@ -36,6 +36,8 @@ pub(super) struct Walker {
     pub(super) constants: HashMap<String, Constant>,
     /// Global variables (`extern` declarations).
     pub(super) globals: HashMap<String, Global>,
+    /// Typedef names and what they name.
+    pub(super) typedefs: HashMap<String, CType>,
     /// Every `#include`, for the named headers' API (`api::api_files`).
     pub(super) inclusions: Vec<Inclusion>,
     /// Anonymous structs, unions and enums named by a typedef (`typedef struct {...} foo;`),
@@ -149,6 +151,12 @@ impl Walker {
         let (Some(name), Some(under)) = (e.get_name(), e.get_typedef_underlying_type()) else {
             return;
         };
+        // What the name stands for, records by name (their layouts are in `records`).
+        if let Some(t) = e.get_type()
+            && let Ok(c) = self.conv(&t, 1, None)
+        {
+            self.typedefs.entry(name.clone()).or_insert(c);
+        }
         let canon = under.get_canonical_type();
         let Some(decl) = canon.get_declaration() else {
             return;
@@ -407,6 +415,7 @@ impl Walker {
             mut opaque,
             constants,
             globals,
+            typedefs,
             ..
         } = self;
         opaque.retain(|n, _| !records.contains_key(n));
@@ -458,6 +467,7 @@ impl Walker {
             opaque,
             constants,
             globals,
+            typedefs,
             headers,
             api,
             deps,
