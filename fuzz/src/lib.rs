@@ -82,6 +82,13 @@ pub fn sig_parse(data: &[u8]) {
         if let Ok(sig) = s.parse::<Signature>() {
             exercise(&sig);
         }
+        // With a resolver that knows some names (short ones, as opaque tags), as a header
+        // set's does.
+        let resolve = |n: &str| (n.len() < 8).then(|| CType::Opaque(n.into()));
+        if let Ok(sig) = Signature::parse_with(s, Some(&resolve)) {
+            let _ = sig.to_string();
+            let _ = sig.declare_with("f", &|n| format!("struct {n}"));
+        }
     }
     if let Ok(sig) = encoding::decode(data) {
         exercise(&sig);
