@@ -87,6 +87,25 @@ fn macros_over_the_headers_types_take_a_written_signature() {
         msg.set("msg_controllen", 8u64).unwrap();
         assert!(first.call_raw::<*mut c_void>(m).unwrap().is_null());
     }
+    // timeradd over `struct timeval`s: 1.7 s + 0.6 s = 2.3 s, the microseconds carried.
+    let add = shim(
+        "timeradd",
+        "void (const struct timeval *, const struct timeval *, struct timeval *)",
+    );
+    let tv = |sec: i64, usec: i64| {
+        let mut t = Struct::new("timeval").unwrap();
+        t.set("tv_sec", sec).unwrap();
+        t.set("tv_usec", usec).unwrap();
+        t
+    };
+    let (mut a, mut b, mut sum) = (tv(1, 700_000), tv(0, 600_000), tv(0, 0));
+    // SAFETY: three live `struct timeval`s; timeradd reads two and writes the third.
+    unsafe {
+        add.call_raw::<()>((a.as_mut_ptr(), b.as_mut_ptr(), sum.as_mut_ptr()))
+            .unwrap();
+    }
+    assert_eq!(sum.get("tv_sec").unwrap().as_i64(), Some(2));
+    assert_eq!(sum.get("tv_usec").unwrap().as_i64(), Some(300_000));
     // A name the headers do not declare is said so.
     let e = signature("int (no_such_t *)").unwrap_err();
     assert!(e.to_string().contains("nor one the headers declare"), "{e}");
