@@ -649,13 +649,25 @@ fn mismatch(
         aliases,
     } = *against;
     let t = classify(ty, dm);
-    let why = compatible(&t, c, dm, false, aliases).err()?;
     let what = match place {
         Place::Param(i) => match pname {
             Some(n) => format!("parameter {} (`{n}`) of `{}`", i + 1, decl.name),
             None => format!("parameter {} of `{}`", i + 1, decl.name),
         },
         Place::Return => format!("the return type of `{}`", decl.name),
+    };
+    let why = match compatible(&t, c, dm, false, aliases) {
+        Err(why) => why,
+        Ok(()) if matches!(c.canonical(), CType::Record(_)) && holds_long_double(c) => {
+            return Some(Mismatch {
+                span: ty.span(),
+                message: format!(
+                    "{what} is `{c}` in C, which holds a `long double`: Rust cannot pass it by value with C's ABI (no Rust type is classified as x86-64 classifies a `long double`, nor as aarch64 passes one, in a vector register)\nhint: take it by pointer, or write the entry name-only (`fn {};`), which calls the function through the runtime; {declared}",
+                    decl.name
+                ),
+            });
+        }
+        Ok(()) => return None,
     };
     let rust = spell(ty);
     let sizes = match (describe_c(c, dm), describe_rust(&t)) {
@@ -681,4 +693,14 @@ fn mismatch(
             "{what} is `{c}` in C{sizes}{reason}\nhint: write `{suggestion}`; {declared}"
         ),
     })
+}
+
+/// Whether `t` is or holds (in a field, an array, a nested struct) a `long double` by value.
+pub(crate) fn holds_long_double(t: &CType) -> bool {
+    match t.canonical() {
+        CType::Float(FloatKind::LongDouble) => true,
+        CType::Array { elem, .. } => holds_long_double(elem),
+        CType::Record(r) => r.fields.iter().any(|f| holds_long_double(&f.ty)),
+        _ => false,
+    }
 }

@@ -526,14 +526,10 @@ fn expand_item(
     match catalog.lookup(&set, c_name) {
         Ok(decl) => {
             headers.insert(decl.header.clone());
-            // Rust has no type with `long double`'s ABI: a name-only entry of such a function
-            // calls it through the runtime, which passes it as `LongDouble`.
-            let ld = |t: &ffi_auto_sig::CType| {
-                matches!(
-                    t.canonical(),
-                    ffi_auto_sig::CType::Float(ffi_auto_sig::FloatKind::LongDouble)
-                )
-            };
+            // Rust has no type with `long double`'s ABI (nor a struct holding one): a
+            // name-only entry of such a function calls it through the runtime, which passes
+            // it as `LongDouble` (or as the struct, through libffi).
+            let ld = check::holds_long_double;
             if item.sig.is_none()
                 && (ld(&decl.signature.ret) || decl.signature.params.iter().any(|p| ld(&p.ty)))
             {

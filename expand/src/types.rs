@@ -130,10 +130,12 @@ fn repr(r: &Record, dm: &DataModel) -> Result<TokenStream, String> {
 }
 
 /// The type of a field in generated code.
-fn field_type(ty: &CType, types: &Types) -> Result<TokenStream, String> {
+fn field_type(ty: &CType, types: &Types, krate: &syn::Path) -> Result<TokenStream, String> {
     match ty.canonical() {
+        // C's size and alignment in memory; by value, Rust has no type with its ABI.
+        CType::Float(ffi_auto_sig::FloatKind::LongDouble) => Ok(quote!(#krate::CLongDouble)),
         CType::Array { elem, len } => {
-            let e = field_type(elem, types)?;
+            let e = field_type(elem, types, krate)?;
             let n = Literal::u64_unsuffixed(*len);
             Ok(quote!([#e; #n]))
         }
@@ -168,8 +170,8 @@ fn zeroed_default(ident: &Ident) -> TokenStream {
             /// All fields zero (null pointers, `None` function pointers).
             fn default() -> Self {
                 // SAFETY: every field of a generated record is an integer, float, raw pointer,
-                // `Option` of a function pointer, byte array, or an array or record of those:
-                // all-zero bytes are a valid value of each.
+                // `Option` of a function pointer, byte array, `CLongDouble` (bytes), or an
+                // array or record of those: all-zero bytes are a valid value of each.
                 unsafe { ::core::mem::zeroed() }
             }
         }
@@ -481,7 +483,7 @@ impl Generator<'_> {
                 "`{key}` has a member of anonymous type beside its bitfields, which ffi-auto does not generate"
             ));
         }
-        let ty = field_type(&f.ty, self.types)
+        let ty = field_type(&f.ty, self.types, self.krate)
             .map_err(|why| format!("field `{}` of `{key}` is {why}", f.name))?;
         let layout =
             f.ty.layout(self.dm)
@@ -600,7 +602,7 @@ impl Generator<'_> {
                     (id, ty)
                 }
                 (Some(id), None) => {
-                    let ty = field_type(&f.ty, self.types)
+                    let ty = field_type(&f.ty, self.types, self.krate)
                         .map_err(|why| format!("field `{}` of `{key}` is {why}", f.name))?;
                     (id, ty)
                 }
@@ -814,6 +816,18 @@ fn holds_union(ty: &CType) -> bool {
 
 /// Why a user's field type does not fit the C field (empty `Some` for a plain mismatch).
 fn struct_field_mismatch(ty: &Type, c: &CType, types: &Types, dm: &DataModel) -> Option<String> {
+    // A `long double` field is its bytes, with C's size and alignment.
+    if matches!(
+        c.canonical(),
+        CType::Float(ffi_auto_sig::FloatKind::LongDouble)
+    ) {
+        let rust = spell(ty);
+        return (rust != "CLongDouble" && !rust.ends_with("::CLongDouble")).then(|| {
+            format!(
+                ", not `{rust}`: Rust has no `long double`; write `ffi_auto::CLongDouble` (its bytes, with C's size and alignment)"
+            )
+        });
+    }
     // Types where some bit patterns are invalid cannot hold what C may store: a null or
     // dangling pointer in a reference, null in a bare function pointer, any integer in an
     // enum.

@@ -68,7 +68,6 @@ mod global;
 mod int128;
 #[cfg(feature = "dynamic")]
 mod layout;
-#[cfg(feature = "dynamic")]
 mod longdouble;
 #[cfg(feature = "dynamic")]
 pub mod policy;
@@ -141,8 +140,7 @@ pub mod introspect {
 }
 #[cfg(feature = "dynamic")]
 pub use int128::Bits128;
-#[cfg(feature = "dynamic")]
-pub use longdouble::LongDouble;
+pub use longdouble::{CLongDouble, LongDouble};
 #[cfg(feature = "dynamic")]
 pub use ret::FromRet;
 #[cfg(feature = "dynamic")]

@@ -50,6 +50,7 @@ pub(crate) const WIDTH: usize = match FORMAT {
 };
 
 /// Whether the runtime passes `long double` on this target.
+#[cfg(feature = "dynamic")]
 pub(crate) const SUPPORTED: bool = FORMAT.is_some();
 
 /// A C `long double`, as its bytes, in the target's format (x86-64: x87 extended precision;
@@ -92,6 +93,7 @@ impl LongDouble {
     ///
     /// # Safety
     /// `p` points at a `long double` of this target.
+    #[cfg(feature = "dynamic")]
     pub(crate) unsafe fn read(p: *const u8) -> LongDouble {
         let mut bytes = [0u8; 16];
         // SAFETY: the caller's contract: `WIDTH` bytes are readable at `p`; any bytes are a
@@ -292,70 +294,151 @@ impl From<f64> for LongDouble {
     }
 }
 
-impl crate::arg::sealed::Sealed for LongDouble {}
+/// A `long double` as a field of a struct the macros generate (`#[ffi_auto] struct`): C's
+/// size and alignment (16 and 16 on x86-64 and on aarch64 Linux; 8 where `long double` is
+/// `double`), holding a [`LongDouble`]'s bytes. Rust cannot pass a `long double` by value
+/// with C's ABI, so this type is for memory only (fields, arrays, what pointers point at):
+/// the macros refuse a struct holding one by value in a compile-time signature, and call such
+/// a function through the runtime when the entry is name-only.
+///
+/// ```
+/// use ffi_auto_runtime::{CLongDouble, LongDouble};
+/// let f = CLongDouble::from(LongDouble::from_f64(0.5));
+/// assert_eq!(f.get().to_f64(), 0.5);
+/// assert_eq!(std::mem::align_of::<CLongDouble>(), if cfg!(target_env = "msvc") { 8 } else { 16 });
+/// ```
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    not(any(
+        all(target_vendor = "apple", target_arch = "aarch64"),
+        target_env = "msvc"
+    )),
+    repr(C, align(16))
+)]
+#[cfg_attr(
+    any(
+        all(target_vendor = "apple", target_arch = "aarch64"),
+        target_env = "msvc"
+    ),
+    repr(C, align(8))
+)]
+pub struct CLongDouble {
+    bytes: [u8; IN_MEMORY],
+}
 
-impl crate::arg::Arg for LongDouble {
-    crate::arg::not_direct!();
-    #[inline]
-    fn store_exact(&self, class: crate::class::Class, slot: &mut crate::arg::Slot) -> bool {
-        let exact = class == crate::class::Class::LongDouble;
-        if exact {
-            slot.put(*self);
-        }
-        exact
+/// A `long double`'s size in memory.
+const IN_MEMORY: usize = if matches!(FORMAT, Some(Format::Double)) {
+    8
+} else {
+    16
+};
+
+impl CLongDouble {
+    /// The value.
+    pub fn get(self) -> LongDouble {
+        let mut b = [0u8; 16];
+        b[..IN_MEMORY].copy_from_slice(&self.bytes);
+        LongDouble::from_bytes(b)
     }
-    fn store(
-        &self,
-        class: crate::class::Class,
-        slot: &mut crate::arg::Slot,
-        _ctx: &mut crate::arg::Ctx<'_>,
-    ) -> Result<(), crate::arg::Fault> {
-        if self.store_exact(class, slot) {
-            Ok(())
-        } else {
-            Err(crate::arg::Fault::Type {
-                hint: "a `LongDouble` goes to a `long double` parameter only; convert it with `to_f64` for a `double`",
-            })
-        }
-    }
-    fn variadic_class(&self) -> crate::class::Class {
-        crate::class::Class::LongDouble
-    }
-    fn describe(&self) -> String {
-        format!("`{:?}` (LongDouble)", self.to_f64())
+
+    /// Sets the value.
+    pub fn set(&mut self, v: LongDouble) {
+        self.bytes.copy_from_slice(&v.to_bytes()[..IN_MEMORY]);
     }
 }
 
-// SAFETY: a `long double` is stored by value.
-unsafe impl crate::arg::SafeArg for LongDouble {}
-
-impl crate::ret::sealed::Sealed for LongDouble {}
-
-impl crate::ret::FromRet for LongDouble {
-    type Wide = crate::direct::NotDirect;
-    fn from_wide(w: crate::direct::NotDirect) -> Self {
-        let _ = w;
-        unreachable!("ffi-auto: a return without a direct kind took the direct tier")
+impl From<LongDouble> for CLongDouble {
+    fn from(v: LongDouble) -> CLongDouble {
+        let mut c = CLongDouble::default();
+        c.set(v);
+        c
     }
-    const NAME: &'static str = "LongDouble";
-    fn describe_ret(&self) -> String {
-        format!("{:?}", self.to_f64())
+}
+
+impl From<CLongDouble> for LongDouble {
+    fn from(c: CLongDouble) -> LongDouble {
+        c.get()
     }
-    fn from_ret(
-        class: crate::class::Class,
-        ret: &crate::call::RetBuf,
-    ) -> Result<Self, crate::arg::Fault> {
-        match class {
-            // SAFETY: any 16 bytes are a `LongDouble`; libffi wrote the return there.
-            crate::class::Class::LongDouble => Ok(LongDouble::from_bytes(unsafe { ret.read() })),
-            _ => Err(crate::arg::Fault::Type {
-                hint: "read it as the type the declaration returns",
-            }),
+}
+
+impl std::fmt::Debug for CLongDouble {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CLongDouble({:?})", self.get().to_f64())
+    }
+}
+
+/// How the dynamic engine passes and returns it.
+#[cfg(feature = "dynamic")]
+mod abi {
+    use super::LongDouble;
+
+    impl crate::arg::sealed::Sealed for LongDouble {}
+
+    impl crate::arg::Arg for LongDouble {
+        crate::arg::not_direct!();
+        #[inline]
+        fn store_exact(&self, class: crate::class::Class, slot: &mut crate::arg::Slot) -> bool {
+            let exact = class == crate::class::Class::LongDouble;
+            if exact {
+                slot.put(*self);
+            }
+            exact
+        }
+        fn store(
+            &self,
+            class: crate::class::Class,
+            slot: &mut crate::arg::Slot,
+            _ctx: &mut crate::arg::Ctx<'_>,
+        ) -> Result<(), crate::arg::Fault> {
+            if self.store_exact(class, slot) {
+                Ok(())
+            } else {
+                Err(crate::arg::Fault::Type {
+                    hint: "a `LongDouble` goes to a `long double` parameter only; convert it with `to_f64` for a `double`",
+                })
+            }
+        }
+        fn variadic_class(&self) -> crate::class::Class {
+            crate::class::Class::LongDouble
+        }
+        fn describe(&self) -> String {
+            format!("`{:?}` (LongDouble)", self.to_f64())
+        }
+    }
+
+    // SAFETY: a `long double` is stored by value.
+    unsafe impl crate::arg::SafeArg for LongDouble {}
+
+    impl crate::ret::sealed::Sealed for LongDouble {}
+
+    impl crate::ret::FromRet for LongDouble {
+        type Wide = crate::direct::NotDirect;
+        fn from_wide(w: crate::direct::NotDirect) -> Self {
+            let _ = w;
+            unreachable!("ffi-auto: a return without a direct kind took the direct tier")
+        }
+        const NAME: &'static str = "LongDouble";
+        fn describe_ret(&self) -> String {
+            format!("{:?}", self.to_f64())
+        }
+        fn from_ret(
+            class: crate::class::Class,
+            ret: &crate::call::RetBuf,
+        ) -> Result<Self, crate::arg::Fault> {
+            match class {
+                crate::class::Class::LongDouble => {
+                    // SAFETY: any 16 bytes are a `LongDouble`; libffi wrote the return there.
+                    Ok(LongDouble::from_bytes(unsafe { ret.read() }))
+                }
+                _ => Err(crate::arg::Fault::Type {
+                    hint: "read it as the type the declaration returns",
+                }),
+            }
         }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "dynamic"))]
 mod tests {
     use super::*;
 
