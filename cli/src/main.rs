@@ -427,11 +427,20 @@ fn record(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
         println!(
             "  {at}  {size:>3} bytes  {}{}",
             f.ty.declare_with(&f.name, &tag_spelling(&catalog)),
-            f.ty.rust_type()
-                .map_or_else(String::new, |r| format!("  (rust: {r})"))
+            field_rust_type(&f.ty).map_or_else(String::new, |r| format!("  (rust: {r})"))
         );
     }
     Ok(())
+}
+
+/// A field's type in a generated struct: a `long double` is `CLongDouble`, its bytes.
+fn field_rust_type(t: &CType) -> Option<String> {
+    match t.canonical() {
+        CType::Float(ffi_auto::sig::FloatKind::LongDouble) => {
+            Some("ffi_auto::CLongDouble".to_owned())
+        }
+        _ => t.rust_type(),
+    }
 }
 
 /// How a C compiler is told a tag: `struct timeval`, `union sigval`.

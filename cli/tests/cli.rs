@@ -256,6 +256,18 @@ fn struct_prints_the_header_layout_and_const_the_value() {
         "{}",
         stdout(&o)
     );
+    // A `long double` field is `CLongDouble` in a generated struct.
+    let o = run(&[
+        "struct",
+        "fx_ld_pair",
+        "--header",
+        &ffi_auto_fixture::header().display().to_string(),
+    ]);
+    assert!(
+        stdout(&o).contains("    16   16 bytes  long double value  (rust: ffi_auto::CLongDouble)"),
+        "{}",
+        stdout(&o)
+    );
     // A typedef of a tag never defined says which tag (OpenSSL's, installed by make test).
     let o = run(&["struct", "SSL", "--header", "openssl/ssl.h"]);
     assert!(
