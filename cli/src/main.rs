@@ -393,11 +393,7 @@ fn record(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
     let set = headers.set();
     let catalog = Discovery::new().catalog(&set)?;
     if let Some(o) = catalog.opaque(name) {
-        let keyword = if o.kind == ffi_auto::sig::RecordKind::Union {
-            "union"
-        } else {
-            "struct"
-        };
+        let keyword = o.kind.keyword();
         match o.tag.as_deref().filter(|t| *t != name) {
             Some(tag) => println!(
                 "{name}: opaque (a typedef of {keyword} {tag}, declared, never defined), usable only behind a pointer"
@@ -426,7 +422,7 @@ fn record(name: &str, headers: &HeaderArgs) -> Result<(), Failure> {
         };
         println!(
             "  {at}  {size:>3} bytes  {}{}",
-            f.ty.declare_with(&f.name, &tag_spelling(&catalog)),
+            f.ty.declare_with(&f.name, &tag_spelling(|t| catalog.is_union(t))),
             field_rust_type(&f.ty).map_or_else(String::new, |r| format!("  (rust: {r})"))
         );
     }
@@ -443,14 +439,10 @@ fn field_rust_type(t: &CType) -> Option<String> {
     }
 }
 
-/// How a C compiler is told a tag: `struct timeval`, `union sigval`.
-fn tag_spelling(catalog: &ffi_auto_discovery::Catalog) -> impl Fn(&str) -> String + '_ {
-    |n: &str| {
-        let keyword = if catalog.is_union(n) {
-            "union"
-        } else {
-            "struct"
-        };
+/// How a C compiler is told a tag: `struct timeval`, `union sigval` (where `is_union`).
+fn tag_spelling(is_union: impl Fn(&str) -> bool) -> impl Fn(&str) -> String {
+    move |n: &str| {
+        let keyword = if is_union(n) { "union" } else { "struct" };
         format!("{keyword} {n}")
     }
 }
@@ -461,7 +453,7 @@ fn sig(name: &str, headers: &HeaderArgs, lib: Option<&str>, json: bool) -> Resul
     let decl = catalog.lookup(&set, name)?;
     let c_decl = decl
         .signature
-        .declare_with(&decl.name, &tag_spelling(&catalog));
+        .declare_with(&decl.name, &tag_spelling(|t| catalog.is_union(t)));
     let library = ffi_auto::find_symbol(decl.symbol(), lib).map_or_else(
         |e| format!("not found ({e})"),
         |s| {
@@ -570,10 +562,7 @@ fn dump(headers: &HeaderArgs, all: bool, json: bool) -> Result<(), Failure> {
         let out: Vec<JsonDecl> = list.iter().map(|d| JsonDecl::of(d)).collect();
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        let tag = |n: &str| {
-            let keyword = if decls.is_union(n) { "union" } else { "struct" };
-            format!("{keyword} {n}")
-        };
+        let tag = tag_spelling(|t| decls.is_union(t));
         for d in list {
             println!(
                 "{};  // {}",

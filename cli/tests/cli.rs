@@ -245,49 +245,26 @@ fn struct_prints_the_header_layout_and_const_the_value() {
         out.contains("     8    8 bytes  __suseconds_t tv_usec"),
         "{out}"
     );
-    let o = run(&[
-        "struct",
-        "fx_handle",
-        "--header",
-        &ffi_auto_fixture::header().display().to_string(),
-    ]);
-    assert!(
-        stdout(&o).starts_with("struct fx_handle: opaque"),
-        "{}",
-        stdout(&o)
-    );
+    // `ffi-auto struct NAME --header HEADER`'s output.
+    let layout = |name: &str, header: &str| stdout(&run(&["struct", name, "--header", header]));
+    let fixture = ffi_auto_fixture::header().display().to_string();
+    let out = layout("fx_handle", &fixture);
+    assert!(out.starts_with("struct fx_handle: opaque"), "{out}");
     // A `long double` field is `CLongDouble` in a generated struct.
-    let o = run(&[
-        "struct",
-        "fx_ld_pair",
-        "--header",
-        &ffi_auto_fixture::header().display().to_string(),
-    ]);
+    let out = layout("fx_ld_pair", &fixture);
     assert!(
-        stdout(&o).contains("    16   16 bytes  long double value  (rust: ffi_auto::CLongDouble)"),
-        "{}",
-        stdout(&o)
+        out.contains("    16   16 bytes  long double value  (rust: ffi_auto::CLongDouble)"),
+        "{out}"
     );
     // A typedef of a tag never defined says which tag (OpenSSL's, installed by make test).
-    let o = run(&["struct", "SSL", "--header", "openssl/ssl.h"]);
+    let out = layout("SSL", "openssl/ssl.h");
     assert!(
-        stdout(&o).starts_with("SSL: opaque (a typedef of struct ssl_st,"),
-        "{}{}",
-        stdout(&o),
-        stderr(&o)
+        out.starts_with("SSL: opaque (a typedef of struct ssl_st,"),
+        "{out}"
     );
     // A union never defined, met only in a typedef, is known as a union.
-    let o = run(&[
-        "struct",
-        "fx_token",
-        "--header",
-        &ffi_auto_fixture::header().display().to_string(),
-    ]);
-    assert!(
-        stdout(&o).starts_with("union fx_token: opaque"),
-        "{}",
-        stdout(&o)
-    );
+    let out = layout("fx_token", &fixture);
+    assert!(out.starts_with("union fx_token: opaque"), "{out}");
     let o = run(&["const", "ZLIB_VERSION", "--header", "zlib.h"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(

@@ -359,11 +359,7 @@ impl Catalog {
     /// Whether `tag` names a union (complete or not) of the set: what a C compiler must be
     /// told where the tag is spelled.
     pub fn is_union(&self, tag: &str) -> bool {
-        use ffi_auto_sig::RecordKind::Union;
-        self.record(tag).is_some_and(|r| r.kind == Union)
-            || self
-                .opaque(tag)
-                .is_some_and(|o| o.kind == Union && o.tag.as_deref().is_none_or(|t| t == tag))
+        self.resolve_type(&format!("union {tag}")).is_some()
     }
 
     /// The names of every complete struct and union.

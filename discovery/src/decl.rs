@@ -229,12 +229,7 @@ impl Declarations {
     /// Whether `tag` names a union (complete or not) of the set: what a C compiler must be
     /// told where the tag is spelled.
     pub fn is_union(&self, tag: &str) -> bool {
-        self.records
-            .get(tag)
-            .is_some_and(|r| r.kind == RecordKind::Union)
-            || self.opaque.get(tag).is_some_and(|o| {
-                o.kind == RecordKind::Union && o.tag.as_deref().is_none_or(|t| t == tag)
-            })
+        self.resolve_type(&format!("union {tag}")).is_some()
     }
 
     /// Whether a declaration made in `header` is part of the named headers' API: declared
@@ -294,26 +289,22 @@ pub(crate) fn resolve_type(
     typedef: &dyn Fn(&str) -> Option<CType>,
 ) -> Option<CType> {
     let words: Vec<&str> = spelled.split_whitespace().collect();
-    let laid_out = |tag: &str| record(tag).map(|r| CType::Record(Arc::new(r)));
     match words.as_slice() {
         [kw @ ("struct" | "union"), tag] => {
-            let kind = if *kw == "union" {
-                RecordKind::Union
-            } else {
-                RecordKind::Struct
-            };
             if let Some(r) = record(tag) {
-                return (r.kind == kind).then(|| CType::Record(Arc::new(r)));
+                return (r.kind.keyword() == *kw).then(|| CType::Record(Arc::new(r)));
             }
             let o = opaque(tag)?;
-            (o.kind == kind && o.tag.as_deref().is_none_or(|t| t == *tag))
+            (o.kind.keyword() == *kw && o.tag.as_deref().is_none_or(|t| t == *tag))
                 .then(|| CType::Opaque((*tag).into()))
         }
         [name] => {
             let t = typedef(name)?;
             // A struct the typedef refers to by name: laid out, under the typedef's name.
             match t.canonical() {
-                CType::Opaque(tag) => Some(laid_out(tag).map_or(t.clone(), |r| r.named(name))),
+                CType::Opaque(tag) => {
+                    Some(record(tag).map_or(t.clone(), |r| CType::Record(Arc::new(r)).named(name)))
+                }
                 _ => Some(t),
             }
         }

@@ -92,11 +92,12 @@ pub fn c_ident(s: &str) -> String {
 /// `CType::Named`, spelled as it is), or `union tag` for the tags in `unions`.
 fn type_name(t: &CType, unions: &[String]) -> String {
     let tag = |n: &str| {
-        if unions.iter().any(|u| u == n) {
-            format!("union {n}")
+        let keyword = if unions.iter().any(|u| u == n) {
+            "union"
         } else {
-            format!("struct {n}")
-        }
+            "struct"
+        };
+        format!("{keyword} {n}")
     };
     format!("__typeof__({})", t.declare_with("", &tag))
 }

@@ -13,6 +13,20 @@ pub enum RecordKind {
     Union,
 }
 
+impl RecordKind {
+    /// The C keyword: `struct` or `union`.
+    ///
+    /// ```
+    /// assert_eq!(ffi_auto_sig::RecordKind::Union.keyword(), "union");
+    /// ```
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RecordKind::Struct => "struct",
+            RecordKind::Union => "union",
+        }
+    }
+}
+
 /// One field of a [`Record`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -196,13 +210,7 @@ impl Record {
         }
         let mut out = Vec::with_capacity(fields.len());
         let (mut end, mut align) = (0u64, 1u64);
-        let record = || {
-            let kw = match kind {
-                RecordKind::Struct => "struct",
-                RecordKind::Union => "union",
-            };
-            format!("{kw} {}", name.unwrap_or("<anonymous>"))
-        };
+        let record = || format!("{} {}", kind.keyword(), name.unwrap_or("<anonymous>"));
         for (fname, ty) in fields {
             validate_type(&ty, dm, 1)?;
             let Some(l) = ty.layout(dm) else {
@@ -292,11 +300,11 @@ impl Record {
 
     /// `struct name` / `union name`, or `struct <anonymous>`.
     pub fn c_name(&self) -> String {
-        let kw = match self.kind {
-            RecordKind::Struct => "struct",
-            RecordKind::Union => "union",
-        };
-        format!("{kw} {}", self.name.as_deref().unwrap_or("<anonymous>"))
+        format!(
+            "{} {}",
+            self.kind.keyword(),
+            self.name.as_deref().unwrap_or("<anonymous>")
+        )
     }
 
     /// Whether any field is a bitfield.
